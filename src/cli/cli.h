@@ -1,0 +1,47 @@
+/* cli.h: what the parley command's files share. The command uses only libparley's
+ * public headers (include/parley); nothing here is part of the library. */
+#ifndef PARLEY_CLI_H
+#define PARLEY_CLI_H
+
+#include <parley/parley.h>
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Each command: argv[0] is the command's name. Returns the process exit code. */
+int cmd_transcribe(int argc, char **argv);
+int cmd_sessions(int argc, char **argv);
+
+/* Set by SIGINT/SIGTERM; long work polls it (and hands it to the library as its cancel
+ * flag). A second Ctrl-C while cancelling exits at once. */
+extern atomic_bool cli_cancel;
+void cli_install_signals(void);
+
+/* Prints "parley: <what>: <strerror> (<detail>)" and returns the exit code for st:
+ * 130 for a cancel (as a shell does for SIGINT), 1 otherwise. */
+int cli_error(parley_status st, const char *what);
+/* A usage error: prints the message and the command's usage line, returns 2. */
+int cli_usage_error(const char *usage, const char *fmt, ...);
+
+/* Progress bar on stderr, drawn only when stderr is a terminal:
+ *   "label  42% |######      | 0:12 elapsed  3.1x real time" */
+typedef struct cli_progress {
+    const char *label;
+    double t0;          /* start, parley_now() */
+    double media_s;     /* total media seconds (for the x-real-time figure); 0 hides it */
+    int last_pct;
+    bool enabled;
+} cli_progress;
+void cli_progress_start(cli_progress *p, const char *label, double media_s);
+void cli_progress_update(cli_progress *p, double fraction);
+void cli_progress_done(cli_progress *p);
+
+/* Option parsing helpers: "--name value" or "--name=value". */
+bool cli_opt(int argc, char **argv, int *i, const char *name, const char **value);
+bool cli_flag(const char *arg, const char *name);
+
+/* Formats seconds as "1:02:03" or "2:03". */
+void cli_fmt_duration(double s, char *out, size_t n);
+
+#endif
