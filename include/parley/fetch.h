@@ -137,7 +137,8 @@ struct parley_fetch_result {
                              * sha256; "" otherwise */
     const char *verified_by; /* "sha256" or "size" (static strings); NULL until verified */
     double seconds;         /* wall time of the whole call, verification included */
-    double rate;            /* average body bytes per second of this call's transfers */
+    double rate;            /* downloaded / seconds spent transferring (verification and
+                             * retry pauses excluded); 0 when nothing was transferred */
 };
 
 /* Downloads url to dest_path as described at the top of this file. params NULL = defaults

@@ -96,6 +96,7 @@ struct fetch_job {
     double rate, rate_t;
     uint64_t rate_bytes;
     int attempt;
+    double xfer_s;         /* seconds spent in transfers (for the average rate) */
     parley_fetch_phase phase;
     uint64_t hash_done;
 
@@ -444,6 +445,7 @@ static enum attempt_outcome run_attempt(struct fetch_job *j, CURLM *multi, CURL 
         return ATTEMPT_FAIL;
     }
     int running = 1;
+    double started = parley_now();
     while (running) {
         CURLMcode mc = curl_multi_perform(multi, &running);
         if (mc != CURLM_OK) {
@@ -468,6 +470,7 @@ static enum attempt_outcome run_attempt(struct fetch_job *j, CURLM *multi, CURL 
         if (m->msg == CURLMSG_DONE)
             rc = m->data.result;
     curl_multi_remove_handle(multi, h);
+    j->xfer_s += parley_now() - started;
 
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -842,8 +845,8 @@ parley_status parley_fetch_file(const char *url, const char *dest_path,
 out:
     res->downloaded = j->downloaded;
     res->seconds = parley_now() - j->t0;
-    if (res->seconds > 0)
-        res->rate = (double)j->downloaded / res->seconds;
+    if (j->xfer_s > 0)
+        res->rate = (double)j->downloaded / j->xfer_s;
     if (multi)
         curl_multi_cleanup(multi);
     if (h)
