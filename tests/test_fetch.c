@@ -573,6 +573,19 @@ TEST(server_ignores_range)
     hash_file(dest, got);
     ASSERT_STR(got, srv.sha256);
     ASSERT_EQ_INT(file_size(dest), FILE_SIZE);
+
+    /* A stale .part longer than the whole file (no size given, so it is not cut first): the
+     * 200 must truncate it, or its tail would survive behind the new bytes. */
+    const char *dest2 = path_in("norange2.bin");
+    unsigned char *big = malloc(FILE_SIZE + 5000);
+    ASSERT(big);
+    memset(big, 0xCD, FILE_SIZE + 5000);
+    write_file(path_in("norange2.bin.part"), big, FILE_SIZE + 5000);
+    free(big);
+    ASSERT_OK(parley_fetch_file(url_of("/norange/x.bin"), dest2, &p, &r));
+    hash_file(dest2, got);
+    ASSERT_STR(got, srv.sha256);
+    ASSERT_EQ_INT(file_size(dest2), FILE_SIZE);
 }
 
 TEST(not_found)
