@@ -9,7 +9,7 @@
  *   /wrong/F     like /ok, with one byte (in the middle of the file) flipped
  *   /404/F       404 with a short error page
  *   /stall/F     headers for the whole file, 1000 bytes, then nothing until the client leaves
- *   /redir/F     302 to /ok/F;  /loop/F: 302 to itself
+ *   /redir/F     302 to /ok/F;  /loop/F: 302 to itself;  /toftp/F: 302 to an ftp:// URL
  *   /nolength/F  200 with no Content-Length, the body ends when the connection closes
  * Every request is logged (path, Range start, status) so tests can check what was asked. */
 #include "test.h"
@@ -183,6 +183,11 @@ static void *serve_conn(void *arg)
         status = 302;
         snprintf(extra, sizeof extra, "Location: %s%s\r\nContent-Length: 0\r\n",
                  strcmp(kind, "redir") == 0 ? "/ok" : "/loop", rest);
+        send_head(fd, 302, "Found", extra);
+    } else if (strcmp(kind, "toftp") == 0) {
+        status = 302;
+        snprintf(extra, sizeof extra, "Location: ftp://127.0.0.1:%d/x.bin\r\nContent-Length: 0\r\n",
+                 srv.port);
         send_head(fd, 302, "Found", extra);
     } else if (strcmp(kind, "nolength") == 0) {
         send_head(fd, 200, "OK", "");
@@ -809,6 +814,39 @@ TEST(redirects)
     ASSERT_CONTAINS(parley_last_error(), "more than 5 redirects");
     ASSERT_EQ_INT(log_count(), 6); /* the first request and 5 redirects followed */
     ASSERT_EQ_INT(file_size(path_in("loop.bin")), -1);
+
+    /* Only http and https, for redirects too. */
+    log_reset();
+    ASSERT_STATUS(parley_fetch_file(url_of("/toftp/x.bin"), path_in("ftp.bin"), &p, NULL),
+                  PARLEY_ERR_NETWORK);
+    ASSERT_CONTAINS(parley_last_error(), "protocol that is not allowed");
+    ASSERT_EQ_INT(log_count(), 1);
+    ASSERT_EQ_INT(file_size(path_in("ftp.bin")), -1);
+}
+
+TEST(part_longer_than_expected)
+{
+    /* A .part longer than the published size cannot be a prefix of the file: start over. */
+    struct parley_fetch_params p = quick_params();
+    p.expected_size = FILE_SIZE;
+    p.sha256 = srv.sha256;
+    const char *dest = path_in("long.bin");
+    unsigned char *big = malloc(FILE_SIZE + 10);
+    ASSERT(big);
+    memcpy(big, srv.content, FILE_SIZE);
+    memset(big + FILE_SIZE, 0, 10);
+    write_file(path_in("long.bin.part"), big, FILE_SIZE + 10);
+    free(big);
+    struct parley_fetch_result r;
+    log_reset();
+    ASSERT_OK(parley_fetch_file(url_of("/ok/x.bin"), dest, &p, &r));
+    ASSERT_EQ_INT(r.restarts, 1);
+    ASSERT_EQ_INT(r.resumed_from, 0);
+    ASSERT_EQ_INT(log_count(), 1);
+    ASSERT_EQ_INT(log_get(0).range_start, -1);
+    char got[65];
+    hash_file(dest, got);
+    ASSERT_STR(got, srv.sha256);
 }
 
 TEST(disk_full_precheck)
@@ -1007,6 +1045,7 @@ int main(void)
     RUN(announced_size_mismatch);
     RUN(no_content_length);
     RUN(redirects);
+    RUN(part_longer_than_expected);
     RUN(disk_full_precheck);
     RUN(disk_full_enospc);
     RUN(unwritable_dir);

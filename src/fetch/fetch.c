@@ -517,6 +517,10 @@ static enum attempt_outcome run_attempt(struct fetch_job *j, CURLM *multi, CURL 
             j->total = j->offset;
             return ATTEMPT_COMPLETE;
         }
+        if (j->req_start == 0) {
+            job_msg(j, PARLEY_ERR_NETWORK, "%s: HTTP 416 to a request without Range", j->url);
+            return ATTEMPT_FAIL;
+        }
         job_msg(j, PARLEY_ERR_NETWORK,
                 "%s: HTTP 416: the server's file (%" PRIu64 " bytes) does not match the "
                 "%" PRIu64 " bytes already in %s", j->url, server_total, j->offset, j->part);
