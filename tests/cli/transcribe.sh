@@ -158,6 +158,21 @@ run unshare -m --propagation unchanged sh -c 'mount -t tmpfs -o size=16k tmpfs "
 if grep -q "mount:" "$T_DIR/err"; then echo "SKIP (no tmpfs mount here)" >&2; t_ok
 else expect_rc 1 && expect_err "disk full" && grep -q "previous export" "$T_DIR/out" && ! grep -q "tmp\." "$T_DIR/out" && t_ok; fi
 
+t_begin "a full disk under the database fails clearly and keeps what was stored"
+mkdir -p "$T_DIR/fulldb"
+run unshare -m --propagation unchanged sh -c '
+  mount -t tmpfs -o size=1m tmpfs "$1" || exit 99
+  XDG_DATA_HOME="$1" "$2" transcribe "$3" --model tiny --no-fallback --threads 2 >/dev/null || exit 98
+  n=$(XDG_DATA_HOME="$1" "$2" sessions list --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+  head -c 2000000 /dev/zero > "$1/filler" 2>/dev/null
+  XDG_DATA_HOME="$1" "$2" transcribe "$4" --model tiny --no-fallback --threads 2; rc=$?
+  m=$(XDG_DATA_HOME="$1" "$2" sessions list --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+  echo "before=$n after=$m" >&2
+  [ "$n" = "$m" ] || exit 97
+  exit $rc' sh "$T_DIR/fulldb" "$P" "$T_DIR/tone.wav" "$T_DIR/tone.wav"
+if [ "$RC" = 99 ]; then echo "SKIP (no tmpfs mount here)" >&2; t_ok
+else expect_rc 1 && expect_err "disk full" && expect_err "before=1 after=1" && t_ok; fi
+
 t_begin "Ctrl-C cancels within a second and stores nothing"
 ffmpeg -v error -y -f lavfi -i "sine=frequency=220:duration=600" -ar 16000 "$T_DIR/long.wav"
 before=$(n_sessions)
