@@ -7,7 +7,9 @@
  * the official ggml-<size>.bin (F16 matrices, F32 vectors, conv biases and positional
  * embeddings), a real Slaney mel filterbank and a vocabulary of the official length,
  * but random weights. whisper.cpp therefore loads, allocates and computes exactly as
- * much as with the real model, while the words it prints are meaningless. Parley's
+ * much as with the real model, while the words it prints are meaningless (by default
+ * two decoder tensors are set so that it decodes confidently into timestamped
+ * pseudo-words instead of retrying every window: see "the scripted decoder"). Parley's
  * tests and benchmarks use it because no real speech model can be fetched here.
  *
  * Layout (read by whisper_model_load in whisper.cpp, written by its convert-pt-to-ggml.py):
