@@ -14,6 +14,20 @@
 
 #include "test.h"
 
+/* whisper.cpp 1.9.5 leaks the model's weight buffers (77 MB for tiny) when a load fails
+ * part-way through the tensors: whisper_init_* deletes the context without freeing its
+ * backend buffers. That is whisper's bug, not this test's, so under LeakSanitizer the
+ * failing load runs with leak detection off. Parley's own code should not feed whisper a
+ * file it can tell is truncated (see docs/standins.md). */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LEAKS_IGNORED_BEGIN() __lsan_disable()
+#define LEAKS_IGNORED_END() __lsan_enable()
+#else
+#define LEAKS_IGNORED_BEGIN() ((void)0)
+#define LEAKS_IGNORED_END() ((void)0)
+#endif
+
 #define OFFICIAL_TINY_BYTES 77691713LL
 
 static char g_tool[4096];
@@ -177,7 +191,9 @@ TEST(truncated_is_refused)
     ASSERT_EQ_INT(file_size(half), OFFICIAL_TINY_BYTES / 2);
     struct whisper_context_params cp = whisper_context_default_params();
     cp.use_gpu = false;
+    LEAKS_IGNORED_BEGIN();
     struct whisper_context *ctx = whisper_init_from_file_with_params(half, cp);
+    LEAKS_IGNORED_END();
     if (ctx)
         whisper_free(ctx);
     ASSERT_MSG(ctx == NULL, "whisper loaded a model truncated to half");
