@@ -325,8 +325,12 @@ static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *st
             }
             int64_t t0 = snap_to_speech(ctx, whisper_full_get_segment_t0(ctx, i), true) * 10;
             int64_t t1 = snap_to_speech(ctx, whisper_full_get_segment_t1(ctx, i), false) * 10;
-            if (t1 < t0)
-                t1 = t0;
+            /* whisper.cpp can place a last timestamp past the end of the audio. */
+            int64_t end_ms = (int64_t)(j->n_samples * 1000 / PARLEY_AUDIO_RATE);
+            if (t1 > end_ms)
+                t1 = end_ms;
+            if (t0 > t1)
+                t0 = t1;
             parley_status st = parley_transcript_add(&j->out, t0, t1, t, NULL, cnt ? (float)(sum / cnt) : -1.0f);
             if (st) {
                 job_fail(j, st);

@@ -174,6 +174,7 @@ run unshare -m --propagation unchanged sh -c '
   n=$(XDG_DATA_HOME="$1" "$2" sessions list --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
   head -c 2000000 /dev/zero > "$1/filler" 2>/dev/null
   XDG_DATA_HOME="$1" "$2" transcribe "$4" --model tiny --no-fallback --threads 2; rc=$?
+  rm -f "$1/filler"   # space again: what was stored before must all be there
   m=$(XDG_DATA_HOME="$1" "$2" sessions list --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
   echo "before=$n after=$m" >&2
   [ "$n" = "$m" ] || exit 97
