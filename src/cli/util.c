@@ -72,6 +72,7 @@ void cli_progress_start(cli_progress *p, const char *label, double media_s)
     p->media_s = media_s;
     p->last_pct = -1;
     p->enabled = isatty(2) && !getenv("PARLEY_NO_PROGRESS");
+    cli_progress_update(p, 0.0); /* show the bar at once: the first report can take a while */
 }
 
 void cli_progress_update(cli_progress *p, double fraction)
