@@ -11,6 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A cancelled transcription's engine, left to the process exit (see the end of
+ * cmd_transcribe); a file-scope pointer keeps it reachable for leak checkers. */
+static parley_asr *volatile left_running;
+
 static const char usage[] =
     "parley transcribe FILE [--model PATH|ID] [--language CODE|auto] [--threads N]\n"
     "                         [--format txt|srt|vtt|json] [--out FILE] [--title TEXT]\n"
@@ -236,7 +240,6 @@ out:
         /* A cancelled run's worker may still be stopping inside whisper.cpp; freeing
          * would wait for it. The process is about to exit, which frees it anyway; the
          * static keeps it reachable for leak checkers. */
-        static parley_asr *left_running;
         left_running = asr;
         asr = NULL;
     }
