@@ -84,6 +84,11 @@ void parley_log_set(parley_log_fn fn, void *user_data, parley_log_level max_leve
 /* Monotonic clock in seconds (for timings and progress). */
 double parley_now(void);
 
+/* Writes data to path atomically: a temporary file in the same directory, fsync, then
+ * rename over path. On any failure (PARLEY_ERR_DISK_FULL, _PERMISSION, ...) an existing
+ * file at path is untouched and no temporary file remains. */
+parley_status parley_write_file_atomic(const char *path, const void *data, size_t len);
+
 /* Where Parley keeps things, written into out (NUL-terminated):
  *   data:   $PARLEY_DATA_DIR, else $XDG_DATA_HOME/parley, else ~/.local/share/parley
  *   config: $PARLEY_CONFIG_DIR, else $XDG_CONFIG_HOME/parley, else ~/.config/parley

@@ -1,2 +1,234 @@
+/* cmd_transcribe.c: parley transcribe FILE: decode, VAD + whisper, store, print. */
 #include "cli.h"
-int cmd_transcribe(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "parley: transcribe: not built yet\n"); return 1; }
+
+#include <parley/asr.h>
+#include <parley/audio.h>
+#include <parley/store.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "parley transcribe FILE [--model PATH|ID] [--language CODE|auto] [--threads N]\n"
+    "                         [--format txt|srt|vtt|json] [--out FILE] [--title TEXT]\n"
+    "                         [--vad-model PATH] [--no-vad] [--allow-truncated] [--no-gpu]";
+
+static const char help[] =
+    "Transcribes a recording (WAV, FLAC, MP3, OGG/Opus, M4A/AAC, or the audio of MP4/MKV/WebM)\n"
+    "and stores it as a session in the local database.\n\n"
+    "  --model PATH|ID     whisper.cpp model file, or an id such as base, small, large-v3-turbo\n"
+    "                      looked up as ggml-<id>.bin in the models directory (default: the\n"
+    "                      largest model found there)\n"
+    "  --language CODE     spoken language (en, de, ...); default auto-detect\n"
+    "  --threads N         CPU threads (default: all cores, at most 8)\n"
+    "  --format F          what to print: txt (default), srt, vtt or json\n"
+    "  --out FILE          write it to FILE (atomically) instead of standard output\n"
+    "  --title TEXT        session title (default: the file name)\n"
+    "  --vad-model PATH    Silero VAD model (default: ggml-silero-*.bin in the models directory)\n"
+    "  --no-vad            transcribe without cutting silence first (silence may become text)\n"
+    "  --allow-truncated   transcribe what a truncated file holds instead of refusing it\n"
+    "  --no-gpu            run on the CPU even when ggml has a GPU backend\n";
+
+typedef struct progress_ctx {
+    cli_progress bar;
+} progress_ctx;
+
+static bool on_progress(double f, void *ud)
+{
+    progress_ctx *p = ud;
+    cli_progress_update(&p->bar, f);
+    return !atomic_load(&cli_cancel);
+}
+
+/* Fails early, before minutes of work, when the output cannot be written. */
+static int check_out_writable(const char *out)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", out);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (access(dir, W_OK) != 0) {
+        fprintf(stderr, "parley: transcribe: cannot write %s: %s\n", out, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+static int write_output(const char *out, const char *data, size_t len)
+{
+    if (!out) {
+        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+            fprintf(stderr, "parley: transcribe: writing standard output failed: %s\n", strerror(errno));
+            return 1;
+        }
+        return 0;
+    }
+    parley_status st = parley_write_file_atomic(out, data, len);
+    return st ? cli_error(st, "transcribe: writing the output") : 0;
+}
+
+int cmd_transcribe(int argc, char **argv)
+{
+    const char *file = NULL, *model = NULL, *vad_model = NULL, *language = NULL, *format = "txt", *out = NULL,
+               *title = NULL, *v = NULL;
+    int threads = 0;
+    bool no_vad = false, allow_truncated = false, no_gpu = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
+            printf("usage: %s\n\n%s", usage, help);
+            return 0;
+        } else if (cli_opt(argc, argv, &i, "--model", &v) || cli_opt(argc, argv, &i, "-m", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--model needs a value");
+            model = v;
+        } else if (cli_opt(argc, argv, &i, "--vad-model", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--vad-model needs a value");
+            vad_model = v;
+        } else if (cli_opt(argc, argv, &i, "--language", &v) || cli_opt(argc, argv, &i, "-l", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--language needs a value");
+            language = v;
+        } else if (cli_opt(argc, argv, &i, "--threads", &v) || cli_opt(argc, argv, &i, "-t", &v)) {
+            char *end;
+            long n = v ? strtol(v, &end, 10) : 0;
+            if (!v || *end || n < 1 || n > 256)
+                return cli_usage_error(usage, "--threads needs a number from 1 to 256");
+            threads = (int)n;
+        } else if (cli_opt(argc, argv, &i, "--format", &v) || cli_opt(argc, argv, &i, "-f", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--format needs a value");
+            format = v;
+        } else if (cli_opt(argc, argv, &i, "--out", &v) || cli_opt(argc, argv, &i, "-o", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--out needs a value");
+            out = v;
+        } else if (cli_opt(argc, argv, &i, "--title", &v)) {
+            if (!v || !*v)
+                return cli_usage_error(usage, "--title needs a value");
+            title = v;
+        } else if (cli_flag(a, "--no-vad")) {
+            no_vad = true;
+        } else if (cli_flag(a, "--allow-truncated")) {
+            allow_truncated = true;
+        } else if (cli_flag(a, "--no-gpu")) {
+            no_gpu = true;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error(usage, "unknown option %s", a);
+        } else if (file) {
+            return cli_usage_error(usage, "one file at a time (got %s and %s)", file, a);
+        } else {
+            file = a;
+        }
+    }
+    if (!file)
+        return cli_usage_error(usage, "which recording? (a file path)");
+    parley_format fmt;
+    if (parley_format_parse(format, &fmt) != PARLEY_OK || fmt == PARLEY_FORMAT_MD)
+        return cli_usage_error(usage, "--format must be txt, srt, vtt or json (got '%s')", format);
+    if (out && check_out_writable(out))
+        return 1;
+
+    /* Everything that can be checked cheaply is checked before the long work. */
+    char model_path[PATH_MAX], vad_path[PATH_MAX], src_abs[PATH_MAX];
+    parley_status st = parley_model_find("whisper", model, model_path, sizeof model_path);
+    if (st)
+        return cli_error(st, "transcribe");
+    if (!no_vad && (st = parley_model_find("vad", vad_model, vad_path, sizeof vad_path)))
+        return cli_error(st, "transcribe");
+    parley_store *db = NULL;
+    if ((st = parley_store_open(NULL, &db)))
+        return cli_error(st, "transcribe: opening the session database");
+
+    int rc = 1;
+    parley_asr *asr = NULL;
+    parley_audio audio = {0};
+    parley_transcript t = {0};
+    char *text = NULL;
+    size_t text_len = 0;
+    progress_ctx pc;
+
+    struct parley_audio_params ap = parley_audio_default_params();
+    ap.allow_truncated = allow_truncated;
+    ap.cancel = &cli_cancel;
+    ap.progress = on_progress;
+    ap.progress_user_data = &pc;
+    cli_progress_start(&pc.bar, "Decoding    ", 0);
+    double t0 = parley_now();
+    st = parley_audio_decode_file(file, &ap, &audio);
+    cli_progress_done(&pc.bar);
+    if (st) {
+        rc = cli_error(st, "transcribe");
+        goto out;
+    }
+    if (audio.truncated)
+        fprintf(stderr, "parley: warning: %s is truncated; transcribing the %.1f s that are present\n", file,
+                audio.duration_s);
+
+    struct parley_asr_params mp = parley_asr_default_params();
+    mp.model_path = model_path;
+    mp.use_gpu = !no_gpu;
+    if ((st = parley_asr_init(&mp, &asr))) {
+        rc = cli_error(st, "transcribe");
+        goto out;
+    }
+    struct parley_transcribe_params tp = parley_transcribe_default_params();
+    tp.n_threads = threads;
+    tp.language = language;
+    tp.vad = !no_vad;
+    tp.vad_model_path = no_vad ? NULL : vad_path;
+    tp.cancel = &cli_cancel;
+    tp.progress = on_progress;
+    tp.progress_user_data = &pc;
+    cli_progress_start(&pc.bar, "Transcribing", audio.duration_s);
+    st = parley_asr_transcribe(asr, &tp, audio.samples, audio.n_samples, &t);
+    cli_progress_done(&pc.bar);
+    if (st) {
+        rc = cli_error(st, "transcribe");
+        goto out;
+    }
+    if (atomic_load(&cli_cancel)) {
+        rc = cli_error(PARLEY_ERR_CANCELLED, "transcribe");
+        goto out;
+    }
+    t.source_path = strdup(realpath(file, src_abs) ? src_abs : file);
+    if (title)
+        t.title = strdup(title);
+    int64_t id = 0;
+    if ((st = parley_store_add_session(db, &t, &id))) {
+        rc = cli_error(st, "transcribe: storing the session");
+        goto out;
+    }
+    t.id = id;
+    if ((st = parley_store_export(db, id, fmt, &text, &text_len))) {
+        rc = cli_error(st, "transcribe: rendering");
+        goto out;
+    }
+    rc = write_output(out, text, text_len);
+    if (isatty(2)) {
+        double el = parley_now() - t0;
+        char dur[32];
+        cli_fmt_duration(audio.duration_s, dur, sizeof dur);
+        fprintf(stderr, "Session %lld: %zu segment%s from %s of audio, language %s, in %.1f s (%.1fx real time)%s%s\n",
+                (long long)id, t.n_segments, t.n_segments == 1 ? "" : "s", dur, t.language ? t.language : "?", el,
+                el > 0 ? audio.duration_s / el : 0.0, out ? "; written to " : "", out ? out : "");
+        if (t.n_segments == 0)
+            fprintf(stderr, "No speech was found in %s.\n", file);
+    }
+out:
+    free(text);
+    parley_transcript_free(&t);
+    parley_audio_free(&audio);
+    parley_asr_free(asr);
+    parley_store_close(db);
+    return rc;
+}

@@ -39,9 +39,6 @@ void parley_buf_free(parley_buf *b);
 char *parley_strdup(const char *s); /* NULL in, NULL out */
 
 
-/* Writes data to path atomically: a temporary file in the same directory, fsync,
- * rename. On any failure the old file (if any) is untouched and no temporary remains. */
-parley_status parley_write_file_atomic(const char *path, const void *data, size_t len);
 
 /* mkdir -p with mode 0700 for new directories. */
 parley_status parley_mkdirs(const char *path);

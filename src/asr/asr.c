@@ -1,0 +1,302 @@
+/* asr.c: whisper.cpp behind parley's API: load, VAD + transcribe, cancel, segments. */
+#include <parley/asr.h>
+
+#include "core/internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <whisper.h>
+
+struct parley_asr {
+    struct whisper_context *ctx;
+    char *model_name; /* file name of the model, for the transcript */
+    int64_t (*vad)[2];
+    size_t n_vad;
+};
+
+struct parley_asr_params parley_asr_default_params(void)
+{
+    struct parley_asr_params p;
+    memset(&p, 0, sizeof p);
+    p.use_gpu = true;
+    p.flash_attn = true;
+    return p;
+}
+
+struct parley_transcribe_params parley_transcribe_default_params(void)
+{
+    struct parley_transcribe_params p;
+    memset(&p, 0, sizeof p);
+    p.vad = true;
+    return p;
+}
+
+/* Looks at the first bytes so that the error names what the file is. whisper.cpp's own
+ * loader only says that it failed. */
+static parley_status check_model_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        return parley_fail(parley_status_from_errno(e), "speech model %s: %s", path, strerror(e));
+    }
+    unsigned char m[4] = {0};
+    size_t got = fread(m, 1, 4, f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    if (got < 4 || size < 1024)
+        return parley_fail(PARLEY_ERR_MODEL_LOAD, "speech model %s is empty or truncated (%ld bytes)", path, size);
+    if (memcmp(m, "GGUF", 4) == 0)
+        return parley_fail(PARLEY_ERR_MODEL_ARCH, "%s is a GGUF language model, not a whisper speech model", path);
+    if (memcmp(m, "lmgg", 4) != 0) /* 0x67676d6c little-endian */
+        return parley_fail(PARLEY_ERR_MODEL_LOAD, "%s is not a whisper.cpp model (bad magic)", path);
+    return PARLEY_OK;
+}
+
+parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr **out)
+{
+    if (!params || !params->model_path || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "a speech model path is required");
+    *out = NULL;
+    parley_status st = check_model_file(params->model_path);
+    if (st)
+        return st;
+    struct whisper_context_params cp = whisper_context_default_params();
+    cp.use_gpu = params->use_gpu;
+    cp.flash_attn = params->flash_attn;
+    struct whisper_context *ctx = whisper_init_from_file_with_params(params->model_path, cp);
+    if (!ctx) {
+        /* A VAD model shares whisper's magic but is a different network. */
+        return parley_fail(PARLEY_ERR_MODEL_LOAD,
+                           "whisper.cpp could not load %s: the file is truncated, corrupt, or not a "
+                           "whisper speech model (run with PARLEY_DEBUG=1 for whisper.cpp's log)",
+                           params->model_path);
+    }
+    parley_asr *a = calloc(1, sizeof *a);
+    const char *base = strrchr(params->model_path, '/');
+    if (!a || !(a->model_name = parley_strdup(base ? base + 1 : params->model_path))) {
+        free(a);
+        whisper_free(ctx);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    a->ctx = ctx;
+    *out = a;
+    return PARLEY_OK;
+}
+
+void parley_asr_free(parley_asr *asr)
+{
+    if (!asr)
+        return;
+    whisper_free(asr->ctx);
+    free(asr->model_name);
+    free(asr->vad);
+    free(asr);
+}
+
+const char *parley_asr_model_type(const parley_asr *asr) { return whisper_model_type_readable(asr->ctx); }
+
+bool parley_asr_multilingual(const parley_asr *asr) { return whisper_is_multilingual(asr->ctx) != 0; }
+
+size_t parley_asr_n_vad_regions(const parley_asr *asr) { return asr->n_vad; }
+
+parley_status parley_asr_vad_region(const parley_asr *asr, size_t i, int64_t *t0_ms, int64_t *t1_ms)
+{
+    if (i >= asr->n_vad)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "VAD region %zu of %zu", i, asr->n_vad);
+    *t0_ms = asr->vad[i][0];
+    *t1_ms = asr->vad[i][1];
+    return PARLEY_OK;
+}
+
+/* What whisper's callbacks need. */
+typedef struct run_state {
+    parley_asr *asr;
+    const struct parley_transcribe_params *p;
+    parley_transcript *out;
+    parley_status err; /* first failure inside a callback */
+    bool user_cancelled;
+} run_state;
+
+static bool abort_cb(void *ud)
+{
+    run_state *rs = ud;
+    if (rs->p->cancel && atomic_load(rs->p->cancel))
+        rs->user_cancelled = true;
+    return rs->user_cancelled || rs->err != PARLEY_OK;
+}
+
+static bool encoder_begin_cb(struct whisper_context *ctx, struct whisper_state *state, void *ud)
+{
+    (void)ctx;
+    (void)state;
+    return !abort_cb(ud);
+}
+
+static void progress_cb(struct whisper_context *ctx, struct whisper_state *state, int progress, void *ud)
+{
+    (void)ctx;
+    (void)state;
+    run_state *rs = ud;
+    if (rs->p->progress && !rs->p->progress(progress / 100.0, rs->p->progress_user_data))
+        rs->user_cancelled = true;
+}
+
+/* Trims whitespace in place and returns the start. */
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *state, int n_new, void *ud)
+{
+    (void)state;
+    run_state *rs = ud;
+    if (rs->err)
+        return;
+    int n = whisper_full_n_segments(ctx);
+    whisper_token eot = whisper_token_eot(ctx);
+    for (int i = n - n_new; i < n; i++) {
+        const char *raw = whisper_full_get_segment_text(ctx, i);
+        char *text = parley_strdup(raw ? raw : "");
+        if (!text) {
+            rs->err = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+            return;
+        }
+        char *t = trim(text);
+        if (*t) {
+            /* Confidence: mean probability of the text tokens (ids below EOT are text). */
+            double sum = 0;
+            int cnt = 0;
+            int nt = whisper_full_n_tokens(ctx, i);
+            for (int k = 0; k < nt; k++) {
+                if (whisper_full_get_token_id(ctx, i, k) >= eot)
+                    continue;
+                sum += whisper_full_get_token_p(ctx, i, k);
+                cnt++;
+            }
+            int64_t t0 = whisper_full_get_segment_t0(ctx, i) * 10;
+            int64_t t1 = whisper_full_get_segment_t1(ctx, i) * 10;
+            if (t1 < t0)
+                t1 = t0;
+            parley_status st =
+                parley_transcript_add(rs->out, t0, t1, t, NULL, cnt ? (float)(sum / cnt) : -1.0f);
+            if (st)
+                rs->err = st;
+            else if (rs->p->on_segment)
+                rs->p->on_segment(&rs->out->segments[rs->out->n_segments - 1], rs->p->on_segment_user_data);
+        }
+        free(text);
+    }
+}
+
+static int default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    return n > 8 ? 8 : (int)n;
+}
+
+parley_status parley_asr_transcribe(parley_asr *asr, const struct parley_transcribe_params *params,
+                                    const float *samples, size_t n_samples, parley_transcript *out)
+{
+    if (!asr || !params || !out || (!samples && n_samples))
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "asr, params and out are required");
+    memset(out, 0, sizeof *out);
+    free(asr->vad);
+    asr->vad = NULL;
+    asr->n_vad = 0;
+    if (n_samples == 0)
+        return parley_fail(PARLEY_ERR_NO_AUDIO, "no audio samples to transcribe");
+    if (n_samples > (size_t)INT32_MAX)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "recording too long for one pass (%.0f s)",
+                           (double)n_samples / PARLEY_AUDIO_RATE);
+    if (params->vad) {
+        if (!params->vad_model_path)
+            return parley_fail(PARLEY_ERR_INVALID_ARG, "VAD is on but no VAD model was given");
+        if (access(params->vad_model_path, R_OK) != 0) {
+            int e = errno;
+            return parley_fail(parley_status_from_errno(e), "VAD model %s: %s", params->vad_model_path, strerror(e));
+        }
+    }
+    const char *lang = params->language && *params->language ? params->language : "auto";
+    if (strcmp(lang, "auto") != 0 && whisper_lang_id(lang) < 0)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "unknown language '%s' (use an ISO 639-1 code such as en, de, fr)",
+                           lang);
+    if (strcmp(lang, "auto") != 0 && strcmp(lang, "en") != 0 && !whisper_is_multilingual(asr->ctx))
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "model %s is English-only; it cannot transcribe '%s'",
+                           asr->model_name, lang);
+
+    run_state rs = {.asr = asr, .p = params, .out = out};
+    struct whisper_full_params wp = whisper_full_default_params(WHISPER_SAMPLING_GREEDY);
+    wp.n_threads = params->n_threads > 0 ? params->n_threads : default_threads();
+    wp.language = lang;
+    wp.translate = params->translate;
+    wp.print_progress = false;
+    wp.print_realtime = false;
+    wp.print_timestamps = false;
+    wp.print_special = false;
+    wp.suppress_nst = true;
+    wp.new_segment_callback = new_segment_cb;
+    wp.new_segment_callback_user_data = &rs;
+    wp.progress_callback = progress_cb;
+    wp.progress_callback_user_data = &rs;
+    wp.encoder_begin_callback = encoder_begin_cb;
+    wp.encoder_begin_callback_user_data = &rs;
+    wp.abort_callback = abort_cb;
+    wp.abort_callback_user_data = &rs;
+    wp.vad = params->vad;
+    wp.vad_model_path = params->vad ? params->vad_model_path : NULL;
+    if (params->vad_threshold > 0)
+        wp.vad_params.threshold = params->vad_threshold;
+    if (params->vad_min_silence_ms > 0)
+        wp.vad_params.min_silence_duration_ms = params->vad_min_silence_ms;
+    if (params->vad_speech_pad_ms > 0)
+        wp.vad_params.speech_pad_ms = params->vad_speech_pad_ms;
+
+    int rc = whisper_full(asr->ctx, wp, samples, (int)n_samples);
+    parley_status st = PARLEY_OK;
+    if (rs.user_cancelled)
+        st = parley_fail(PARLEY_ERR_CANCELLED, "transcription cancelled");
+    else if (rs.err)
+        st = rs.err;
+    else if (rc != 0)
+        st = parley_fail(PARLEY_ERR_INFERENCE, "whisper.cpp failed to transcribe (code %d)%s", rc,
+                         params->vad ? "; the VAD model may be missing or corrupt" : "");
+    if (st) {
+        parley_transcript_free(out);
+        return st;
+    }
+
+    int nv = whisper_full_n_vad_segments(asr->ctx);
+    if (nv > 0) {
+        asr->vad = calloc((size_t)nv, sizeof *asr->vad);
+        if (!asr->vad) {
+            parley_transcript_free(out);
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        }
+        for (int i = 0; i < nv; i++) {
+            asr->vad[i][0] = whisper_full_get_vad_segment_t0(asr->ctx, i) * 10;
+            asr->vad[i][1] = whisper_full_get_vad_segment_t1(asr->ctx, i) * 10;
+        }
+        asr->n_vad = (size_t)nv;
+    }
+    out->duration_s = (double)n_samples / PARLEY_AUDIO_RATE;
+    int lid = whisper_full_lang_id(asr->ctx);
+    const char *ls = lid >= 0 ? whisper_lang_str(lid) : (strcmp(lang, "auto") ? lang : NULL);
+    out->language = ls ? parley_strdup(ls) : NULL;
+    out->model = parley_strdup(asr->model_name);
+    return PARLEY_OK;
+}

@@ -1,0 +1,328 @@
+/* decode.c: any FFmpeg-readable recording -> 16 kHz mono float.
+ *
+ * FFmpeg does all the format work: libavformat demuxes, libavcodec decodes, and
+ * libswresample downmixes and resamples in one pass. What this file adds is the
+ * judgement about bad input: an empty file, a file that is not media, a container
+ * without audio, and a file that stops before its own header says it should. */
+#include <parley/audio.h>
+
+#include "core/internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+
+struct parley_audio_params parley_audio_default_params(void)
+{
+    struct parley_audio_params p;
+    memset(&p, 0, sizeof p);
+    p.max_seconds = 12 * 3600.0;
+    return p;
+}
+
+void parley_audio_free(parley_audio *a)
+{
+    if (!a)
+        return;
+    free(a->samples);
+    memset(a, 0, sizeof *a);
+}
+
+/* Growing sample store; capacity bounded by max_samples. */
+typedef struct sample_vec {
+    float *v;
+    size_t n, cap, max;
+} sample_vec;
+
+static parley_status vec_reserve(sample_vec *s, size_t extra, double max_seconds)
+{
+    if (s->n + extra > s->max)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "recording is longer than the limit of %.0f s", max_seconds);
+    if (s->n + extra <= s->cap)
+        return PARLEY_OK;
+    size_t cap = s->cap ? s->cap : (size_t)PARLEY_AUDIO_RATE * 60;
+    while (cap < s->n + extra)
+        cap *= 2;
+    if (cap > s->max)
+        cap = s->max;
+    float *v = realloc(s->v, cap * sizeof *v);
+    if (!v)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory holding %.0f s of audio", (double)cap / PARLEY_AUDIO_RATE);
+    s->v = v;
+    s->cap = cap;
+    return PARLEY_OK;
+}
+
+static const char *averr(int e, char *buf, size_t n)
+{
+    av_strerror(e, buf, n);
+    return buf;
+}
+
+/* FFmpeg's WAV demuxer sizes a stream by the bytes actually present, so a cut-off WAV
+ * looks whole. Its own header still says how long it should be: read the RIFF chunks up
+ * to "data" and return the seconds the data chunk claims, or 0 when unknown (streaming
+ * writers put 0 or 0xFFFFFFFF there until they finish). */
+static double wav_header_seconds(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    unsigned char h[12], c[8], fmt[16];
+    double secs = 0;
+    uint32_t byte_rate = 0;
+    if (fread(h, 1, 12, f) != 12 || memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVE", 4))
+        goto out;
+    for (int guard = 0; guard < 64 && fread(c, 1, 8, f) == 8; guard++) {
+        uint32_t size = (uint32_t)c[4] | (uint32_t)c[5] << 8 | (uint32_t)c[6] << 16 | (uint32_t)c[7] << 24;
+        if (!memcmp(c, "fmt ", 4) && size >= 16) {
+            if (fread(fmt, 1, 16, f) != 16)
+                goto out;
+            byte_rate = (uint32_t)fmt[8] | (uint32_t)fmt[9] << 8 | (uint32_t)fmt[10] << 16 | (uint32_t)fmt[11] << 24;
+            size -= 16;
+        } else if (!memcmp(c, "data", 4)) {
+            if (byte_rate && size != 0 && size != 0xFFFFFFFFu)
+                secs = (double)size / byte_rate;
+            goto out;
+        }
+        if (fseek(f, (long)size + (size & 1), SEEK_CUR) != 0)
+            goto out;
+    }
+out:
+    fclose(f);
+    return secs;
+}
+
+typedef struct decoder {
+    AVFormatContext *fmt;
+    AVCodecContext *dec;
+    SwrContext *swr;
+    AVPacket *pkt;
+    AVFrame *frame;
+    int stream;
+} decoder;
+
+static void decoder_close(decoder *d)
+{
+    av_frame_free(&d->frame);
+    av_packet_free(&d->pkt);
+    swr_free(&d->swr);
+    avcodec_free_context(&d->dec);
+    avformat_close_input(&d->fmt);
+}
+
+/* Converts one decoded frame (or flushes the resampler when frame is NULL). */
+static parley_status convert(decoder *d, const AVFrame *frame, sample_vec *out, double max_seconds)
+{
+    int in = frame ? frame->nb_samples : 0;
+    int room = swr_get_out_samples(d->swr, in);
+    if (room < 0)
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "resampler failed");
+    parley_status st = vec_reserve(out, (size_t)room, max_seconds);
+    if (st)
+        return st;
+    uint8_t *dst = (uint8_t *)(out->v + out->n);
+    int got = swr_convert(d->swr, &dst, room, frame ? (const uint8_t **)frame->extended_data : NULL, in);
+    if (got < 0) {
+        char eb[128];
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "resampling failed: %s", averr(got, eb, sizeof eb));
+    }
+    out->n += (size_t)got;
+    return PARLEY_OK;
+}
+
+static parley_status drain(decoder *d, sample_vec *out, double max_seconds, int *bad_frames)
+{
+    for (;;) {
+        int r = avcodec_receive_frame(d->dec, d->frame);
+        if (r == AVERROR(EAGAIN) || r == AVERROR_EOF)
+            return PARLEY_OK;
+        if (r < 0) {
+            (*bad_frames)++;
+            return PARLEY_OK;
+        }
+        parley_status st = convert(d, d->frame, out, max_seconds);
+        av_frame_unref(d->frame);
+        if (st)
+            return st;
+    }
+}
+
+parley_status parley_audio_decode_file(const char *path, const struct parley_audio_params *params, parley_audio *out)
+{
+    struct parley_audio_params p = params ? *params : parley_audio_default_params();
+    if (p.max_seconds <= 0)
+        p.max_seconds = 12 * 3600.0;
+    if (!path || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "path and out are required");
+    memset(out, 0, sizeof *out);
+
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        return parley_fail(parley_status_from_errno(e), "%s: %s", path, strerror(e));
+    }
+    if (S_ISDIR(sb.st_mode))
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is a directory, not a recording", path);
+    if (sb.st_size == 0)
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is empty (0 bytes)", path);
+
+    decoder d = {.stream = -1};
+    sample_vec s = {.max = (size_t)(p.max_seconds * PARLEY_AUDIO_RATE)};
+    parley_status st = PARLEY_OK;
+    char eb[128];
+    int r;
+
+    av_log_set_level(AV_LOG_QUIET); /* failures are reported through parley_status */
+    if ((r = avformat_open_input(&d.fmt, path, NULL, NULL)) < 0) {
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: not an audio or video file that can be read (%s)", path,
+                         averr(r, eb, sizeof eb));
+        goto out;
+    }
+    if ((r = avformat_find_stream_info(d.fmt, NULL)) < 0) {
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot read stream information (%s)", path, averr(r, eb, sizeof eb));
+        goto out;
+    }
+    const AVCodec *codec = NULL;
+    d.stream = av_find_best_stream(d.fmt, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+    if (d.stream == AVERROR_STREAM_NOT_FOUND) {
+        st = parley_fail(PARLEY_ERR_NO_AUDIO, "%s has no audio track (%u stream%s, none of them audio)", path,
+                         d.fmt->nb_streams, d.fmt->nb_streams == 1 ? "" : "s");
+        goto out;
+    }
+    if (d.stream < 0 || !codec) {
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: no decoder for its audio track", path);
+        goto out;
+    }
+    AVStream *as = d.fmt->streams[d.stream];
+    d.dec = avcodec_alloc_context3(codec);
+    d.pkt = av_packet_alloc();
+    d.frame = av_frame_alloc();
+    if (!d.dec || !d.pkt || !d.frame) {
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((r = avcodec_parameters_to_context(d.dec, as->codecpar)) < 0 || (r = avcodec_open2(d.dec, codec, NULL)) < 0) {
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot open the %s decoder (%s)", path, codec->name,
+                         averr(r, eb, sizeof eb));
+        goto out;
+    }
+    if (d.dec->ch_layout.nb_channels <= 0 || d.dec->sample_rate <= 0) {
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: audio track with no channels or sample rate", path);
+        goto out;
+    }
+    if (d.dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+        av_channel_layout_default(&d.dec->ch_layout, d.dec->ch_layout.nb_channels);
+    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+    if ((r = swr_alloc_set_opts2(&d.swr, &mono, AV_SAMPLE_FMT_FLT, PARLEY_AUDIO_RATE, &d.dec->ch_layout,
+                                 d.dec->sample_fmt, d.dec->sample_rate, 0, NULL)) < 0 ||
+        (r = swr_init(d.swr)) < 0) {
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot set up resampling (%s)", path, averr(r, eb, sizeof eb));
+        goto out;
+    }
+
+    /* How long the file says it is, to notice a file that stops early. */
+    double expected_s = 0;
+    if (as->duration > 0 && as->time_base.den)
+        expected_s = (double)as->duration * av_q2d(as->time_base);
+    else if (d.fmt->duration > 0)
+        expected_s = (double)d.fmt->duration / AV_TIME_BASE;
+    if (!strcmp(d.fmt->iformat->name, "wav")) {
+        double hs = wav_header_seconds(path);
+        if (hs > expected_s)
+            expected_s = hs;
+    }
+    int64_t file_size = sb.st_size;
+
+    int bad_packets = 0, bad_frames = 0, read_error = 0;
+    double last_fraction = -1;
+    for (;;) {
+        if (p.cancel && atomic_load(p.cancel)) {
+            st = parley_fail(PARLEY_ERR_CANCELLED, "decoding cancelled");
+            goto out;
+        }
+        r = av_read_frame(d.fmt, d.pkt);
+        if (r == AVERROR_EOF)
+            break;
+        if (r < 0) {
+            read_error = r;
+            break;
+        }
+        if (d.pkt->stream_index == d.stream) {
+            int sr = avcodec_send_packet(d.dec, d.pkt);
+            if (sr < 0 && sr != AVERROR(EAGAIN))
+                bad_packets++;
+            if ((st = drain(&d, &s, p.max_seconds, &bad_frames)))
+                goto out;
+        }
+        if (p.progress && file_size > 0 && d.fmt->pb) {
+            double f = (double)avio_tell(d.fmt->pb) / (double)file_size;
+            if (f - last_fraction >= 0.01) {
+                last_fraction = f;
+                if (!p.progress(f > 1 ? 1 : f, p.progress_user_data)) {
+                    st = parley_fail(PARLEY_ERR_CANCELLED, "decoding cancelled");
+                    goto out;
+                }
+            }
+        }
+        av_packet_unref(d.pkt);
+    }
+    avcodec_send_packet(d.dec, NULL);
+    if ((st = drain(&d, &s, p.max_seconds, &bad_frames)))
+        goto out;
+    if ((st = convert(&d, NULL, &s, p.max_seconds)))
+        goto out;
+
+    double got_s = (double)s.n / PARLEY_AUDIO_RATE;
+    if (s.n == 0) {
+        if (bad_packets || bad_frames || read_error)
+            st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: the %s audio is corrupt: no packet could be decoded", path,
+                             codec->name);
+        else
+            st = parley_fail(PARLEY_ERR_NO_AUDIO, "%s: the audio track holds no samples", path);
+        goto out;
+    }
+    /* A file is truncated when it stops well before its header's duration, or the
+     * demuxer hit a read error rather than a clean end. Half a second and 2 % of
+     * slack absorb encoder padding and rounding in container durations. */
+    bool truncated = (expected_s > 0 && got_s < expected_s * 0.98 && expected_s - got_s > 0.5) ||
+                     (read_error && read_error != AVERROR_EOF);
+    if (truncated) {
+        out->truncated = true;
+        if (!p.allow_truncated) {
+            if (expected_s > 0 && got_s < expected_s)
+                st = parley_fail(PARLEY_ERR_BAD_AUDIO,
+                                 "%s is truncated: its header says %.1f s but only %.1f s of audio is present "
+                                 "(use --allow-truncated to transcribe what is there)",
+                                 path, expected_s, got_s);
+            else
+                st = parley_fail(PARLEY_ERR_BAD_AUDIO,
+                                 "%s is damaged: reading stopped after %.1f s (%s) "
+                                 "(use --allow-truncated to transcribe what is there)",
+                                 path, got_s, averr(read_error, eb, sizeof eb));
+            goto out;
+        }
+    }
+    if (p.progress)
+        p.progress(1.0, p.progress_user_data);
+
+    out->samples = s.v;
+    s.v = NULL;
+    out->n_samples = s.n;
+    out->duration_s = got_s;
+    out->source_rate = d.dec->sample_rate;
+    out->source_channels = d.dec->ch_layout.nb_channels;
+    snprintf(out->codec, sizeof out->codec, "%s", codec->name);
+    snprintf(out->container, sizeof out->container, "%s", d.fmt->iformat->name);
+out:
+    free(s.v);
+    decoder_close(&d);
+    return st;
+}
