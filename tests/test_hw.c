@@ -61,10 +61,13 @@ TEST(bandwidth_is_measured_then_cached)
     ASSERT_EQ_INT(a.ram_bandwidth_source, PARLEY_BW_MEASURED);
     /* DRAM read bandwidth of any machine that runs this: between 0.5 and 2000 GB/s */
     ASSERT(a.ram_bandwidth_gbs > 0.5 && a.ram_bandwidth_gbs < 2000);
+    ASSERT_EQ_INT(a.cpu_matvec_source, PARLEY_BW_MEASURED);
+    ASSERT(a.cpu_matvec_gbs > 0.05 && a.cpu_matvec_gbs < 2000);
     ASSERT(access(cache, R_OK) == 0);
     ASSERT_OK(parley_hw_probe(&hp, &b));
     ASSERT_EQ_INT(b.ram_bandwidth_source, PARLEY_BW_CACHED);
     ASSERT_NEAR(b.ram_bandwidth_gbs, a.ram_bandwidth_gbs, 1e-6);
+    ASSERT_NEAR(b.cpu_matvec_gbs, a.cpu_matvec_gbs, 1e-6);
     /* a cache written for another machine is not used */
     FILE *f = fopen(cache, "w");
     ASSERT(f);

@@ -54,6 +54,8 @@ struct parley_fit_params {
     double great_tps;          /* Great needs at least this decode speed, tok/s; 0 = 10 */
     double gpu_efficiency;     /* achieved / peak bandwidth on a GPU; 0 = 0.6 */
     double cpu_efficiency;     /* achieved / peak bandwidth on the CPU; 0 = 0.55 */
+    double matvec_efficiency;  /* decode rate / measured CPU mat-vec rate (the rest of a
+                                  token's work: attention, norms, recurrent updates); 0 = 0.85 */
 };
 struct parley_fit_params parley_fit_default_params(void);
 

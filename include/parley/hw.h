@@ -15,9 +15,10 @@
  * synthetic machines (an 8 GB laptop, a 24 GB GPU box) without probing anything.
  *
  * Bandwidth: for system RAM it is measured (a short multi-threaded read over a buffer
- * much larger than the caches) and cached in <cache>/membw.json keyed by CPU model and
- * RAM size; for GPUs it comes from a table of known devices; 0 means unknown, never a
- * guess.
+ * much larger than the caches), together with the CPU's quantised mat-vec throughput
+ * (decoding's arithmetic limit on few-core machines), and both are cached in
+ * <cache>/membw.json keyed by CPU model, RAM size and thread count; for GPUs bandwidth
+ * comes from a table of known devices; 0 means unknown, never a guess.
  *
  * Thread rules: parley_hw_probe may be called from any thread after parley_init().
  */
@@ -71,6 +72,9 @@ typedef struct parley_hw {
     bool cpu_device;             /* ggml has a CPU backend device (false: nothing can run) */
     double ram_bandwidth_gbs;    /* system RAM read bandwidth, GB/s; 0 = unknown */
     parley_bw_source ram_bandwidth_source;
+    double cpu_matvec_gbs;       /* GB/s of Q4_K weights ggml's CPU mat-vec kernel gets through
+                                    with all threads (decode's arithmetic limit); 0 = unknown */
+    parley_bw_source cpu_matvec_source;
     int n_gpus;                  /* entries used in gpus[] (non-CPU ggml devices) */
     parley_gpu gpus[PARLEY_HW_MAX_GPUS];
 } parley_hw;
@@ -90,6 +94,11 @@ parley_status parley_hw_probe(const struct parley_hw_params *params, parley_hw *
 /* Measures RAM read bandwidth now (GB/s), with `threads` threads (0 = logical CPUs) for
  * about `seconds`. NOMEM when the 512 MiB buffer cannot be had. */
 parley_status parley_hw_measure_ram_bandwidth(int threads, double seconds, double *gbs);
+
+/* Measures the CPU's quantised mat-vec throughput now (GB/s of Q4_K weights through
+ * ggml's CPU kernel, 72 MiB of weights, `threads` threads, 0 = logical CPUs). Needs
+ * parley_init() (ggml's CPU backend). */
+parley_status parley_hw_measure_cpu_matvec(int threads, double seconds, double *gbs);
 
 /* Peak memory bandwidth of a known GPU from its description ("NVIDIA GeForce RTX 4090"
  * -> 1008), GB/s; 0 when the device is not in the table. */

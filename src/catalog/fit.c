@@ -28,6 +28,7 @@ struct parley_fit_params parley_fit_default_params(void)
     p.great_tps = 10;
     p.gpu_efficiency = 0.6;
     p.cpu_efficiency = 0.55;
+    p.matvec_efficiency = 0.85;
     return p;
 }
 
@@ -40,7 +41,7 @@ static struct parley_fit_params resolve(const struct parley_fit_params *in)
     struct parley_fit_params p = *in;
 #define DEF(f) if (!(p.f > 0)) p.f = d.f
     DEF(n_ctx); DEF(n_ubatch); DEF(kv_bytes); DEF(reserve_min_gb); DEF(reserve_frac); DEF(hard_reserve_gb);
-    DEF(vram_reserve_gb); DEF(unified_gpu_frac); DEF(great_tps); DEF(gpu_efficiency); DEF(cpu_efficiency);
+    DEF(vram_reserve_gb); DEF(unified_gpu_frac); DEF(great_tps); DEF(gpu_efficiency); DEF(cpu_efficiency); DEF(matvec_efficiency);
 #undef DEF
     return p;
 }
@@ -219,7 +220,12 @@ parley_fit parley_fit_model(const parley_model_info *m, const parley_hw *hw, con
     const double great_ram = ram - fmax(p.reserve_min_gb * GB, p.reserve_frac * ram);
     const double tight_ram = ram - p.hard_reserve_gb * GB;
     const double bpt = bytes_per_token(m);
-    const double eff_cpu_bw = hw->ram_bandwidth_gbs * GB * p.cpu_efficiency;
+    /* The CPU streams weights at the lower of its DRAM bandwidth and its arithmetic rate
+     * (the mat-vec probe): few-core machines are compute-bound well below DRAM speed. */
+    double eff_cpu_bw = hw->ram_bandwidth_gbs * GB * p.cpu_efficiency;
+    const double eff_matvec = hw->cpu_matvec_gbs * GB * p.matvec_efficiency;
+    if (eff_matvec > 0 && (eff_cpu_bw == 0 || eff_matvec < eff_cpu_bw))
+        eff_cpu_bw = eff_matvec;
     double budget = 0;
     int gi = best_gpu(hw, &p, &budget);
     const parley_gpu *g = gi >= 0 ? &hw->gpus[gi] : NULL;

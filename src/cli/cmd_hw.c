@@ -32,6 +32,10 @@ void cli_hw_to_json(yyjson_mut_doc *doc, yyjson_mut_val *o, const parley_hw *hw)
     else
         yyjson_mut_obj_add_null(doc, o, "ram_bandwidth_gbs");
     yyjson_mut_obj_add_str(doc, o, "ram_bandwidth_source", parley_bw_source_name(hw->ram_bandwidth_source));
+    if (hw->cpu_matvec_gbs > 0)
+        yyjson_mut_obj_add_real(doc, o, "cpu_matvec_gbs", hw->cpu_matvec_gbs);
+    else
+        yyjson_mut_obj_add_null(doc, o, "cpu_matvec_gbs");
     yyjson_mut_val *cpu = yyjson_mut_obj_add_obj(doc, o, "cpu");
     yyjson_mut_obj_add_strcpy(doc, cpu, "model", hw->cpu_model);
     yyjson_mut_obj_add_int(doc, cpu, "cores", hw->cpu_cores);
@@ -102,6 +106,8 @@ int cmd_hw(int argc, char **argv)
     printf("RAM            %s total, %s available\n", a, b);
     bw(a, sizeof a, hw.ram_bandwidth_gbs, hw.ram_bandwidth_source);
     printf("RAM bandwidth  %s\n", a);
+    bw(a, sizeof a, hw.cpu_matvec_gbs, hw.cpu_matvec_source);
+    printf("CPU mat-vec    %s of Q4_K weights (decode's arithmetic limit)\n", a);
     printf("CPU            %s (%d cores, %d threads)%s\n", hw.cpu_model[0] ? hw.cpu_model : "unknown", hw.cpu_cores,
            hw.cpu_threads, hw.cpu_device ? "" : "  [no ggml CPU backend]");
     printf("SIMD           %s\n", hw.cpu_simd[0] ? hw.cpu_simd : "unknown");

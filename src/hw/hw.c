@@ -183,7 +183,7 @@ parley_status parley_hw_measure_ram_bandwidth(int threads, double seconds, doubl
 
 /* ---- the cache of measurements ------------------------------------------------------ */
 
-static bool cache_read(const char *path, const parley_hw *hw, double *gbs)
+static bool cache_read(const char *path, const parley_hw *hw, double *gbs, double *matvec)
 {
     yyjson_doc *doc = yyjson_read_file(path, 0, NULL, NULL);
     if (!doc)
@@ -194,13 +194,15 @@ static bool cache_read(const char *path, const parley_hw *hw, double *gbs)
               (uint64_t)yyjson_get_num(yyjson_obj_get(r, "ram_total")) == hw->ram_total &&
               yyjson_get_int(yyjson_obj_get(r, "threads")) == hw->cpu_threads &&
               yyjson_get_num(yyjson_obj_get(r, "ram_bandwidth_gbs")) > 0;
-    if (ok)
+    if (ok) {
         *gbs = yyjson_get_num(yyjson_obj_get(r, "ram_bandwidth_gbs"));
+        *matvec = yyjson_get_num(yyjson_obj_get(r, "cpu_matvec_gbs"));
+    }
     yyjson_doc_free(doc);
     return ok;
 }
 
-static void cache_write(const char *path, const parley_hw *hw, double gbs)
+static void cache_write(const char *path, const parley_hw *hw, double gbs, double matvec)
 {
     yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
     if (!doc)
@@ -211,6 +213,7 @@ static void cache_write(const char *path, const parley_hw *hw, double gbs)
     yyjson_mut_obj_add_uint(doc, r, "ram_total", hw->ram_total);
     yyjson_mut_obj_add_int(doc, r, "threads", hw->cpu_threads);
     yyjson_mut_obj_add_real(doc, r, "ram_bandwidth_gbs", gbs);
+    yyjson_mut_obj_add_real(doc, r, "cpu_matvec_gbs", matvec);
     size_t len;
     char *text = yyjson_mut_write(doc, YYJSON_WRITE_PRETTY_TWO_SPACES, &len);
     yyjson_mut_doc_free(doc);
@@ -286,19 +289,25 @@ parley_status parley_hw_probe(const struct parley_hw_params *params, parley_hw *
         else
             cache[0] = '\0';
     }
-    double gbs = 0;
-    if (cache[0] && cache_read(cache, out, &gbs)) {
+    double gbs = 0, matvec = 0;
+    if (cache[0] && cache_read(cache, out, &gbs, &matvec)) {
         out->ram_bandwidth_gbs = gbs;
         out->ram_bandwidth_source = PARLEY_BW_CACHED;
+        out->cpu_matvec_gbs = matvec;
+        out->cpu_matvec_source = matvec > 0 ? PARLEY_BW_CACHED : PARLEY_BW_UNKNOWN;
     } else if (p.measure_bandwidth) {
         if (parley_hw_measure_ram_bandwidth(0, p.probe_seconds, &gbs) == PARLEY_OK && gbs > 0) {
             out->ram_bandwidth_gbs = gbs;
             out->ram_bandwidth_source = PARLEY_BW_MEASURED;
-            if (cache[0])
-                cache_write(cache, out, gbs);
-        } else {
-            parley_clear_error(); /* unknown stays unknown; the probe itself succeeded */
         }
+        if (out->cpu_device && parley_hw_measure_cpu_matvec(0, p.probe_seconds, &matvec) == PARLEY_OK &&
+            matvec > 0) {
+            out->cpu_matvec_gbs = matvec;
+            out->cpu_matvec_source = PARLEY_BW_MEASURED;
+        }
+        parley_clear_error(); /* unknown stays unknown; the probe itself succeeded */
+        if (cache[0] && gbs > 0)
+            cache_write(cache, out, gbs, matvec);
     }
     for (int i = 0; i < out->n_gpus; i++) {
         parley_gpu *g = &out->gpus[i];
