@@ -109,6 +109,7 @@ static const parley_fit *fit_of(const char *id, parley_fit *fits, const parley_m
 TEST(kv_and_state_match_catalog_md)
 {
     struct parley_fit_params fp = parley_fit_default_params();
+    fp.n_seq = 1; /* CATALOG.md works per sequence */
     const uint64_t ctx = 32768;
     struct {
         const char *id;
@@ -135,6 +136,25 @@ TEST(kv_and_state_match_catalog_md)
         ASSERT(mem.weights == m->size_bytes);
         ASSERT(mem.total == mem.weights + mem.kv + mem.state + mem.compute);
     }
+}
+
+TEST(sequences_and_swa_full)
+{
+    struct parley_fit_params one = parley_fit_default_params(), two = one, full = one;
+    one.n_seq = 1;
+    ASSERT_EQ_INT(two.n_seq, 2);
+    const parley_model_info *q = model("qwen3.5-2b"), *g = model("gemma4-e2b");
+    ASSERT(q && g);
+    ASSERT_EQ_INT(parley_fit_memory_needed(q, &two).state, 2 * parley_fit_memory_needed(q, &one).state);
+    ASSERT_EQ_INT(parley_fit_memory_needed(q, &two).kv, parley_fit_memory_needed(q, &one).kv); /* unified KV */
+    /* Gemma E2B sliding cache: 12 layers x (512 x 2 + 512 = 1536 cells) x 1 KiB */
+    ASSERT_EQ_INT(parley_fit_memory_needed(g, &two).state, 12ull * 1536 * 1024);
+    /* swa_full: sliding layers as large as the context (llama.cpp's context default) */
+    full.swa_full = true;
+    ASSERT_EQ_INT(parley_fit_memory_needed(g, &full).state, 12ull * 32768 * 1024);
+    const parley_model_info *big = model("gemma4-31b");
+    ASSERT(big);
+    ASSERT(parley_fit_memory_needed(big, &full).total > parley_fit_memory_needed(big, &two).total + 24e9);
 }
 
 TEST(hybrid_state_does_not_grow_with_context)
@@ -350,6 +370,7 @@ int main(void)
         return 1;
     }
     RUN(kv_and_state_match_catalog_md);
+    RUN(sequences_and_swa_full);
     RUN(hybrid_state_does_not_grow_with_context);
     RUN(laptop_8gb);
     RUN(laptop_16gb);

@@ -6,9 +6,9 @@
  *
  * Measured memory = the buffers llama.cpp reports while loading (model weights, KV cache,
  * recurrent state, compute and output buffers; read from its log lines "... buffer size =
- * X MiB", summed over devices), plus the process RSS as a cross-check. --no-alloc asks
- * llama.cpp to simulate the allocations (llama_model_params.no_alloc): buffer sizes
- * without touching RAM, for models larger than this machine; no speed then. */
+ * X MiB", summed over devices), plus the process RSS as a cross-check. --no-alloc keeps
+ * the weights memory-mapped and untouched and decodes nothing: buffer sizes for models
+ * larger than this machine's free RAM; no speed then. */
 #include <parley/catalog.h>
 #include <parley/fit.h>
 #include <parley/hw.h>
@@ -72,7 +72,7 @@ static double rss_mib(void)
 int main(int argc, char **argv)
 {
     const char *path = NULL;
-    int ctx = 32768, gen = 32, threads = 0, no_alloc = 0;
+    int ctx = 32768, gen = 32, threads = 0, no_alloc = 0, n_seq = 0, swa_full = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--ctx") && i + 1 < argc)
             ctx = atoi(argv[++i]);
@@ -80,6 +80,10 @@ int main(int argc, char **argv)
             gen = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--n-seq") && i + 1 < argc)
+            n_seq = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--swa-full"))
+            swa_full = 1;
         else if (!strcmp(argv[i], "--no-alloc"))
             no_alloc = 1;
         else if (!strcmp(argv[i], "-v"))
@@ -108,21 +112,35 @@ int main(int argc, char **argv)
         return 1;
     }
     struct parley_hw_params hp = parley_hw_default_params();
+    hp.use_cache = false; /* measure now: the machine's load changes from minute to minute */
     parley_hw hw;
     if (parley_hw_probe(&hp, &hw) != PARLEY_OK) {
         fprintf(stderr, "hw: %s\n", parley_last_error());
         return 1;
     }
     hw.n_gpus = 0; /* this benchmark measures the CPU path */
+    if (threads <= 0)
+        threads = hw.cpu_threads > 0 ? hw.cpu_threads : 1;
+    /* RAM bandwidth with the thread count the decode will use */
+    double bw = 0;
+    if (parley_hw_measure_ram_bandwidth(threads, 0.3, &bw) == PARLEY_OK && bw > 0)
+        hw.ram_bandwidth_gbs = bw;
     struct parley_fit_params fp = parley_fit_default_params();
     fp.n_ctx = (uint32_t)ctx;
+    if (n_seq > 0)
+        fp.n_seq = (uint32_t)n_seq;
+    fp.swa_full = swa_full;
     parley_fit pred = parley_fit_model(&info, &hw, &fp);
 
     /* The measurement. */
     double rss0 = rss_mib();
     struct llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = 0;
-    mp.no_alloc = no_alloc;
+    /* --no-alloc (named for what it avoids): weights stay memory-mapped and untouched (no
+     * repacked copies), the context's buffers are allocated for real, nothing is decoded.
+     * llama.cpp 0.7's own no_alloc asserts for these architectures (llama-model.cpp:1917). */
+    if (no_alloc)
+        mp.use_extra_bufts = false;
     struct llama_model *model = llama_model_load_from_file(path, mp);
     if (!model) {
         fprintf(stderr, "%s: llama.cpp could not load it\n", path);
@@ -132,9 +150,11 @@ int main(int argc, char **argv)
     cp.n_ctx = (uint32_t)ctx;
     cp.n_batch = 512;
     cp.n_ubatch = 512;
-    cp.n_seq_max = 1;
-    if (threads <= 0)
-        threads = hw.cpu_threads > 0 ? hw.cpu_threads : 1;
+    /* as Parley's engine runs a meeting (and as the scorer's defaults assume): two
+     * sequences sharing one unified KV cache, sliding windows not widened to the context */
+    cp.n_seq_max = fp.n_seq;
+    cp.kv_unified = true;
+    cp.swa_full = fp.swa_full;
     cp.n_threads = cp.n_threads_batch = threads;
     struct llama_context *lctx = llama_init_from_model(model, cp);
     if (!lctx) {
@@ -157,31 +177,51 @@ int main(int argc, char **argv)
             fprintf(stderr, "prompt decode failed\n");
             return 1;
         }
-        /* one warm-up token, then the timed ones (weights are paged in by now) */
+        /* One warm-up token, then rounds of (mat-vec probe, a few timed tokens): the
+         * machine's load drifts, so the rate the prediction uses is measured in the same
+         * minutes as the decoding it predicts. */
         llama_token t = toks[0];
         llama_decode(lctx, llama_batch_get_one(&t, 1));
-        double t0 = parley_now();
-        for (int i = 0; i < gen; i++) {
-            t = (llama_token)((t * 7919 + 13) % n_vocab);
-            if (llama_decode(lctx, llama_batch_get_one(&t, 1)) != 0) {
-                fprintf(stderr, "decode failed at token %d\n", i);
-                return 1;
+        enum { ROUNDS = 4 };
+        int per_round = gen / ROUNDS > 0 ? gen / ROUNDS : 1;
+        double dt = 0, mv_sum = 0;
+        int mv_n = 0, done = 0;
+        for (int r = 0; r < ROUNDS; r++) {
+            double mv = 0;
+            if (parley_hw_measure_cpu_matvec(threads, 0.3, &mv) == PARLEY_OK && mv > 0) {
+                if (verbose)
+                    fprintf(stderr, "fit_measure: mat-vec probe %.2f GB/s\n", mv);
+                mv_sum += mv;
+                mv_n++;
             }
+            double t0 = parley_now();
+            for (int i = 0; i < per_round; i++) {
+                t = (llama_token)((t * 7919 + 13) % n_vocab);
+                if (llama_decode(lctx, llama_batch_get_one(&t, 1)) != 0) {
+                    fprintf(stderr, "decode failed at token %d\n", done);
+                    return 1;
+                }
+                done++;
+            }
+            dt += parley_now() - t0;
         }
-        double dt = parley_now() - t0;
-        tps = dt > 0 ? gen / dt : 0;
+        tps = dt > 0 ? done / dt : 0;
+        if (mv_n) {
+            hw.cpu_matvec_gbs = mv_sum / mv_n;
+            pred = parley_fit_model(&info, &hw, &fp);
+        }
         rss = rss_mib() - rss0;
     }
     const double MiB = 1048576.0;
     double measured = got.weights + got.kv + got.state + got.compute + got.output;
     printf("{\"file\":\"%s\",\"arch\":\"%s\",\"n_layer\":%u,\"ctx\":%d,\"threads\":%d,"
-           "\"ram_bandwidth_gbs\":%.2f,\"buffer_lines\":%d,\n"
+           "\"ram_bandwidth_gbs\":%.2f,\"cpu_matvec_gbs\":%.2f,\"buffer_lines\":%d,\n"
            " \"predicted_mib\":{\"weights\":%.1f,\"kv\":%.1f,\"state\":%.1f,\"compute\":%.1f,\"total\":%.1f,"
            "\"ram\":%.1f},\n"
            " \"measured_mib\":{\"weights\":%.1f,\"kv\":%.1f,\"state\":%.1f,\"compute\":%.1f,\"output\":%.1f,"
            "\"total\":%.1f,\"rss_growth\":%.1f},\n"
            " \"predicted_tps\":%.2f,\"measured_tps\":%.2f}\n",
-           path, info.arch, info.shape.n_layer, ctx, threads, hw.ram_bandwidth_gbs, got.lines,
+           path, info.arch, info.shape.n_layer, ctx, threads, hw.ram_bandwidth_gbs, hw.cpu_matvec_gbs, got.lines,
            pred.mem.weights / MiB, pred.mem.kv / MiB, pred.mem.state / MiB, pred.mem.compute / MiB,
            pred.mem.total / MiB, pred.ram_bytes / MiB, got.weights, got.kv, got.state, got.compute, got.output,
            measured, rss, pred.tokens_per_s, tps);

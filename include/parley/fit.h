@@ -46,6 +46,11 @@ struct parley_fit_params {
     uint32_t n_ctx;            /* context for a long meeting, tokens; 0 = 32768 (about 2 h) */
     uint32_t n_ubatch;         /* llama.cpp physical batch (compute buffers); 0 = 512 */
     uint32_t kv_bytes;         /* bytes per K/V element; 0 = 2 (f16) */
+    uint32_t n_seq;            /* sequences the engine keeps at once (llama n_seq_max, unified
+                                  KV): each has its own recurrent state and sliding window;
+                                  0 = 2 (Parley's engine: the meeting prefix + a scratch fork) */
+    bool swa_full;             /* sliding-window layers keep the whole context (llama.cpp's
+                                  context default); false = only window cells (0 = false) */
     double reserve_min_gb;     /* Great: RAM left for the OS and apps, at least this; 0 = 3.0 */
     double reserve_frac;       /* Great: ... and at least this share of RAM; 0 = 0.20 */
     double hard_reserve_gb;    /* Tight: the least RAM left for the OS; 0 = 1.5 */

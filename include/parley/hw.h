@@ -96,7 +96,7 @@ parley_status parley_hw_probe(const struct parley_hw_params *params, parley_hw *
 parley_status parley_hw_measure_ram_bandwidth(int threads, double seconds, double *gbs);
 
 /* Measures the CPU's quantised mat-vec throughput now (GB/s of Q4_K weights through
- * ggml's CPU kernel, 72 MiB of weights, `threads` threads, 0 = logical CPUs). Needs
+ * ggml's CPU kernel, 252 MiB of weights, median pass, `threads` threads, 0 = logical CPUs). Needs
  * parley_init() (ggml's CPU backend). */
 parley_status parley_hw_measure_cpu_matvec(int threads, double seconds, double *gbs);
 

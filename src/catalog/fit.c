@@ -20,6 +20,8 @@ struct parley_fit_params parley_fit_default_params(void)
     p.n_ctx = 32768;
     p.n_ubatch = 512;
     p.kv_bytes = 2;
+    p.n_seq = 2;
+    p.swa_full = false;
     p.reserve_min_gb = 3.0;
     p.reserve_frac = 0.20;
     p.hard_reserve_gb = 1.5;
@@ -40,7 +42,7 @@ static struct parley_fit_params resolve(const struct parley_fit_params *in)
         return d;
     struct parley_fit_params p = *in;
 #define DEF(f) if (!(p.f > 0)) p.f = d.f
-    DEF(n_ctx); DEF(n_ubatch); DEF(kv_bytes); DEF(reserve_min_gb); DEF(reserve_frac); DEF(hard_reserve_gb);
+    DEF(n_ctx); DEF(n_ubatch); DEF(kv_bytes); DEF(n_seq); DEF(reserve_min_gb); DEF(reserve_frac); DEF(hard_reserve_gb);
     DEF(vram_reserve_gb); DEF(unified_gpu_frac); DEF(great_tps); DEF(gpu_efficiency); DEF(cpu_efficiency); DEF(matvec_efficiency);
 #undef DEF
     return p;
@@ -75,11 +77,12 @@ static parley_fit_memory memory_llm(const parley_model_info *m, const struct par
         uint64_t dk = s->ssm_head_dim, nk = s->ssm_k_heads, nv = s->ssm_v_heads;
         uint64_t conv = (s->ssm_conv_kernel ? s->ssm_conv_kernel - 1 : 0) * (2 * nk * dk + nv * dk);
         uint64_t ssm = dk * nv * dk;
-        mem.state = (uint64_t)n_rec * 4 * (conv + ssm);
+        mem.state = (uint64_t)n_rec * 4 * (conv + ssm) * p->n_seq; /* one state per sequence */
     } else if (s->swa_window && s->swa_period) {
         /* Sliding window (Gemma 4): layers that reuse another layer's KV own none; global
-         * layers hold the whole context, sliding ones window + ubatch cells (padded to
-         * 256), whatever the context. */
+         * layers hold the whole context, sliding ones a window per sequence + one ubatch
+         * of cells (padded to 256), whatever the context; unless swa_full, when they
+         * hold the whole context like the global ones. */
         uint32_t own = L > s->n_layer_kv_shared ? L - s->n_layer_kv_shared : 0;
         uint32_t n_global = 0, n_sliding = 0;
         for (uint32_t i = 0; i < own; i++) {
@@ -91,7 +94,7 @@ static parley_fit_memory memory_llm(const parley_model_info *m, const struct par
         uint32_t kvg = s->n_head_kv_global ? s->n_head_kv_global : s->n_head_kv;
         uint32_t hdg = s->head_dim_global ? s->head_dim_global : s->head_dim;
         mem.kv = (uint64_t)n_global * ctx * 2 * kvg * hdg * kvb;
-        uint64_t cells = s->swa_window + p->n_ubatch;
+        uint64_t cells = p->swa_full ? ctx : (uint64_t)s->swa_window * p->n_seq + p->n_ubatch;
         if (cells > ctx)
             cells = ctx;
         cells = pad(cells, 256);
