@@ -7,27 +7,27 @@
 # Writes docs/benchmarks/fit.md.
 #
 #   bench/fit_accuracy.sh                 (via scripts/dev.sh bench, inside the build root)
-#   FIT_MODELS="qwen3.5-2b gemma-4-e2b" bench/fit_accuracy.sh
-#   GGUF_STANDIN=/path/to/gguf_standin    use another build of the generator
+#   PARLEY_FIT_MODELS="qwen3.5-2b gemma-4-e2b" bench/fit_accuracy.sh
+#   PARLEY_GGUF_STANDIN=/path/to/gguf_standin    use another build of the generator
 #
 # Targets: memory within 10 %, tokens/s within 30 % of measured.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 build=${PARLEY_TOOLS:-$top/build}
-gen=${GGUF_STANDIN:-$build/gguf_standin}
+gen=${PARLEY_GGUF_STANDIN:-$build/gguf_standin}
 measure=$build/fit_measure
-out=${FIT_OUT:-$top/docs/benchmarks/fit.md}
-dir=${FIT_STANDIN_DIR:-$build/standins}
-models=${FIT_MODELS:-"qwen3.5-2b gemma-4-e2b qwen3.5-9b"}
-moe_no_alloc=${FIT_MOE_NO_ALLOC:-qwen3.6-35b-a3b}   # memory only: larger than this machine's free RAM
-ctx=${FIT_CTX:-32768}
-gen_tokens=${FIT_GEN:-16}
+out=${PARLEY_FIT_OUT:-$top/docs/benchmarks/fit.md}
+dir=${PARLEY_FIT_STANDIN_DIR:-$build/standins}
+models=${PARLEY_FIT_MODELS:-"qwen3.5-2b gemma-4-e2b qwen3.5-9b"}
+moe_no_alloc=${PARLEY_FIT_MOE_NO_ALLOC:-qwen3.6-35b-a3b}   # memory only: larger than this machine's free RAM
+ctx=${PARLEY_FIT_CTX:-32768}
+gen_tokens=${PARLEY_FIT_GEN:-16}
 # One thread by default: on the shared 2-vCPU VM (load ~9) ggml's multi-threaded decode,
 # with a spin barrier per graph node, collapses when a thread is descheduled (measured
 # 0.23 tok/s with 2 threads against 8.9 with 1 for the 2B stand-in). One thread keeps the
-# comparison about the model. Set FIT_THREADS=0 for all CPUs on a quiet machine.
-threads=${FIT_THREADS:-1}
+# comparison about the model. Set PARLEY_FIT_THREADS=0 for all CPUs on a quiet machine.
+threads=${PARLEY_FIT_THREADS:-1}
 
 [ -x "$measure" ] || { echo "fit_accuracy: build first (scripts/dev.sh build): no $measure" >&2; exit 1; }
 if [ ! -x "$gen" ]; then
