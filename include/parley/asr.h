@@ -69,6 +69,8 @@ struct parley_transcribe_params {
     int n_threads;               /* CPU threads; 0 = all cores, at most 8 */
     const char *language;        /* ISO 639-1 code, or NULL / "auto" to detect */
     bool translate;              /* translate to English (default false) */
+    bool no_fallback;            /* never re-decode a doubtful window at a higher temperature
+                                    (faster, a little less robust; whisper-cli's -nf) */
     bool vad;                    /* cut silence with Silero VAD first (default true) */
     const char *vad_model_path;  /* Silero VAD model (ggml); required when vad */
     float vad_threshold;         /* speech probability threshold; 0 = whisper.cpp's default (0.5) */

@@ -8,15 +8,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <whisper.h>
+
+typedef struct job job;
 
 struct parley_asr {
     struct whisper_context *ctx;
     char *model_name; /* file name of the model, for the transcript */
     int64_t (*vad)[2];
     size_t n_vad;
+    job *abandoned; /* a cancelled run whose worker may still be stopping; joined before the next */
 };
 
 struct parley_asr_params parley_asr_default_params(void)
@@ -90,10 +95,13 @@ parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr
     return PARLEY_OK;
 }
 
+static void reap_abandoned(parley_asr *asr);
+
 void parley_asr_free(parley_asr *asr)
 {
     if (!asr)
         return;
+    reap_abandoned(asr);
     whisper_free(asr->ctx);
     free(asr->model_name);
     free(asr->vad);
@@ -115,21 +123,55 @@ parley_status parley_asr_vad_region(const parley_asr *asr, size_t i, int64_t *t0
     return PARLEY_OK;
 }
 
-/* What whisper's callbacks need. */
-typedef struct run_state {
+/* One transcription runs on a worker thread so that a cancel returns at once even while
+ * whisper.cpp is in a stretch it cannot interrupt (the mel spectrogram and the VAD pass
+ * over the whole recording take seconds on a long file). The caller's thread waits,
+ * polling the cancel flag; on a cancel it marks the job abandoned and returns. The
+ * worker owns a copy of the samples and its own transcript, and calls the caller's
+ * callbacks only under cb_lock while the job is not abandoned, so nothing of the
+ * caller's is touched after the return. The abandoned worker stops at whisper.cpp's
+ * next abort check and is joined by the next call on the same parley_asr (or its free). */
+struct job {
     parley_asr *asr;
-    const struct parley_transcribe_params *p;
-    parley_transcript *out;
-    parley_status err; /* first failure inside a callback */
-    bool user_cancelled;
-} run_state;
+    struct parley_transcribe_params p; /* callbacks and user data; cancel is read by the caller */
+    float *samples;                    /* owned copy */
+    size_t n_samples;
+    char lang[16];
+    parley_transcript out;             /* the worker's; handed over on success */
+    pthread_t thread;
+    pthread_mutex_t lock;              /* guards done, and callback calls against abandoning */
+    pthread_cond_t cond;
+    bool done;
+    atomic_bool abandoned;             /* the caller gave up: abort, call nothing */
+    bool callback_cancelled;           /* a progress callback returned false */
+    parley_status err;                 /* first failure inside a callback */
+    char errmsg[512];
+    int rc;                            /* whisper_full's return */
+};
+
+static void job_free(job *j)
+{
+    if (!j)
+        return;
+    pthread_mutex_destroy(&j->lock);
+    pthread_cond_destroy(&j->cond);
+    parley_transcript_free(&j->out);
+    free(j->samples);
+    free(j);
+}
+
+static void job_fail(job *j, parley_status st)
+{
+    if (j->err)
+        return;
+    j->err = st;
+    snprintf(j->errmsg, sizeof j->errmsg, "%s", parley_last_error());
+}
 
 static bool abort_cb(void *ud)
 {
-    run_state *rs = ud;
-    if (rs->p->cancel && atomic_load(rs->p->cancel))
-        rs->user_cancelled = true;
-    return rs->user_cancelled || rs->err != PARLEY_OK;
+    job *j = ud;
+    return atomic_load(&j->abandoned) || j->callback_cancelled || j->err != PARLEY_OK;
 }
 
 static bool encoder_begin_cb(struct whisper_context *ctx, struct whisper_state *state, void *ud)
@@ -143,9 +185,13 @@ static void progress_cb(struct whisper_context *ctx, struct whisper_state *state
 {
     (void)ctx;
     (void)state;
-    run_state *rs = ud;
-    if (rs->p->progress && !rs->p->progress(progress / 100.0, rs->p->progress_user_data))
-        rs->user_cancelled = true;
+    job *j = ud;
+    if (!j->p.progress)
+        return;
+    pthread_mutex_lock(&j->lock);
+    if (!atomic_load(&j->abandoned) && !j->p.progress(progress / 100.0, j->p.progress_user_data))
+        j->callback_cancelled = true;
+    pthread_mutex_unlock(&j->lock);
 }
 
 /* Trims whitespace in place and returns the start. */
@@ -159,11 +205,30 @@ static char *trim(char *s)
     return s;
 }
 
+/* whisper.cpp maps times from the speech-only audio back to the recording, but a time
+ * that falls in the short silence it inserts between speech regions lands in a gap of
+ * the original. Parley promises that text sits on speech: move a start forward to the
+ * next region and an end back to the end of its region. */
+static int64_t snap_to_speech(struct whisper_context *ctx, int64_t t_cs, bool is_start)
+{
+    int n = whisper_full_n_vad_segments(ctx);
+    if (n <= 0)
+        return t_cs;
+    for (int i = 0; i < n; i++) {
+        int64_t a = whisper_full_get_vad_segment_t0(ctx, i), b = whisper_full_get_vad_segment_t1(ctx, i);
+        if (t_cs < a) /* in the gap before region i (or before the first) */
+            return is_start || i == 0 ? a : whisper_full_get_vad_segment_t1(ctx, i - 1);
+        if (t_cs <= b)
+            return t_cs;
+    }
+    return whisper_full_get_vad_segment_t1(ctx, n - 1); /* after the last region */
+}
+
 static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *state, int n_new, void *ud)
 {
     (void)state;
-    run_state *rs = ud;
-    if (rs->err)
+    job *j = ud;
+    if (j->err || atomic_load(&j->abandoned))
         return;
     int n = whisper_full_n_segments(ctx);
     whisper_token eot = whisper_token_eot(ctx);
@@ -171,7 +236,7 @@ static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *st
         const char *raw = whisper_full_get_segment_text(ctx, i);
         char *text = parley_strdup(raw ? raw : "");
         if (!text) {
-            rs->err = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+            job_fail(j, parley_fail(PARLEY_ERR_NOMEM, "out of memory"));
             return;
         }
         char *t = trim(text);
@@ -186,16 +251,19 @@ static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *st
                 sum += whisper_full_get_token_p(ctx, i, k);
                 cnt++;
             }
-            int64_t t0 = whisper_full_get_segment_t0(ctx, i) * 10;
-            int64_t t1 = whisper_full_get_segment_t1(ctx, i) * 10;
+            int64_t t0 = snap_to_speech(ctx, whisper_full_get_segment_t0(ctx, i), true) * 10;
+            int64_t t1 = snap_to_speech(ctx, whisper_full_get_segment_t1(ctx, i), false) * 10;
             if (t1 < t0)
                 t1 = t0;
-            parley_status st =
-                parley_transcript_add(rs->out, t0, t1, t, NULL, cnt ? (float)(sum / cnt) : -1.0f);
-            if (st)
-                rs->err = st;
-            else if (rs->p->on_segment)
-                rs->p->on_segment(&rs->out->segments[rs->out->n_segments - 1], rs->p->on_segment_user_data);
+            parley_status st = parley_transcript_add(&j->out, t0, t1, t, NULL, cnt ? (float)(sum / cnt) : -1.0f);
+            if (st) {
+                job_fail(j, st);
+            } else if (j->p.on_segment) {
+                pthread_mutex_lock(&j->lock);
+                if (!atomic_load(&j->abandoned))
+                    j->p.on_segment(&j->out.segments[j->out.n_segments - 1], j->p.on_segment_user_data);
+                pthread_mutex_unlock(&j->lock);
+            }
         }
         free(text);
     }
@@ -209,12 +277,62 @@ static int default_threads(void)
     return n > 8 ? 8 : (int)n;
 }
 
+static void *worker_main(void *arg)
+{
+    job *j = arg;
+    struct whisper_full_params wp = whisper_full_default_params(WHISPER_SAMPLING_GREEDY);
+    wp.n_threads = j->p.n_threads > 0 ? j->p.n_threads : default_threads();
+    wp.language = j->lang;
+    wp.translate = j->p.translate;
+    if (j->p.no_fallback)
+        wp.temperature_inc = 0.0f;
+    wp.print_progress = false;
+    wp.print_realtime = false;
+    wp.print_timestamps = false;
+    wp.print_special = false;
+    wp.suppress_nst = true;
+    wp.new_segment_callback = new_segment_cb;
+    wp.new_segment_callback_user_data = j;
+    wp.progress_callback = progress_cb;
+    wp.progress_callback_user_data = j;
+    wp.encoder_begin_callback = encoder_begin_cb;
+    wp.encoder_begin_callback_user_data = j;
+    wp.abort_callback = abort_cb;
+    wp.abort_callback_user_data = j;
+    wp.vad = j->p.vad;
+    wp.vad_model_path = j->p.vad ? j->p.vad_model_path : NULL;
+    if (j->p.vad_threshold > 0)
+        wp.vad_params.threshold = j->p.vad_threshold;
+    if (j->p.vad_min_silence_ms > 0)
+        wp.vad_params.min_silence_duration_ms = j->p.vad_min_silence_ms;
+    if (j->p.vad_speech_pad_ms > 0)
+        wp.vad_params.speech_pad_ms = j->p.vad_speech_pad_ms;
+    int rc = whisper_full(j->asr->ctx, wp, j->samples, (int)j->n_samples);
+    pthread_mutex_lock(&j->lock);
+    j->rc = rc;
+    j->done = true;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+    return NULL;
+}
+
+/* Waits for an abandoned run to stop (it was told to abort, so this is short). */
+static void reap_abandoned(parley_asr *asr)
+{
+    if (!asr->abandoned)
+        return;
+    pthread_join(asr->abandoned->thread, NULL);
+    job_free(asr->abandoned);
+    asr->abandoned = NULL;
+}
+
 parley_status parley_asr_transcribe(parley_asr *asr, const struct parley_transcribe_params *params,
                                     const float *samples, size_t n_samples, parley_transcript *out)
 {
     if (!asr || !params || !out || (!samples && n_samples))
         return parley_fail(PARLEY_ERR_INVALID_ARG, "asr, params and out are required");
     memset(out, 0, sizeof *out);
+    reap_abandoned(asr);
     free(asr->vad);
     asr->vad = NULL;
     asr->n_vad = 0;
@@ -239,52 +357,68 @@ parley_status parley_asr_transcribe(parley_asr *asr, const struct parley_transcr
         return parley_fail(PARLEY_ERR_INVALID_ARG, "model %s is English-only; it cannot transcribe '%s'",
                            asr->model_name, lang);
 
-    run_state rs = {.asr = asr, .p = params, .out = out};
-    struct whisper_full_params wp = whisper_full_default_params(WHISPER_SAMPLING_GREEDY);
-    wp.n_threads = params->n_threads > 0 ? params->n_threads : default_threads();
-    wp.language = lang;
-    wp.translate = params->translate;
-    wp.print_progress = false;
-    wp.print_realtime = false;
-    wp.print_timestamps = false;
-    wp.print_special = false;
-    wp.suppress_nst = true;
-    wp.new_segment_callback = new_segment_cb;
-    wp.new_segment_callback_user_data = &rs;
-    wp.progress_callback = progress_cb;
-    wp.progress_callback_user_data = &rs;
-    wp.encoder_begin_callback = encoder_begin_cb;
-    wp.encoder_begin_callback_user_data = &rs;
-    wp.abort_callback = abort_cb;
-    wp.abort_callback_user_data = &rs;
-    wp.vad = params->vad;
-    wp.vad_model_path = params->vad ? params->vad_model_path : NULL;
-    if (params->vad_threshold > 0)
-        wp.vad_params.threshold = params->vad_threshold;
-    if (params->vad_min_silence_ms > 0)
-        wp.vad_params.min_silence_duration_ms = params->vad_min_silence_ms;
-    if (params->vad_speech_pad_ms > 0)
-        wp.vad_params.speech_pad_ms = params->vad_speech_pad_ms;
-
-    int rc = whisper_full(asr->ctx, wp, samples, (int)n_samples);
-    parley_status st = PARLEY_OK;
-    if (rs.user_cancelled)
-        st = parley_fail(PARLEY_ERR_CANCELLED, "transcription cancelled");
-    else if (rs.err)
-        st = rs.err;
-    else if (rc != 0)
-        st = parley_fail(PARLEY_ERR_INFERENCE, "whisper.cpp failed to transcribe (code %d)%s", rc,
-                         params->vad ? "; the VAD model may be missing or corrupt" : "");
-    if (st) {
-        parley_transcript_free(out);
-        return st;
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_cond_init(&j->cond, NULL);
+    j->asr = asr;
+    j->p = *params;
+    snprintf(j->lang, sizeof j->lang, "%s", lang);
+    j->n_samples = n_samples;
+    j->samples = malloc(n_samples * sizeof *j->samples);
+    if (!j->samples) {
+        job_free(j);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory copying %.0f s of audio", (double)n_samples / 16000);
+    }
+    memcpy(j->samples, samples, n_samples * sizeof *samples);
+    if (pthread_create(&j->thread, NULL, worker_main, j) != 0) {
+        job_free(j);
+        return parley_fail(PARLEY_ERR_NOMEM, "cannot start a transcription thread");
     }
 
+    /* Wait, looking at the cancel flag every 50 ms. */
+    bool cancelled = false;
+    pthread_mutex_lock(&j->lock);
+    while (!j->done) {
+        if (params->cancel && atomic_load(params->cancel)) {
+            atomic_store(&j->abandoned, true); /* under the lock: no callback is running */
+            cancelled = true;
+            break;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 50 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&j->cond, &j->lock, &ts);
+    }
+    pthread_mutex_unlock(&j->lock);
+    if (cancelled) {
+        asr->abandoned = j;
+        return parley_fail(PARLEY_ERR_CANCELLED, "transcription cancelled");
+    }
+    pthread_join(j->thread, NULL);
+
+    parley_status st = PARLEY_OK;
+    if (j->callback_cancelled)
+        st = parley_fail(PARLEY_ERR_CANCELLED, "transcription cancelled");
+    else if (j->err)
+        st = parley_fail(j->err, "%s", j->errmsg);
+    else if (j->rc != 0)
+        st = parley_fail(PARLEY_ERR_INFERENCE, "whisper.cpp failed to transcribe (code %d)%s", j->rc,
+                         params->vad ? "; the VAD model may be missing or corrupt" : "");
+    if (st) {
+        job_free(j);
+        return st;
+    }
     int nv = whisper_full_n_vad_segments(asr->ctx);
     if (nv > 0) {
         asr->vad = calloc((size_t)nv, sizeof *asr->vad);
         if (!asr->vad) {
-            parley_transcript_free(out);
+            job_free(j);
             return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
         }
         for (int i = 0; i < nv; i++) {
@@ -293,6 +427,9 @@ parley_status parley_asr_transcribe(parley_asr *asr, const struct parley_transcr
         }
         asr->n_vad = (size_t)nv;
     }
+    *out = j->out;
+    memset(&j->out, 0, sizeof j->out);
+    job_free(j);
     out->duration_s = (double)n_samples / PARLEY_AUDIO_RATE;
     int lid = whisper_full_lang_id(asr->ctx);
     const char *ls = lid >= 0 ? whisper_lang_str(lid) : (strcmp(lang, "auto") ? lang : NULL);

@@ -14,7 +14,7 @@
 static const char usage[] =
     "parley transcribe FILE [--model PATH|ID] [--language CODE|auto] [--threads N]\n"
     "                         [--format txt|srt|vtt|json] [--out FILE] [--title TEXT]\n"
-    "                         [--vad-model PATH] [--no-vad] [--allow-truncated] [--no-gpu]";
+    "                         [--vad-model PATH] [--no-vad] [--allow-truncated] [--no-fallback] [--no-gpu]";
 
 static const char help[] =
     "Transcribes a recording (WAV, FLAC, MP3, OGG/Opus, M4A/AAC, or the audio of MP4/MKV/WebM)\n"
@@ -30,6 +30,7 @@ static const char help[] =
     "  --vad-model PATH    Silero VAD model (default: ggml-silero-*.bin in the models directory)\n"
     "  --no-vad            transcribe without cutting silence first (silence may become text)\n"
     "  --allow-truncated   transcribe what a truncated file holds instead of refusing it\n"
+    "  --no-fallback       never re-decode doubtful audio at a higher temperature (faster)\n"
     "  --no-gpu            run on the CPU even when ggml has a GPU backend\n";
 
 typedef struct progress_ctx {
@@ -80,7 +81,7 @@ int cmd_transcribe(int argc, char **argv)
     const char *file = NULL, *model = NULL, *vad_model = NULL, *language = NULL, *format = "txt", *out = NULL,
                *title = NULL, *v = NULL;
     int threads = 0;
-    bool no_vad = false, allow_truncated = false, no_gpu = false;
+    bool no_vad = false, allow_truncated = false, no_gpu = false, no_fallback = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
@@ -120,6 +121,8 @@ int cmd_transcribe(int argc, char **argv)
             no_vad = true;
         } else if (cli_flag(a, "--allow-truncated")) {
             allow_truncated = true;
+        } else if (cli_flag(a, "--no-fallback")) {
+            no_fallback = true;
         } else if (cli_flag(a, "--no-gpu")) {
             no_gpu = true;
         } else if (a[0] == '-' && a[1]) {
@@ -184,6 +187,7 @@ int cmd_transcribe(int argc, char **argv)
     struct parley_transcribe_params tp = parley_transcribe_default_params();
     tp.n_threads = threads;
     tp.language = language;
+    tp.no_fallback = no_fallback;
     tp.vad = !no_vad;
     tp.vad_model_path = no_vad ? NULL : vad_path;
     tp.cancel = &cli_cancel;
@@ -228,6 +232,14 @@ out:
     free(text);
     parley_transcript_free(&t);
     parley_audio_free(&audio);
+    if (st == PARLEY_ERR_CANCELLED) {
+        /* A cancelled run's worker may still be stopping inside whisper.cpp; freeing
+         * would wait for it. The process is about to exit, which frees it anyway; the
+         * static keeps it reachable for leak checkers. */
+        static parley_asr *left_running;
+        left_running = asr;
+        asr = NULL;
+    }
     parley_asr_free(asr);
     parley_store_close(db);
     return rc;

@@ -1,0 +1,176 @@
+# transcribe.sh: the foundation's promise end to end, through the real command:
+# a recording becomes a stored session whose segments sit inside the VAD's speech
+# regions, listed and exported as valid SRT and VTT; bad input fails clearly and
+# stores nothing.
+. "$(dirname "$0")/lib.sh"
+need_vad
+standin_whisper tiny || t_skip_all "could not generate the tiny whisper stand-in"
+P=$PARLEY_BIN
+WAV=/usr/share/sounds/debian/samples/en-Wikipedia-Ignore_All_Rules.wav
+[ -f "$WAV" ] || t_skip_all "needs $WAV (Debian package whisper.cpp-tools)"
+
+t_begin "transcribe the Wikipedia recording with the tiny stand-in"
+run "$P" transcribe "$WAV" --model tiny --threads 2 --no-fallback --format json --title "Ignore all rules"
+if expect_rc 0; then
+    # The peer tool's own VAD pass (same model, same defaults) is the oracle.
+    whisper-vad-speech-segments -vm "$PARLEY_SHARED/models/ggml-silero-v6.2.0.bin" -f "$WAV" 2>/dev/null |
+        sed -n 's/.*start = \([0-9.]*\), end = \([0-9.]*\).*/\1 \2/p' >"$T_DIR/vad.txt"
+    if python3 - "$T_DIR/out" "$T_DIR/vad.txt" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+regions = [tuple(float(x) / 100 for x in l.split()) for l in open(sys.argv[2]) if l.strip()]
+assert len(regions) >= 10, f"the VAD found only {len(regions)} regions"
+segs = doc["segments"]
+assert segs, "no segments"
+assert doc["language"], "no language"
+assert abs(doc["duration"] - 53.37) < 0.05, doc["duration"]
+tol = 0.05  # seconds: rounding of centisecond times
+def inside(t):
+    return any(a - tol <= t <= b + tol for a, b in regions)
+for s in segs:
+    assert s["start"] <= s["end"], s
+    assert inside(s["start"]) and inside(s["end"]), f"segment {s['start']}..{s['end']} outside speech {regions}"
+    assert s["text"].strip(), s
+    assert s["confidence"] is None or 0 <= s["confidence"] <= 1, s
+print(f"{len(segs)} segments inside {len(regions)} speech regions", file=sys.stderr)
+PY
+    then t_ok; else t_fail "segments do not lie inside the speech regions"; fi
+fi
+
+t_begin "the session is listed with id, title, created, duration"
+run "$P" sessions list --json
+expect_rc 0 && python3 - "$T_DIR/out" <<'PY' && t_ok || t_fail "bad list: $(out)"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert len(rows) == 1, rows
+r = rows[0]
+assert r["id"] == 1 and r["title"] == "Ignore all rules", r
+assert r["created"].endswith("Z") and abs(r["duration"] - 53.37) < 0.05 and r["segments"] > 0, r
+PY
+
+t_begin "export as SRT is valid SubRip"
+run "$P" sessions export 1 --format srt --out "$T_DIR/a.srt"
+expect_rc 0 && python3 - "$T_DIR/a.srt" <<'PY' && t_ok || t_fail "invalid SRT"
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+cues = [c for c in text.split("\n\n") if c.strip()]
+assert cues, "no cues"
+ts = re.compile(r"^(\d\d):(\d\d):(\d\d),(\d\d\d) --> (\d\d):(\d\d):(\d\d),(\d\d\d)$")
+for i, c in enumerate(cues, 1):
+    lines = c.split("\n")
+    assert lines[0] == str(i), (i, c)
+    m = ts.match(lines[1]); assert m, c
+    g = list(map(int, m.groups()))
+    t0 = g[0]*3600000 + g[1]*60000 + g[2]*1000 + g[3]; t1 = g[4]*3600000 + g[5]*60000 + g[6]*1000 + g[7]
+    assert t0 <= t1, c
+    assert len(lines) >= 3 and all(l.strip() for l in lines[2:]), c
+PY
+
+t_begin "export as VTT is valid WebVTT"
+run "$P" sessions export 1 --format vtt
+expect_rc 0 && python3 - "$T_DIR/out" <<'PY' && t_ok || t_fail "invalid VTT"
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+assert text.startswith("WEBVTT\n\n"), text[:20]
+cues = [c for c in text[8:].split("\n\n") if c.strip()]
+assert cues
+ts = re.compile(r"^\d\d:\d\d:\d\d\.\d\d\d --> \d\d:\d\d:\d\d\.\d\d\d$")
+for c in cues:
+    lines = c.split("\n")
+    assert ts.match(lines[0]), c
+    assert len(lines) >= 2 and "-->" not in "".join(lines[1:]), c
+PY
+
+t_begin "show, txt export and rename"
+run "$P" sessions show 1
+if expect_rc 0 && grep -q "Session 1: Ignore all rules" "$T_DIR/out" && grep -q -- "-->" "$T_DIR/out"; then
+    run "$P" sessions rename 1 "Wikipedia"
+    run "$P" sessions list --json
+    grep -q '"title": "Wikipedia"' "$T_DIR/out" && t_ok || t_fail "rename not stored"
+else t_fail "show: $(out)"; fi
+
+t_begin "silence yields no invented text"
+ffmpeg -v error -y -f lavfi -i anullsrc=r=16000:cl=mono -t 8 "$T_DIR/silence.wav"
+run "$P" transcribe "$T_DIR/silence.wav" --model tiny --threads 2 --no-fallback --format json
+expect_rc 0 && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["segments"]==[], d["segments"]' "$T_DIR/out" && t_ok || t_fail "silence produced text: $(head -c 300 "$T_DIR/out")"
+
+before=$(n_sessions)
+t_begin "a text file is refused and nothing is stored"
+printf 'Agenda\n1. budget\n' >"$T_DIR/agenda.mp3"
+run "$P" transcribe "$T_DIR/agenda.mp3" --model tiny
+expect_rc 1 && expect_err "not an audio or video file" && [ "$(n_sessions)" = "$before" ] && t_ok
+
+t_begin "an empty file is refused"
+: >"$T_DIR/empty.wav"
+run "$P" transcribe "$T_DIR/empty.wav" --model tiny
+expect_rc 1 && expect_err "empty" && t_ok
+
+t_begin "a truncated file is refused unless allowed"
+ffmpeg -v error -y -f lavfi -i sine=duration=6 -ar 16000 "$T_DIR/tone.wav"
+head -c 60000 "$T_DIR/tone.wav" >"$T_DIR/cut.wav"
+run "$P" transcribe "$T_DIR/cut.wav" --model tiny --no-fallback
+if expect_rc 1 && expect_err "truncated"; then
+    run "$P" transcribe "$T_DIR/cut.wav" --model tiny --no-fallback --allow-truncated
+    expect_rc 0 && expect_err "truncated" && t_ok
+fi
+
+t_begin "a video without audio says so"
+before=$(n_sessions)
+ffmpeg -v error -y -f lavfi -i testsrc=size=64x64:rate=5:duration=2 -c:v mpeg4 "$T_DIR/screen.mp4"
+run "$P" transcribe "$T_DIR/screen.mp4" --model tiny
+expect_rc 1 && expect_err "no audio track" && [ "$(n_sessions)" = "$before" ] && t_ok
+
+t_begin "a missing model is named"
+run "$P" transcribe "$T_DIR/tone.wav" --model medium
+expect_rc 1 && expect_err "no speech model 'medium'" && t_ok
+
+t_begin "a truncated model is refused"
+head -c 20000000 "$PARLEY_MODELS_DIR/ggml-tiny.bin" >"$T_DIR/half.bin"
+run "$P" transcribe "$T_DIR/tone.wav" --model "$T_DIR/half.bin"
+expect_rc 1 && expect_err "could not load" && t_ok
+
+t_begin "an LLM file given as speech model is named as such"
+run "$P" transcribe "$T_DIR/tone.wav" --model "$PARLEY_SHARED/models/stories260K.gguf"
+expect_rc 1 && expect_err "GGUF language model" && t_ok
+
+t_begin "a missing VAD model is explained"
+run env PARLEY_MODELS_DIR="$T_DIR/nomodels" "$P" transcribe "$T_DIR/tone.wav" --model "$PARLEY_MODELS_DIR/ggml-tiny.bin"
+expect_rc 1 && expect_err "no Silero VAD model" && expect_err "no-vad" && t_ok
+
+t_begin "bad options are usage errors"
+run "$P" transcribe "$T_DIR/tone.wav" --format docx
+expect_rc 2 && expect_err "format" && run "$P" transcribe && expect_rc 2 && run "$P" sessions export 1 && expect_rc 2 && t_ok
+
+t_begin "an unwritable database directory fails before any work"
+mkdir -p "$T_DIR/ro"
+run unshare -m --propagation unchanged sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && XDG_DATA_HOME="$1" "$2" transcribe "$3" --model tiny' \
+    sh "$T_DIR/ro" "$P" "$T_DIR/tone.wav"
+if grep -q "mount" "$T_DIR/err" && ! grep -q "parley" "$T_DIR/err"; then
+    echo "SKIP (cannot make a read-only mount here): $(err)" >&2; t_ok
+else expect_rc 1 && expect_err "not writable\|Read-only\|permission" && t_ok; fi
+
+t_begin "a full disk fails cleanly and keeps the old output"
+mkdir -p "$T_DIR/full"
+echo "previous export" >"$T_DIR/keep.srt"
+run unshare -m --propagation unchanged sh -c 'mount -t tmpfs -o size=16k tmpfs "$1" && cp "$2" "$1/out.srt" && head -c 12000 /dev/zero > "$1/filler";
+  "$3" sessions export 1 --format srt --out "$1/out.srt"; rc=$?; cat "$1/out.srt"; ls "$1"; exit $rc' \
+    sh "$T_DIR/full" "$T_DIR/keep.srt" "$P"
+if grep -q "mount:" "$T_DIR/err"; then echo "SKIP (no tmpfs mount here)" >&2; t_ok
+else expect_rc 1 && expect_err "disk full" && grep -q "previous export" "$T_DIR/out" && ! grep -q "tmp\." "$T_DIR/out" && t_ok; fi
+
+t_begin "Ctrl-C cancels within a second and stores nothing"
+ffmpeg -v error -y -f lavfi -i "sine=frequency=220:duration=600" -ar 16000 "$T_DIR/long.wav"
+before=$(n_sessions)
+"$P" transcribe "$T_DIR/long.wav" --model tiny --no-vad --threads 2 --out "$T_DIR/long.txt" 2>"$T_DIR/err" &
+pid=$!
+sleep 4
+t0=$(date +%s.%N)
+kill -INT $pid
+wait $pid
+RC=$?
+dt=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$(date +%s.%N)")
+echo "cancel took ${dt}s" >&2
+expect_rc 130 && expect_err "cancelled" && [ ! -e "$T_DIR/long.txt" ] && [ "$(n_sessions)" = "$before" ] &&
+    python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 1.0 else 1)" "$dt" && t_ok || t_fail "cancel took ${dt}s or left output"
+
+t_done
