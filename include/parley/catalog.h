@@ -34,6 +34,7 @@
 #ifndef PARLEY_CATALOG_H
 #define PARLEY_CATALOG_H
 
+#include <parley/fetch.h>
 #include <parley/parley.h>
 
 #include <stdbool.h>
@@ -188,6 +189,19 @@ parley_status parley_catalog_add_own(parley_catalog *cat, const char *path, cons
  * a file was deleted. If the model was selected on this device, the selection is cleared.
  * NOT_FOUND for an unknown id or a catalog model that is not on disk. */
 parley_status parley_catalog_remove(parley_catalog *cat, const char *id, bool *deleted_file);
+
+/* Downloads a catalog model into the models directory with parley_fetch_file (resumable,
+ * verified, atomic; fetch.h). The address is parley_fetch_model_url(NULL, repo, file), so
+ * $PARLEY_MODEL_BASE_URL redirects it (a mirror, a test server). fetch_params (may be NULL
+ * for fetch's defaults) gives progress, cancel and timeouts; its sha256 and expected_size
+ * are replaced by the catalog's. Verified by SHA-256 when the catalog has one, else by the
+ * exact size; a GGUF is then checked with parley_model_read_gguf and deleted if it is not
+ * the architecture the catalog says. result may be NULL.
+ * NOT_FOUND (unknown or archived id), UNSUPPORTED (the catalog publishes neither a hash
+ * nor an exact size for this file, so a download could not be verified), MODEL_ARCH, and
+ * fetch's errors (NETWORK, CHECKSUM, CANCELLED, DISK_FULL, ...). */
+parley_status parley_catalog_pull(parley_catalog *cat, const char *id, const struct parley_fetch_params *fetch_params,
+                                  struct parley_fetch_result *result);
 
 /* Per-device settings: kept in the config directory and never synced. */
 typedef enum parley_feature {

@@ -686,6 +686,65 @@ parley_status parley_catalog_remove(parley_catalog *cat, const char *id, bool *d
     return rebuild_visible(cat);
 }
 
+/* ---- downloads --------------------------------------------------------------------- */
+
+parley_status parley_catalog_pull(parley_catalog *cat, const char *id, const struct parley_fetch_params *fetch_params,
+                                  struct parley_fetch_result *result)
+{
+    if (!cat || !id)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "no model id");
+    parley_model_info *m = NULL;
+    for (size_t i = 0; i < cat->n_entries; i++)
+        if (strcmp(cat->entries[i].id, id) == 0)
+            m = &cat->entries[i];
+    if (!m) {
+        for (size_t i = 0; i < cat->n_own; i++)
+            if (strcmp(cat->own[i].id, id) == 0)
+                return parley_fail(PARLEY_ERR_INVALID_ARG, "%s is your own model: there is nothing to download", id);
+        return parley_fail(PARLEY_ERR_NOT_FOUND, "no catalog model with id '%s'", id);
+    }
+    if (m->archived)
+        return parley_fail(PARLEY_ERR_NOT_FOUND, "%s is archived: it can no longer be downloaded", id);
+    if (!m->repo[0])
+        return parley_fail(PARLEY_ERR_UNSUPPORTED, "%s has no download address in the catalog", id);
+    if (!m->sha256[0] && !m->size_exact)
+        return parley_fail(PARLEY_ERR_UNSUPPORTED, "%s: the catalog has neither a SHA-256 nor an exact size for %s, "
+                           "so a download could not be verified; place the file in %s yourself", id, m->file,
+                           cat->models_dir);
+    char url[2048];
+    parley_status st = parley_fetch_model_url(NULL, m->repo, m->file, url, sizeof url);
+    if (st)
+        return st;
+    struct parley_fetch_params fp = fetch_params ? *fetch_params : parley_fetch_default_params();
+    fp.sha256 = m->sha256[0] ? m->sha256 : NULL;
+    fp.expected_size = m->size_exact ? m->size_bytes : 0;
+    char dest[PATH_MAX];
+    if (snprintf(dest, sizeof dest, "%s/%s", cat->models_dir, m->file) >= (int)sizeof dest)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "path too long under %s", cat->models_dir);
+    if ((st = parley_fetch_file(url, dest, &fp, result)) != PARLEY_OK) {
+        check_catalog_file(cat, m);
+        rebuild_visible(cat);
+        return st;
+    }
+    if (m->kind == PARLEY_MODEL_LLM) {
+        parley_model_info got;
+        parley_status vst = parley_model_read_gguf(dest, &got);
+        if (vst == PARLEY_OK && m->arch[0] && strcmp(got.arch, m->arch) != 0)
+            vst = parley_fail(PARLEY_ERR_MODEL_ARCH, "%s: the file is a '%s' model, the catalog says '%s'", dest,
+                              got.arch, m->arch);
+        if (vst != PARLEY_OK) {
+            char why[1024];
+            snprintf(why, sizeof why, "%s", parley_last_error());
+            unlink(dest); /* verified bytes, but not the model we promised: do not keep it */
+            check_catalog_file(cat, m);
+            rebuild_visible(cat);
+            return parley_fail(vst, "downloaded %s was deleted: %s", m->file, why);
+        }
+    }
+    check_catalog_file(cat, m);
+    return rebuild_visible(cat);
+}
+
 /* ---- settings ---------------------------------------------------------------------- */
 
 void parley_catalog_settings(const parley_catalog *cat, struct parley_device_settings *out)

@@ -386,13 +386,49 @@ static int models_local(int argc, char **argv)
     return 0;
 }
 
+static bool pull_progress(const parley_fetch_progress *p, void *ud)
+{
+    cli_progress *bar = ud;
+    if (p->total > 0)
+        cli_progress_update(bar, (double)p->done / (double)p->total);
+    return !atomic_load(&cli_cancel);
+}
+
 static int models_pull(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "parley: models pull: downloads are not part of this build yet (the fetch subsystem is "
-                    "pending); place the file in the models directory by hand\n");
-    return 1;
+    if (argc != 1 || argv[0][0] == '-')
+        return cli_usage_error(usage, "models pull needs exactly one model id");
+    parley_catalog *cat;
+    int rc = open_catalog(&cat);
+    if (rc)
+        return rc;
+    const parley_model_info *m = parley_catalog_find(cat, argv[0]);
+    if (m && m->state == PARLEY_STATE_READY) {
+        printf("%s is already downloaded: %s\n", m->id, m->path);
+        parley_catalog_free(cat);
+        return 0;
+    }
+    char label[160];
+    snprintf(label, sizeof label, "downloading %s", m ? m->label : argv[0]);
+    cli_progress bar;
+    cli_progress_start(&bar, label, 0);
+    struct parley_fetch_params fp = parley_fetch_default_params();
+    fp.progress = pull_progress;
+    fp.progress_user_data = &bar;
+    fp.cancel = &cli_cancel;
+    struct parley_fetch_result res;
+    memset(&res, 0, sizeof res);
+    parley_status st = parley_catalog_pull(cat, argv[0], &fp, &res);
+    cli_progress_done(&bar);
+    if (st) {
+        parley_catalog_free(cat);
+        return cli_error(st, "models pull");
+    }
+    m = parley_catalog_find(cat, argv[0]);
+    printf("downloaded %s (%.1f GB, verified by %s) to %s\n", m ? m->label : argv[0], (double)res.size / 1e9,
+           res.verified_by ? res.verified_by : "?", m ? m->path : "");
+    parley_catalog_free(cat);
+    return 0;
 }
 
 int cmd_models(int argc, char **argv)

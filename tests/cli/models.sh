@@ -79,4 +79,44 @@ grep -q "not downloaded" "$tmp/err" || fail "rm reason: $(cat "$tmp/err")"
 set +e; "$PARLEY_BIN" models local bogus=on 2> /dev/null; rc=$?; set -e
 [ "$rc" = 2 ] || fail "unknown feature: exit $rc, want 2"
 [ -f "$PARLEY_CONFIG_DIR/device.json" ] || fail "settings not in the config dir"
+# --- pull: a loopback server stands in for Hugging Face ($PARLEY_MODEL_BASE_URL) ------------
+www="$tmp/www/test/tiny/resolve/main"
+mkdir -p "$www"
+"$PARLEY_TOOLS/gguf_add_template" "$stories" "$www/tiny-chat.gguf"
+cp "$www/tiny-chat.gguf" "$www/wrong-size.gguf"
+cp "$www/tiny-chat.gguf" "$www/unverifiable.gguf"
+size=$(stat -c %s "$www/tiny-chat.gguf")
+python3 - "$tmp/www" "$tmp/port" > /dev/null 2>&1 <<'PY' &
+import functools, http.server, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
+open(sys.argv[2], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+[ -s "$tmp/port" ] || fail "test server did not start"
+export PARLEY_MODEL_BASE_URL="http://127.0.0.1:$(cat "$tmp/port")"
+shape='"shape":{"n_layer":5,"n_embd":64,"n_head":8,"n_head_kv":4,"head_dim":8,"n_vocab":512}'
+cat > "$PARLEY_CONFIG_DIR/catalog.json" <<JSON
+{"format":1,"version":"test","models":[
+ {"id":"tiny-chat","label":"Tiny Chat","kind":"llm","arch":"llama","repo":"test/tiny","file":"tiny-chat.gguf",
+  "size_bytes":$size,"size_exact":true,"params_total":260000,$shape},
+ {"id":"wrong-size","label":"Wrong Size","kind":"llm","arch":"llama","repo":"test/tiny","file":"wrong-size.gguf",
+  "size_bytes":$((size + 1)),"size_exact":true,"params_total":260000,$shape},
+ {"id":"unverifiable","label":"Unverifiable","kind":"llm","arch":"llama","repo":"test/tiny","file":"unverifiable.gguf",
+  "size_bytes":$size,"size_exact":false,"params_total":260000,$shape}]}
+JSON
+"$PARLEY_BIN" models pull tiny-chat | grep -q "verified by size" || fail "pull"
+cmp -s "$www/tiny-chat.gguf" "$PARLEY_MODELS_DIR/tiny-chat.gguf" || fail "pulled file differs"
+"$PARLEY_BIN" models --json --no-measure | json "m=[m for m in d['models'] if m['id']=='tiny-chat'][0]; assert m['state']=='ready'; assert d['catalog']['version']=='test'" || fail "pulled model not ready"
+"$PARLEY_BIN" models pull tiny-chat | grep -q "already downloaded" || fail "second pull"
+if "$PARLEY_BIN" models pull wrong-size 2> "$tmp/err"; then fail "a file of the wrong size was accepted"; fi
+grep -qi "size\|checksum" "$tmp/err" || fail "wrong-size reason: $(cat "$tmp/err")"
+[ ! -e "$PARLEY_MODELS_DIR/wrong-size.gguf" ] || fail "unverified file kept under its final name"
+if "$PARLEY_BIN" models pull unverifiable 2> "$tmp/err"; then fail "unverifiable download allowed"; fi
+grep -q "neither a SHA-256 nor an exact size" "$tmp/err" || fail "unverifiable reason: $(cat "$tmp/err")"
+[ ! -e "$PARLEY_MODELS_DIR/unverifiable.gguf" ] || fail "unverifiable file downloaded"
+if "$PARLEY_BIN" models pull no-such-model 2> /dev/null; then fail "pull of an unknown id"; fi
 echo "ok: models cli"
