@@ -328,6 +328,25 @@ TEST(local_features_persist)
     ASSERT_STR(parley_feature_name(PARLEY_FEATURE_SUGGEST), "suggest");
 }
 
+TEST(pull_refuses_what_it_cannot_verify)
+{
+    parley_catalog *cat;
+    struct parley_catalog_params cp = params();
+    ASSERT_OK(parley_catalog_open(&cp, &cat));
+    /* no exact size and no hash in the catalog: a download could not be verified */
+    ASSERT_STATUS(parley_catalog_pull(cat, "qwen3.6-27b", NULL, NULL), PARLEY_ERR_UNSUPPORTED);
+    ASSERT_CONTAINS(parley_last_error(), "neither a SHA-256 nor an exact size");
+    ASSERT_STATUS(parley_catalog_pull(cat, "gemma4-e4b", NULL, NULL), PARLEY_ERR_UNSUPPORTED);
+    ASSERT_STATUS(parley_catalog_pull(cat, "qwen3.5-27b", NULL, NULL), PARLEY_ERR_NOT_FOUND); /* archived */
+    ASSERT_CONTAINS(parley_last_error(), "archived");
+    ASSERT_STATUS(parley_catalog_pull(cat, "nope", NULL, NULL), PARLEY_ERR_NOT_FOUND);
+    /* nothing was written */
+    char part[4400];
+    snprintf(part, sizeof part, "%s/Qwen3.6-27B-UD-Q4_K_XL.gguf.part", models_dir);
+    ASSERT(access(part, F_OK) != 0);
+    parley_catalog_free(cat);
+}
+
 int main(void)
 {
     parley_init();
@@ -341,6 +360,9 @@ int main(void)
     snprintf(set, sizeof set, "%s/config/device.json", dir);
     mkdir(models_dir, 0700);
     mkdir(cfgdir, 0700);
+    char datadir[4200];
+    snprintf(datadir, sizeof datadir, "%s/data", dir);
+    mkdir(datadir, 0700);
     RUN(builtin_catalog_is_complete);
     RUN(labels_never_show_quant_names);
     RUN(override_catalog_replaces_builtin_and_must_parse);
@@ -350,5 +372,6 @@ int main(void)
     RUN(own_models_by_reference_survive_restart_and_moves);
     RUN(registry_file_is_checked);
     RUN(local_features_persist);
+    RUN(pull_refuses_what_it_cannot_verify);
     return test_summary();
 }
