@@ -56,7 +56,7 @@ run_one() { # model [--no-alloc]
 for m in $models; do run_one "$m"; done
 for m in $moe_no_alloc; do
     # 22 GB stand-in: only when the disk has room for it
-    avail=$(df -P --output=avail -B1 "$dir" | tail -1)
+    avail=$(df -P -B1 "$dir" | awk 'NR==2 {print $4}')
     if [ "$avail" -gt 30000000000 ] || [ -s "$dir/$m.gguf" ]; then run_one "$m" --no-alloc; fi
 done
 

@@ -191,6 +191,13 @@ TEST(wrong_size_is_damaged)
     ASSERT_OK(parley_catalog_remove(cat, "qwen3.5-2b", &deleted));
     ASSERT(deleted && access(file, F_OK) != 0);
     ASSERT_STATUS(parley_catalog_remove(cat, "qwen3.5-2b", &deleted), PARLEY_ERR_NOT_FOUND);
+    /* an interrupted download's .part is removable */
+    snprintf(file, sizeof file, "%s/Qwen3.5-2B-Q4_K_M.gguf.part", models_dir);
+    f = fopen(file, "w");
+    ASSERT(f);
+    fclose(f);
+    ASSERT_OK(parley_catalog_remove(cat, "qwen3.5-2b", &deleted));
+    ASSERT(deleted && access(file, F_OK) != 0);
     ASSERT_STATUS(parley_catalog_remove(cat, "no-such-model", &deleted), PARLEY_ERR_NOT_FOUND);
     parley_catalog_free(cat);
 }

@@ -184,8 +184,9 @@ parley_status parley_catalog_refresh(parley_catalog *cat);
  * twice returns the existing entry. *out (may be NULL) is borrowed as parley_catalog_get. */
 parley_status parley_catalog_add_own(parley_catalog *cat, const char *path, const parley_model_info **out);
 
-/* Removes a model: a downloaded catalog file is deleted from the models directory; an own
- * model is unregistered and its file left alone. *deleted_file (may be NULL) says whether
+/* Removes a model: a downloaded catalog file is deleted from the models directory (or,
+ * when only an interrupted download's <file>.part is there, that); an own model is
+ * unregistered and its file left alone. *deleted_file (may be NULL) says whether
  * a file was deleted. If the model was selected on this device, the selection is cleared.
  * NOT_FOUND for an unknown id or a catalog model that is not on disk. */
 parley_status parley_catalog_remove(parley_catalog *cat, const char *id, bool *deleted_file);

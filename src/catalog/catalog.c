@@ -664,8 +664,16 @@ parley_status parley_catalog_remove(parley_catalog *cat, const char *id, bool *d
                 m = &cat->entries[i];
         if (!m)
             return parley_fail(PARLEY_ERR_NOT_FOUND, "no model with id '%s'", id);
-        if (m->state == PARLEY_STATE_NOT_DOWNLOADED)
+        if (m->state == PARLEY_STATE_NOT_DOWNLOADED) {
+            /* an interrupted download's partial file is all there is to remove */
+            char part[PATH_MAX];
+            if (parley_fetch_part_path(m->path, part, sizeof part) == PARLEY_OK && unlink(part) == 0) {
+                if (deleted_file)
+                    *deleted_file = true;
+                return rebuild_visible(cat);
+            }
             return parley_fail(PARLEY_ERR_NOT_FOUND, "%s is not downloaded (nothing to remove)", id);
+        }
         if (unlink(m->path) != 0) {
             int e = errno;
             return parley_fail(parley_status_from_errno(e), "cannot delete %s: %s", m->path, strerror(e));

@@ -193,7 +193,8 @@ static bool cache_read(const char *path, const parley_hw *hw, double *gbs, doubl
     bool ok = model && strcmp(model, hw->cpu_model) == 0 &&
               (uint64_t)yyjson_get_num(yyjson_obj_get(r, "ram_total")) == hw->ram_total &&
               yyjson_get_int(yyjson_obj_get(r, "threads")) == hw->cpu_threads &&
-              yyjson_get_num(yyjson_obj_get(r, "ram_bandwidth_gbs")) > 0;
+              yyjson_get_num(yyjson_obj_get(r, "ram_bandwidth_gbs")) > 0 &&
+              (!hw->cpu_device || yyjson_get_num(yyjson_obj_get(r, "cpu_matvec_gbs")) > 0);
     if (ok) {
         *gbs = yyjson_get_num(yyjson_obj_get(r, "ram_bandwidth_gbs"));
         *matvec = yyjson_get_num(yyjson_obj_get(r, "cpu_matvec_gbs"));
