@@ -22,7 +22,7 @@ dir=${PARLEY_FIT_STANDIN_DIR:-$build/standins}
 models=${PARLEY_FIT_MODELS:-"qwen3.5-2b gemma-4-e2b qwen3.5-9b"}
 moe_no_alloc=${PARLEY_FIT_MOE_NO_ALLOC:-qwen3.6-35b-a3b}   # memory only: larger than this machine's free RAM
 ctx=${PARLEY_FIT_CTX:-32768}
-gen_tokens=${PARLEY_FIT_GEN:-16}
+gen_tokens=${PARLEY_FIT_GEN:-24}
 # One thread by default: on the shared 2-vCPU VM (load ~9) ggml's multi-threaded decode,
 # with a spin barrier per graph node, collapses when a thread is descheduled (measured
 # 0.23 tok/s with 2 threads against 8.9 with 1 for the 2B stand-in). One thread keeps the
@@ -72,10 +72,11 @@ lines.append("Predicted (docs/fit.md formulas, from the GGUF header and the hard
 lines.append("llama.cpp %s allocates and reaches on this machine, for stand-ins with the real shapes of" % "0.7.0")
 lines.append("catalog architectures. Context %d tokens, n_ubatch 512, F16 KV, two sequences (unified KV), CPU only," % ctx)
 lines.append("%d timed tokens, %s thread(s); the prediction uses RAM bandwidth and the CPU mat-vec rate measured" % (gen, rows[0]["threads"] if rows else "?"))
-lines.append("with the same thread count in the same minutes (the machine is shared and its load drifts).")
+lines.append("with the same thread count, interleaved with the timed tokens (six rounds of: RAM probe, mat-vec")
+lines.append("probe, a few tokens), because the machine is shared and its load drifts minute to minute.")
 lines.append("")
 lines.append("Command: `scripts/dev.sh bench bench/fit_accuracy.sh` (run %s UTC on %s, %d CPUs)." %
-             (datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), platform.machine(), os.cpu_count()))
+             (datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"), platform.machine(), os.cpu_count()))
 lines.append("")
 lines.append("## Memory (MiB): predicted vs llama.cpp's buffers (model + KV + recurrent state + compute + output)")
 lines.append("")

@@ -182,12 +182,16 @@ int main(int argc, char **argv)
          * minutes as the decoding it predicts. */
         llama_token t = toks[0];
         llama_decode(lctx, llama_batch_get_one(&t, 1));
-        enum { ROUNDS = 4 };
+        enum { ROUNDS = 6 };
         int per_round = gen / ROUNDS > 0 ? gen / ROUNDS : 1;
-        double dt = 0, mv_sum = 0;
-        int mv_n = 0, done = 0;
+        double dt = 0, mv_sum = 0, bw_sum = 0;
+        int mv_n = 0, bw_n = 0, done = 0;
         for (int r = 0; r < ROUNDS; r++) {
-            double mv = 0;
+            double mv = 0, rb = 0;
+            if (parley_hw_measure_ram_bandwidth(threads, 0.2, &rb) == PARLEY_OK && rb > 0) {
+                bw_sum += rb;
+                bw_n++;
+            }
             if (parley_hw_measure_cpu_matvec(threads, 0.3, &mv) == PARLEY_OK && mv > 0) {
                 if (verbose)
                     fprintf(stderr, "fit_measure: mat-vec probe %.2f GB/s\n", mv);
@@ -206,10 +210,11 @@ int main(int argc, char **argv)
             dt += parley_now() - t0;
         }
         tps = dt > 0 ? done / dt : 0;
-        if (mv_n) {
+        if (mv_n)
             hw.cpu_matvec_gbs = mv_sum / mv_n;
-            pred = parley_fit_model(&info, &hw, &fp);
-        }
+        if (bw_n)
+            hw.ram_bandwidth_gbs = bw_sum / bw_n;
+        pred = parley_fit_model(&info, &hw, &fp);
         rss = rss_mib() - rss0;
     }
     const double MiB = 1048576.0;
