@@ -89,6 +89,7 @@ typedef struct parley_model_shape {
     uint32_t n_head_kv_global;   /* KV heads of global layers */
     uint32_t head_dim_global;    /* head size of global layers */
     uint32_t n_layer_kv_shared;  /* trailing layers that reuse earlier layers' KV */
+    uint32_t n_embd_per_layer;   /* per-layer input embedding size (Gemma E-models); 0 = none */
     /* mixture of experts */
     uint32_t n_expert;           /* experts per layer; 0 = dense */
     uint32_t n_expert_used;      /* routed experts per token */

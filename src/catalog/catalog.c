@@ -189,7 +189,7 @@ static parley_status parse_entry(yyjson_val *e, size_t idx, const char *origin, 
     SHAPE(n_layer); SHAPE(n_embd); SHAPE(n_ff); SHAPE(n_head); SHAPE(n_head_kv); SHAPE(head_dim);
     SHAPE(n_vocab); SHAPE(n_ctx_train); SHAPE(full_attn_interval); SHAPE(ssm_k_heads); SHAPE(ssm_v_heads);
     SHAPE(ssm_head_dim); SHAPE(ssm_conv_kernel); SHAPE(swa_window); SHAPE(swa_period); SHAPE(n_head_kv_global);
-    SHAPE(head_dim_global); SHAPE(n_layer_kv_shared); SHAPE(n_expert); SHAPE(n_expert_used); SHAPE(n_mels);
+    SHAPE(head_dim_global); SHAPE(n_layer_kv_shared); SHAPE(n_embd_per_layer); SHAPE(n_expert); SHAPE(n_expert_used); SHAPE(n_mels);
     SHAPE(n_audio_ctx); SHAPE(n_audio_state); SHAPE(n_audio_head); SHAPE(n_audio_layer); SHAPE(n_text_ctx);
     SHAPE(n_text_state); SHAPE(n_text_layer);
 #undef SHAPE

@@ -103,12 +103,16 @@ static parley_fit_memory memory_llm(const parley_model_info *m, const struct par
         mem.kv = (uint64_t)L * ctx * 2 * s->n_head_kv * s->head_dim * kvb;
     }
     /* Compute buffers for one n_ubatch graph with flash attention (llama.cpp's "auto"
-     * turns it on for CPU, CUDA, Metal and Vulkan): the logits of a full ubatch dominate
-     * (n_vocab x n_ubatch F32), then the FFN intermediates, the residual stream and the
-     * F16 attention mask over the context. */
+     * turns it on for CPU, CUDA, Metal and Vulkan): the F32 logits of a full ubatch
+     * dominate (n_vocab x n_ubatch), then the F16 attention mask over the context, then
+     * what ggml's allocator cannot overlap: one FFN intermediate (all routed experts),
+     * two residual-stream tensors, and Gemma's per-layer inputs for every layer.
+     * Fitted to llama.cpp 0.7's reports on four stand-ins (docs/benchmarks/fit.md). */
     uint64_t ub = p->n_ubatch;
     uint64_t ff = s->n_ff * (uint64_t)(s->n_expert_used ? s->n_expert_used : 1);
-    mem.compute = 4 * ub * ((uint64_t)s->n_vocab + 3 * ff + 8 * (uint64_t)s->n_embd) + 2 * ctx * ub;
+    mem.compute = 4 * ub * ((uint64_t)s->n_vocab + ff + 2 * (uint64_t)s->n_embd +
+                            (uint64_t)s->n_layer * s->n_embd_per_layer) +
+                  2 * ctx * ub;
     mem.total = mem.weights + mem.kv + mem.state + mem.compute;
     return mem;
 }

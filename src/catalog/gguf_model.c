@@ -217,6 +217,7 @@ parley_status parley_model_read_gguf(const char *path, parley_model_info *out)
     s->n_expert = kv_u32(g, arch, "expert_count", 0);
     s->n_expert_used = kv_u32(g, arch, "expert_used_count", 0);
     s->full_attn_interval = kv_u32(g, arch, "full_attention_interval", 0);
+    s->n_embd_per_layer = kv_u32(g, arch, "embedding_length_per_layer_input", 0);
     if (s->full_attn_interval) {
         s->ssm_conv_kernel = kv_u32(g, arch, "ssm.conv_kernel", 0);
         s->ssm_head_dim = kv_u32(g, arch, "ssm.state_size", 0);
