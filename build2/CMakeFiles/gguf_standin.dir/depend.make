@@ -1,0 +1,2 @@
+# Empty dependencies file for gguf_standin.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,2 @@
+# Empty compiler generated dependencies file for header_parley.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,2 @@
+# Empty dependencies file for header_parley.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,2 @@
+#include <parley/llm.h>
+int main(void) { return 0; }

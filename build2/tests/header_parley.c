@@ -1,0 +1,2 @@
+#include <parley/parley.h>
+int main(void) { return 0; }

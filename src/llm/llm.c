@@ -1,0 +1,1044 @@
+/* llm.c: the LLM engine: load, context, worker thread, token stream, cancel, chat
+ * templates, grammar sampling and prefix reuse, on top of llama.cpp's C API.
+ *
+ * Cache layout. The context has two sequences in one unified KV cache:
+ *   seq 0  the cached prefix (e.g. the transcript so far); only parley_llm_prefix_set()
+ *          changes it, by appending tokens or by dropping it whole;
+ *   seq 1  scratch for one generation: forked from seq 0 with llama_memory_seq_cp when the
+ *          prompt starts with the prefix, and removed whole when the generation ends (also
+ *          after a cancel or an error).
+ * Forking and removing whole sequences is what hybrid and recurrent models (Qwen 3.5/3.6's
+ * Gated DeltaNet layers) allow: their state cannot be trimmed to a position. Doing it the
+ * same way for every model keeps one path. With a unified cache the fork shares the
+ * prefix's cells, so it costs nothing for attention layers. */
+#include "llm/llm_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <llama.h>
+
+#define SEQ_PREFIX 0
+#define SEQ_WORK 1
+#define PARLEY_LLM_MAX_PROMPT_BYTES (64u << 20) /* hard limit on one prompt's text */
+
+struct parley_llm {
+    struct llama_model *model;
+    struct llama_context *ctx;
+    const struct llama_vocab *vocab;
+    struct llama_batch batch;
+    uint32_t n_batch;
+    struct parley_llm_info info;
+    bool thinking;             /* params.thinking */
+    char *tmpl;                /* template in use (owned copy); NULL when none usable */
+    char tmpl_problem[512];    /* why there is none, for PARLEY_ERR_NO_TEMPLATE */
+    bool tmpl_thinks;          /* the template has a <think> convention */
+    const char *model_tmpl;    /* the model's own, borrowed from llama */
+
+    int32_t *prefix;           /* tokens of the cached prefix (seq 0) */
+    int32_t n_prefix;
+
+    atomic_bool busy;          /* a job is running */
+    const atomic_bool *cancel; /* the running job's flag, read by the abort callback */
+    atomic_bool stop;          /* set when on_progress asked to stop */
+};
+
+enum job_kind { JOB_GENERATE, JOB_PREFIX };
+
+struct parley_llm_job {
+    parley_llm *llm;
+    enum job_kind kind;
+    pthread_t thread;
+    struct parley_llm_request rq; /* strings point into the copies below */
+    parley_llm_message *msgs;
+    char *prompt;
+    char *grammar;
+    char *grammar_root;
+    parley_status status;
+    char error[1024];
+    struct parley_llm_result result;
+    atomic_bool done;
+};
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static bool is_cancelled(parley_llm *llm)
+{
+    return (llm->cancel && atomic_load_explicit(llm->cancel, memory_order_relaxed)) ||
+           atomic_load_explicit(&llm->stop, memory_order_relaxed);
+}
+
+/* llama.cpp asks this between graph nodes while it computes, so a cancel lands in the
+ * middle of a long prompt batch, not only between batches. */
+static bool abort_cb(void *data) { return is_cancelled((parley_llm *)data); }
+
+static int online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* llama.cpp reports why a load failed only through its log. While loading, the last
+ * error line is kept here (and the line still goes to parley's log as before). The mutex
+ * serialises loads; llama_log_set is process-global. */
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+static ggml_log_callback prev_log_cb;
+static void *prev_log_ud;
+static char load_err[512], load_line[512];
+static size_t load_line_len;
+static enum ggml_log_level load_line_level;
+
+static void capture_log(enum ggml_log_level level, const char *text, void *ud)
+{
+    if (level != GGML_LOG_LEVEL_CONT)
+        load_line_level = level;
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n') {
+            load_line[load_line_len] = '\0';
+            if (load_line_level == GGML_LOG_LEVEL_ERROR && load_line_len)
+                snprintf(load_err, sizeof load_err, "%s", load_line);
+            load_line_len = 0;
+        } else if (load_line_len + 1 < sizeof load_line) {
+            load_line[load_line_len++] = *p;
+        }
+    }
+    if (prev_log_cb)
+        prev_log_cb(level, text, ud ? ud : prev_log_ud);
+}
+
+/* ---- params ------------------------------------------------------------------------- */
+
+struct parley_llm_params parley_llm_default_params(void)
+{
+    struct parley_llm_params p = {
+        .n_ctx = 0,
+        .n_gpu_layers = -1,
+        .n_threads = 0,
+        .n_batch = 0,
+        .chat_template = NULL,
+        .thinking = false,
+    };
+    return p;
+}
+
+struct parley_llm_request parley_llm_default_request(void)
+{
+    struct parley_llm_request r;
+    memset(&r, 0, sizeof r);
+    r.max_tokens = 512;
+    r.temperature = 0.0f;
+    r.top_p = 0.95f;
+    r.top_k = 40;
+    r.seed = 1;
+    return r;
+}
+
+void parley_llm_result_clear(struct parley_llm_result *r)
+{
+    if (!r)
+        return;
+    free(r->text);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- templates ---------------------------------------------------------------------- */
+
+/* Applies tmpl; returns a malloc'd string or NULL with *why set. */
+static char *apply_template(const char *tmpl, const parley_llm_message *msgs, size_t n, bool add_ass,
+                            parley_status *why)
+{
+    *why = PARLEY_OK;
+    struct llama_chat_message *chat = calloc(n ? n : 1, sizeof *chat);
+    if (!chat) {
+        *why = PARLEY_ERR_NOMEM;
+        return NULL;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        chat[i].role = msgs[i].role;
+        chat[i].content = msgs[i].content;
+        total += strlen(msgs[i].content) + strlen(msgs[i].role);
+    }
+    size_t cap = total * 2 + 512;
+    char *buf = NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (cap > PARLEY_LLM_MAX_PROMPT_BYTES) {
+            *why = PARLEY_ERR_TOO_LARGE;
+            break;
+        }
+        char *nb = realloc(buf, cap);
+        if (!nb) {
+            *why = PARLEY_ERR_NOMEM;
+            break;
+        }
+        buf = nb;
+        int32_t r = llama_chat_apply_template(tmpl, chat, n, add_ass, buf, (int32_t)cap);
+        if (r < 0) {
+            *why = PARLEY_ERR_NO_TEMPLATE;
+            break;
+        }
+        if ((size_t)r < cap) {
+            buf[r] = '\0';
+            free(chat);
+            return buf;
+        }
+        cap = (size_t)r + 1;
+    }
+    free(chat);
+    free(buf);
+    return NULL;
+}
+
+static bool template_works(const char *tmpl)
+{
+    parley_llm_message m[2] = {{"system", "s"}, {"user", "u"}};
+    parley_status why;
+    char *s = apply_template(tmpl, m, 2, true, &why);
+    free(s);
+    return s != NULL;
+}
+
+static void builtin_names(char *out, size_t size)
+{
+    const char *names[128];
+    int32_t n = llama_chat_builtin_templates(names, 128);
+    out[0] = '\0';
+    for (int32_t i = 0; i < n && i < 128; i++) {
+        size_t l = strlen(out);
+        snprintf(out + l, size - l, "%s%s", i ? ", " : "", names[i]);
+    }
+}
+
+static parley_status setup_template(parley_llm *llm, const char *explicit_tmpl)
+{
+    llm->model_tmpl = llama_model_chat_template(llm->model, NULL);
+    if (explicit_tmpl) {
+        if (!template_works(explicit_tmpl)) {
+            char names[2048];
+            builtin_names(names, sizeof names);
+            return parley_fail(PARLEY_ERR_NO_TEMPLATE,
+                               "chat template \"%.60s%s\" is neither a llama.cpp built-in name nor a "
+                               "template it recognises (built-ins: %s)",
+                               explicit_tmpl, strlen(explicit_tmpl) > 60 ? "..." : "", names);
+        }
+        llm->tmpl = parley_strdup(explicit_tmpl);
+        if (!llm->tmpl)
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        snprintf(llm->info.template_used, sizeof llm->info.template_used, "explicit");
+    } else if (!llm->model_tmpl) {
+        snprintf(llm->tmpl_problem, sizeof llm->tmpl_problem,
+                 "%s has no chat template (no tokenizer.chat_template in the GGUF; a base model?); "
+                 "choose one explicitly, e.g. chat_template = \"chatml\"",
+                 llm->info.path);
+    } else if (!template_works(llm->model_tmpl)) {
+        snprintf(llm->tmpl_problem, sizeof llm->tmpl_problem,
+                 "the chat template in %s is not one llama_chat_apply_template recognises; "
+                 "choose one explicitly, e.g. chat_template = \"chatml\"",
+                 llm->info.path);
+    } else {
+        llm->tmpl = parley_strdup(llm->model_tmpl);
+        if (!llm->tmpl)
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        snprintf(llm->info.template_used, sizeof llm->info.template_used, "model");
+    }
+    /* Thinking models mark it in their template (Qwen 3.5/3.6: enable_thinking, <think>). */
+    llm->tmpl_thinks = (llm->tmpl && strstr(llm->tmpl, "<think>")) ||
+                       (llm->model_tmpl && strstr(llm->model_tmpl, "<think>"));
+    return PARLEY_OK;
+}
+
+parley_status parley_llm_format(const parley_llm *llm, const parley_llm_message *msgs, size_t n,
+                                bool add_generation_prompt, char **out)
+{
+    if (!llm || !out || (n && !msgs))
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_format: NULL argument");
+    *out = NULL;
+    if (!llm->tmpl)
+        return parley_fail(PARLEY_ERR_NO_TEMPLATE, "%s", llm->tmpl_problem);
+    for (size_t i = 0; i < n; i++) {
+        if (!msgs[i].role || !msgs[i].content)
+            return parley_fail(PARLEY_ERR_INVALID_ARG, "message %zu has a NULL role or content", i);
+        if (strcmp(msgs[i].role, "system") && strcmp(msgs[i].role, "user") &&
+            strcmp(msgs[i].role, "assistant"))
+            return parley_fail(PARLEY_ERR_INVALID_ARG,
+                               "message %zu: role \"%s\" (expected system, user or assistant)", i,
+                               msgs[i].role);
+    }
+    parley_status why;
+    char *s = apply_template(llm->tmpl, msgs, n, add_generation_prompt, &why);
+    if (!s) {
+        if (why == PARLEY_ERR_NO_TEMPLATE)
+            return parley_fail(why, "llama_chat_apply_template failed on %s's template", llm->info.path);
+        return parley_fail(why, "formatting %zu messages: %s", n, parley_strerror(why));
+    }
+    if (add_generation_prompt && llm->tmpl_thinks && !llm->thinking) {
+        /* The enable_thinking=false convention of Qwen 3.5/3.6 templates: the assistant
+         * turn starts with an empty think block, so the model answers directly. */
+        static const char empty_think[] = "<think>\n\n</think>\n\n";
+        size_t l = strlen(s);
+        char *t = realloc(s, l + sizeof empty_think);
+        if (!t) {
+            free(s);
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        }
+        memcpy(t + l, empty_think, sizeof empty_think);
+        s = t;
+    }
+    *out = s;
+    return PARLEY_OK;
+}
+
+/* ---- tokens ------------------------------------------------------------------------- */
+
+parley_status parley_llm_tokenize(const parley_llm *llm, const char *text, bool add_special,
+                                  int32_t *tokens, int32_t max, int32_t *n_out)
+{
+    if (!llm || !text || !n_out || max < 0 || (max > 0 && !tokens))
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_tokenize: bad argument");
+    size_t len = strlen(text);
+    if (len > PARLEY_LLM_MAX_PROMPT_BYTES)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "text of %zu bytes (limit %u)", len,
+                           PARLEY_LLM_MAX_PROMPT_BYTES);
+    int32_t n = llama_tokenize(llm->vocab, text, (int32_t)len, tokens, max, add_special, true);
+    if (n == INT32_MIN)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "tokenization overflows int32");
+    if (n < 0) {
+        *n_out = -n;
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "text is %d tokens, buffer holds %d", -n, max);
+    }
+    *n_out = n;
+    return PARLEY_OK;
+}
+
+/* Tokenizes into a malloc'd array. */
+static parley_status tokenize_alloc(const parley_llm *llm, const char *text, bool add_special,
+                                    int32_t **out, int32_t *n_out)
+{
+    size_t len = strlen(text);
+    int32_t cap = (int32_t)(len / 2 + 16);
+    if (len > PARLEY_LLM_MAX_PROMPT_BYTES)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "prompt of %zu bytes (limit %u)", len,
+                           PARLEY_LLM_MAX_PROMPT_BYTES);
+    int32_t *t = malloc((size_t)cap * sizeof *t);
+    if (!t)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    int32_t n = llama_tokenize(llm->vocab, text, (int32_t)len, t, cap, add_special, true);
+    if (n < 0) {
+        cap = -n;
+        int32_t *nt = realloc(t, (size_t)cap * sizeof *t);
+        if (!nt) {
+            free(t);
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        }
+        t = nt;
+        n = llama_tokenize(llm->vocab, text, (int32_t)len, t, cap, add_special, true);
+        if (n < 0) {
+            free(t);
+            return parley_fail(PARLEY_ERR_INFERENCE, "tokenizer disagreed with itself on length");
+        }
+    }
+    *out = t;
+    *n_out = n;
+    return PARLEY_OK;
+}
+
+parley_status parley_llm_count_tokens(const parley_llm *llm, const char *text, int32_t *n_out)
+{
+    if (!llm || !text || !n_out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_count_tokens: NULL argument");
+    int32_t *t = NULL;
+    parley_status st = tokenize_alloc(llm, text, false, &t, n_out);
+    free(t);
+    return st;
+}
+
+parley_status parley_llm_detokenize(const parley_llm *llm, const int32_t *tokens, int32_t n, char **out)
+{
+    if (!llm || !out || n < 0 || (n && !tokens))
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_detokenize: bad argument");
+    int32_t cap = n * 8 + 16;
+    char *s = malloc((size_t)cap);
+    if (!s)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    int32_t r = llama_detokenize(llm->vocab, tokens, n, s, cap - 1, true, false);
+    if (r < 0) {
+        cap = -r + 1;
+        char *ns = realloc(s, (size_t)cap);
+        if (!ns) {
+            free(s);
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        }
+        s = ns;
+        r = llama_detokenize(llm->vocab, tokens, n, s, cap - 1, true, false);
+        if (r < 0) {
+            free(s);
+            return parley_fail(PARLEY_ERR_INFERENCE, "detokenize failed");
+        }
+    }
+    s[r] = '\0';
+    *out = s;
+    return PARLEY_OK;
+}
+
+/* ---- load / free -------------------------------------------------------------------- */
+
+parley_status parley_llm_load(const char *path, struct parley_llm_params params, parley_llm **out)
+{
+    if (!path || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_load: NULL argument");
+    *out = NULL;
+    parley_status st = parley_init();
+    if (st != PARLEY_OK)
+        return st;
+
+    parley_llm *llm = calloc(1, sizeof *llm);
+    if (!llm)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    st = parley_llm_inspect(path, &llm->info);
+    if (st != PARLEY_OK)
+        goto fail;
+
+    struct llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = params.n_gpu_layers;
+    mp.load_mode = LLAMA_LOAD_MODE_MMAP;
+
+    pthread_mutex_lock(&load_lock);
+    load_err[0] = '\0';
+    load_line_len = 0;
+    llama_log_get(&prev_log_cb, &prev_log_ud);
+    llama_log_set(capture_log, prev_log_ud);
+    llm->model = llama_model_load_from_file(path, mp);
+    llama_log_set(prev_log_cb, prev_log_ud);
+    char why[512];
+    snprintf(why, sizeof why, "%s", load_err);
+    pthread_mutex_unlock(&load_lock);
+    if (!llm->model) {
+        st = parley_fail(PARLEY_ERR_MODEL_LOAD, "%s: llama.cpp %s could not load this %s model: %s",
+                         path, llama_version(), llm->info.arch,
+                         why[0] ? why : "no reason given (see the debug log)");
+        goto fail;
+    }
+    llm->vocab = llama_model_get_vocab(llm->model);
+
+    /* The loaded model's own view; block_count stays the file's number. */
+    const char *fname = llama_ftype_name(llama_model_ftype(llm->model));
+    snprintf(llm->info.ftype, sizeof llm->info.ftype, "%s", fname ? fname : "");
+    llm->info.n_params = llama_model_n_params(llm->model);
+    llm->info.n_vocab = llama_vocab_n_tokens(llm->vocab);
+    llm->info.n_ctx_train = llama_model_n_ctx_train(llm->model);
+    llm->info.n_embd = llama_model_n_embd(llm->model);
+    llm->info.is_recurrent = llama_model_is_recurrent(llm->model);
+    llm->info.is_hybrid = llama_model_is_hybrid(llm->model);
+    llm->thinking = params.thinking;
+
+    uint32_t n_ctx = params.n_ctx;
+    if (n_ctx == 0) {
+        n_ctx = 4096;
+        if (llm->info.n_ctx_train > 0 && (uint32_t)llm->info.n_ctx_train < n_ctx)
+            n_ctx = (uint32_t)llm->info.n_ctx_train;
+    }
+    llm->n_batch = params.n_batch ? params.n_batch : 512;
+    if (llm->n_batch > n_ctx)
+        llm->n_batch = n_ctx;
+    int nt = params.n_threads > 0 ? params.n_threads : online_cpus();
+
+    struct llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = n_ctx;
+    cp.n_batch = llm->n_batch;
+    /* llama.cpp checks the abort callback between graph nodes, so the longest single node
+     * bounds cancel latency. Physical batches of at most 512 tokens keep every node short
+     * (tens of ms for 2B-9B models on a CPU); a single 4096-token ubatch measured up to a
+     * second inside one attention node. Larger n_batch still means fewer decode calls. */
+    cp.n_ubatch = llm->n_batch < 512 ? llm->n_batch : 512;
+    cp.n_seq_max = 2;       /* prefix + scratch */
+    cp.kv_unified = true;   /* forks share the prefix's cells; n_ctx is not split per seq */
+    cp.n_threads = nt;
+    cp.n_threads_batch = nt;
+    cp.abort_callback = abort_cb;
+    cp.abort_callback_data = llm;
+    cp.no_perf = true;
+    llm->ctx = llama_init_from_model(llm->model, cp);
+    if (!llm->ctx) {
+        st = parley_fail(PARLEY_ERR_NOMEM,
+                         "%s: could not create a context of %u tokens (KV cache and compute "
+                         "buffers did not fit in memory; try a smaller context)",
+                         path, n_ctx);
+        goto fail;
+    }
+    llm->info.n_ctx = llama_n_ctx(llm->ctx);
+    llm->info.n_threads = nt;
+    llm->batch = llama_batch_init((int32_t)llm->n_batch, 0, 1);
+    if (!llm->batch.token) {
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    st = setup_template(llm, params.chat_template);
+    if (st != PARLEY_OK)
+        goto fail;
+    atomic_init(&llm->busy, false);
+    atomic_init(&llm->stop, false);
+    *out = llm;
+    return PARLEY_OK;
+fail:
+    parley_llm_free(llm);
+    return st;
+}
+
+void parley_llm_free(parley_llm *llm)
+{
+    if (!llm)
+        return;
+    if (llm->batch.token)
+        llama_batch_free(llm->batch);
+    if (llm->ctx)
+        llama_free(llm->ctx);
+    if (llm->model)
+        llama_model_free(llm->model);
+    free(llm->tmpl);
+    free(llm->prefix);
+    free(llm);
+}
+
+const struct parley_llm_info *parley_llm_info(const parley_llm *llm) { return llm ? &llm->info : NULL; }
+
+const char *parley_llm_model_template(const parley_llm *llm) { return llm ? llm->model_tmpl : NULL; }
+
+int32_t parley_llm_prefix_tokens(const parley_llm *llm) { return llm ? llm->n_prefix : 0; }
+
+void parley_llm_prefix_clear(parley_llm *llm)
+{
+    if (!llm)
+        return;
+    llama_memory_seq_rm(llama_get_memory(llm->ctx), SEQ_PREFIX, -1, -1);
+    llm->n_prefix = 0;
+}
+
+/* ---- evaluation --------------------------------------------------------------------- */
+
+/* Evaluates toks[0..n) at positions pos0.. in seq, in batches; logits for the last one.
+ * *done counts the tokens that were fully evaluated. */
+static parley_status eval_tokens(parley_llm *llm, const int32_t *toks, int32_t n, int32_t pos0,
+                                 llama_seq_id seq, const struct parley_llm_request *rq, int32_t *done)
+{
+    *done = 0;
+    for (int32_t i = 0; i < n; i += (int32_t)llm->n_batch) {
+        if (is_cancelled(llm))
+            return parley_fail(PARLEY_ERR_CANCELLED, "cancelled after %d of %d prompt tokens", i, n);
+        int32_t m = n - i < (int32_t)llm->n_batch ? n - i : (int32_t)llm->n_batch;
+        struct llama_batch *b = &llm->batch;
+        b->n_tokens = m;
+        for (int32_t j = 0; j < m; j++) {
+            b->token[j] = toks[i + j];
+            b->pos[j] = pos0 + i + j;
+            b->n_seq_id[j] = 1;
+            b->seq_id[j][0] = seq;
+            b->logits[j] = (i + j == n - 1);
+        }
+        int32_t rc = llama_decode(llm->ctx, *b);
+        if (rc == 2 || (rc != 0 && is_cancelled(llm)))
+            return parley_fail(PARLEY_ERR_CANCELLED, "cancelled after %d of %d prompt tokens", i, n);
+        if (rc == 1)
+            return parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                               "no room in the cache for %d tokens at position %d (context %u "
+                               "tokens)",
+                               m, pos0 + i, llm->info.n_ctx);
+        if (rc != 0)
+            return parley_fail(PARLEY_ERR_INFERENCE,
+                               "llama_decode failed with code %d on prompt tokens %d..%d (out of "
+                               "memory or a backend failure; see the debug log)",
+                               rc, pos0 + i, pos0 + i + m - 1);
+        *done = i + m;
+        if (rq && rq->on_progress && !rq->on_progress(i + m, n, rq->user_data)) {
+            atomic_store(&llm->stop, true);
+            return parley_fail(PARLEY_ERR_CANCELLED, "cancelled by the progress callback after %d of "
+                               "%d prompt tokens", i + m, n);
+        }
+    }
+    return PARLEY_OK;
+}
+
+/* Length of the complete UTF-8 text at the start of s[0..n): a trailing partial character
+ * is held back for the next piece. */
+static size_t utf8_complete(const char *s, size_t n)
+{
+    size_t i = n;
+    for (int back = 0; back < 4 && i > 0; back++) {
+        unsigned char c = (unsigned char)s[i - 1];
+        if ((c & 0xC0) != 0x80) {
+            size_t need = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+            size_t have = n - (i - 1);
+            return have >= need ? n : i - 1;
+        }
+        i--;
+    }
+    return n; /* not UTF-8 at all: pass it on rather than hold it forever */
+}
+
+/* Turns token pieces into visible text: UTF-8 assembly, then the think filter. */
+struct stream {
+    char pend[8];
+    size_t n_pend;
+    parley_think_filter think;
+    bool strip_think;
+    parley_buf vis;  /* visible text of the current step */
+    parley_buf all;  /* all visible text */
+};
+
+static parley_status stream_piece(struct stream *s, const char *piece, size_t n, bool final)
+{
+    char tmp[512];
+    size_t tot = s->n_pend + n;
+    if (tot > sizeof tmp)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "token piece of %zu bytes", n);
+    memcpy(tmp, s->pend, s->n_pend);
+    memcpy(tmp + s->n_pend, piece, n);
+    size_t ok = final ? tot : utf8_complete(tmp, tot);
+    s->n_pend = tot - ok;
+    memcpy(s->pend, tmp + ok, s->n_pend);
+    s->vis.len = 0;
+    if (s->vis.data)
+        s->vis.data[0] = '\0';
+    parley_status st = PARLEY_OK;
+    if (s->strip_think) {
+        st = parley_think_feed(&s->think, tmp, ok, &s->vis);
+        if (st == PARLEY_OK && final)
+            st = parley_think_flush(&s->think, &s->vis);
+    } else if (ok) {
+        st = parley_buf_append(&s->vis, tmp, ok);
+    }
+    if (st == PARLEY_OK && s->vis.len)
+        st = parley_buf_append(&s->all, s->vis.data, s->vis.len);
+    return st;
+}
+
+static parley_status make_sampler(parley_llm *llm, const struct parley_llm_request *rq,
+                                  struct llama_sampler **out)
+{
+    struct llama_sampler *ch = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    if (!ch)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    if (rq->grammar) {
+        struct llama_sampler *g = llama_sampler_init_grammar(
+            llm->vocab, rq->grammar, rq->grammar_root ? rq->grammar_root : "root");
+        if (!g) {
+            llama_sampler_free(ch);
+            return parley_fail(PARLEY_ERR_INVALID_ARG,
+                               "the GBNF grammar does not parse (or has no rule \"%s\")",
+                               rq->grammar_root ? rq->grammar_root : "root");
+        }
+        llama_sampler_chain_add(ch, g);
+    }
+    if (rq->ignore_eog) {
+        int32_t nv = llama_vocab_n_tokens(llm->vocab), n_eog = 0;
+        llama_logit_bias *bias = malloc(sizeof *bias * 64);
+        if (!bias) {
+            llama_sampler_free(ch);
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        }
+        for (int32_t t = 0; t < nv && n_eog < 64; t++)
+            if (llama_vocab_is_eog(llm->vocab, t))
+                bias[n_eog++] = (llama_logit_bias){.token = t, .bias = -INFINITY};
+        llama_sampler_chain_add(ch, llama_sampler_init_logit_bias(nv, n_eog, bias));
+        free(bias);
+    }
+    if (rq->temperature <= 0.0f) {
+        llama_sampler_chain_add(ch, llama_sampler_init_greedy());
+    } else {
+        if (rq->top_k > 0)
+            llama_sampler_chain_add(ch, llama_sampler_init_top_k(rq->top_k));
+        if (rq->top_p > 0.0f && rq->top_p < 1.0f)
+            llama_sampler_chain_add(ch, llama_sampler_init_top_p(rq->top_p, 1));
+        llama_sampler_chain_add(ch, llama_sampler_init_temp(rq->temperature));
+        llama_sampler_chain_add(ch, llama_sampler_init_dist(rq->seed));
+    }
+    *out = ch;
+    return PARLEY_OK;
+}
+
+static void finish_stats(struct parley_llm_stats *s)
+{
+    s->prompt_tps = s->prompt_ms > 0 && s->n_evaluated ? s->n_evaluated * 1000.0 / s->prompt_ms : 0;
+    s->gen_tps = s->gen_ms > 0 && s->n_generated ? s->n_generated * 1000.0 / s->gen_ms : 0;
+}
+
+static parley_status run_generate(parley_llm_job *job)
+{
+    parley_llm *llm = job->llm;
+    const struct parley_llm_request *rq = &job->rq;
+    struct parley_llm_result *res = &job->result;
+    struct parley_llm_stats *stats = &res->stats;
+    llama_memory_t mem = llama_get_memory(llm->ctx);
+    char *text = NULL;
+    int32_t *toks = NULL, n = 0;
+    struct llama_sampler *smpl = NULL;
+    struct stream s;
+    memset(&s, 0, sizeof s);
+    s.strip_think = !llm->thinking;
+    s.all.max = PARLEY_LLM_MAX_PROMPT_BYTES;
+    parley_status st;
+
+    if (rq->messages) {
+        st = parley_llm_format(llm, rq->messages, rq->n_messages, true, &text);
+    } else {
+        text = parley_strdup(rq->prompt);
+        st = text ? PARLEY_OK : parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    if (st != PARLEY_OK)
+        goto out;
+    st = make_sampler(llm, rq, &smpl); /* first: a grammar that does not parse is the news */
+    if (st != PARLEY_OK)
+        goto out;
+    st = tokenize_alloc(llm, text, true, &toks, &n);
+    if (st != PARLEY_OK)
+        goto out;
+    stats->n_prompt = n;
+    int32_t n_ctx = (int32_t)llm->info.n_ctx;
+    if (n == 0) {
+        st = parley_fail(PARLEY_ERR_INVALID_ARG, "empty prompt");
+        goto out;
+    }
+    if (n >= n_ctx) {
+        st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                         "the prompt is %d tokens; the context holds %d (and the answer needs at "
+                         "least one more)", n, n_ctx);
+        goto out;
+    }
+    if (rq->max_tokens > 0 && n + rq->max_tokens > n_ctx) {
+        st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                         "the prompt (%d tokens) plus max_tokens (%d) is more than the context "
+                         "(%d tokens)", n, rq->max_tokens, n_ctx);
+        goto out;
+    }
+
+    /* Reuse the prefix when the prompt starts with all of it (and goes on past it). */
+    int32_t r = 0;
+    if (llm->n_prefix > 0 && llm->n_prefix < n &&
+        memcmp(toks, llm->prefix, (size_t)llm->n_prefix * sizeof *toks) == 0)
+        r = llm->n_prefix;
+    llama_memory_seq_rm(mem, SEQ_WORK, -1, -1);
+    if (r)
+        llama_memory_seq_cp(mem, SEQ_PREFIX, SEQ_WORK, -1, -1);
+    stats->n_reused = r;
+
+    double t0 = parley_now();
+    st = eval_tokens(llm, toks + r, n - r, r, SEQ_WORK, rq, &stats->n_evaluated);
+    double t1 = parley_now();
+    stats->prompt_ms = (t1 - t0) * 1000.0;
+    if (st != PARLEY_OK)
+        goto out;
+
+    char piece[256];
+    int32_t pos = n;
+    for (;;) {
+        if (is_cancelled(llm)) {
+            st = parley_fail(PARLEY_ERR_CANCELLED, "cancelled after %d generated tokens",
+                             stats->n_generated);
+            break;
+        }
+        llama_token tok = llama_sampler_sample(smpl, llm->ctx, -1);
+        if (llama_vocab_is_eog(llm->vocab, tok)) {
+            res->finish = PARLEY_LLM_FINISH_EOG;
+            break;
+        }
+        stats->n_generated++;
+        /* Think tags are rendered even when the vocabulary marks them as control tokens, so
+         * the filter sees them. */
+        const char *tt = llama_vocab_get_text(llm->vocab, tok);
+        int32_t pl;
+        if (tt && (!strcmp(tt, "<think>") || !strcmp(tt, "</think>"))) {
+            pl = (int32_t)strlen(tt);
+            memcpy(piece, tt, (size_t)pl);
+        } else {
+            pl = llama_token_to_piece(llm->vocab, tok, piece, sizeof piece, 0, false);
+            if (pl < 0) {
+                st = parley_fail(PARLEY_ERR_INFERENCE, "token %d has a piece of %d bytes", tok, -pl);
+                break;
+            }
+        }
+        st = stream_piece(&s, piece, (size_t)pl, false);
+        if (st != PARLEY_OK)
+            break;
+        if (s.vis.len && rq->on_token && !rq->on_token(s.vis.data, s.vis.len, rq->user_data)) {
+            res->finish = PARLEY_LLM_FINISH_STOPPED;
+            break;
+        }
+        if ((rq->max_tokens > 0 && stats->n_generated >= rq->max_tokens) || pos + 1 >= n_ctx) {
+            res->finish = PARLEY_LLM_FINISH_LENGTH;
+            break;
+        }
+        struct llama_batch *b = &llm->batch;
+        b->n_tokens = 1;
+        b->token[0] = tok;
+        b->pos[0] = pos;
+        b->n_seq_id[0] = 1;
+        b->seq_id[0][0] = SEQ_WORK;
+        b->logits[0] = 1;
+        int32_t rc = llama_decode(llm->ctx, *b);
+        if (rc == 2 || (rc != 0 && is_cancelled(llm))) {
+            st = parley_fail(PARLEY_ERR_CANCELLED, "cancelled after %d generated tokens",
+                             stats->n_generated);
+            break;
+        }
+        if (rc == 1) {
+            st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW, "the cache is full at position %d", pos);
+            break;
+        }
+        if (rc != 0) {
+            st = parley_fail(PARLEY_ERR_INFERENCE, "llama_decode failed with code %d at position %d",
+                             rc, pos);
+            break;
+        }
+        pos++;
+    }
+    stats->gen_ms = (parley_now() - t1) * 1000.0;
+    if (st == PARLEY_OK) {
+        st = stream_piece(&s, "", 0, true);
+        if (st == PARLEY_OK && s.vis.len && rq->on_token && res->finish != PARLEY_LLM_FINISH_STOPPED)
+            rq->on_token(s.vis.data, s.vis.len, rq->user_data);
+    }
+out:
+    /* Whatever happened, the scratch sequence goes: the cache holds exactly the prefix. */
+    llama_memory_seq_rm(mem, SEQ_WORK, -1, -1);
+    finish_stats(stats);
+    if (st != PARLEY_OK)
+        res->finish = PARLEY_LLM_FINISH_NONE;
+    if (st == PARLEY_OK || s.all.len) {
+        res->text = s.all.data ? s.all.data : parley_strdup("");
+        s.all.data = NULL;
+        if (!res->text && st == PARLEY_OK)
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    parley_buf_free(&s.all);
+    parley_buf_free(&s.vis);
+    if (smpl)
+        llama_sampler_free(smpl);
+    free(toks);
+    free(text);
+    return st;
+}
+
+static parley_status run_prefix(parley_llm_job *job)
+{
+    parley_llm *llm = job->llm;
+    struct parley_llm_stats *stats = &job->result.stats;
+    llama_memory_t mem = llama_get_memory(llm->ctx);
+    int32_t *toks = NULL, n = 0;
+    parley_status st = tokenize_alloc(llm, job->prompt, true, &toks, &n);
+    if (st != PARLEY_OK)
+        return st;
+    stats->n_prompt = n;
+    if (n >= (int32_t)llm->info.n_ctx) {
+        free(toks);
+        return parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                           "the prefix is %d tokens; the context holds %u and a prompt after it "
+                           "needs room too", n, llm->info.n_ctx);
+    }
+    /* The last token is held back (left for the prompt that follows to evaluate): where
+     * the prefix ends mid-word or mid-whitespace, the full prompt's tokenizer may merge
+     * that token with what follows, and the cached tokens would then not be a prefix of
+     * the prompt's. One token costs little; a miss costs the whole transcript. */
+    int32_t n_cache = n > 0 ? n - 1 : 0;
+    int32_t keep = 0;
+    if (llm->n_prefix > 0 && llm->n_prefix <= n_cache &&
+        memcmp(toks, llm->prefix, (size_t)llm->n_prefix * sizeof *toks) == 0) {
+        keep = llm->n_prefix;
+    } else {
+        llama_memory_seq_rm(mem, SEQ_PREFIX, -1, -1);
+        llm->n_prefix = 0;
+    }
+    stats->n_reused = keep;
+    double t0 = parley_now();
+    st = eval_tokens(llm, toks + keep, n_cache - keep, keep, SEQ_PREFIX, NULL, &stats->n_evaluated);
+    stats->prompt_ms = (parley_now() - t0) * 1000.0;
+    finish_stats(stats);
+    if (st != PARLEY_OK) {
+        /* A half-evaluated prefix is dropped whole (recurrent state cannot be trimmed). */
+        llama_memory_seq_rm(mem, SEQ_PREFIX, -1, -1);
+        llm->n_prefix = 0;
+        free(toks);
+        return st;
+    }
+    free(llm->prefix);
+    llm->prefix = toks;
+    llm->n_prefix = n_cache;
+    return PARLEY_OK;
+}
+
+/* ---- jobs --------------------------------------------------------------------------- */
+
+static void *job_main(void *arg)
+{
+    parley_llm_job *job = arg;
+    parley_clear_error();
+    job->status = job->kind == JOB_PREFIX ? run_prefix(job) : run_generate(job);
+    if (job->status != PARLEY_OK)
+        snprintf(job->error, sizeof job->error, "%s", parley_last_error());
+    job->llm->cancel = NULL;
+    atomic_store(&job->llm->busy, false);
+    atomic_store(&job->done, true);
+    return NULL;
+}
+
+static void job_free(parley_llm_job *job)
+{
+    if (!job)
+        return;
+    if (job->msgs) {
+        for (size_t i = 0; i < job->rq.n_messages; i++) {
+            free((char *)job->msgs[i].role);
+            free((char *)job->msgs[i].content);
+        }
+        free(job->msgs);
+    }
+    free(job->prompt);
+    free(job->grammar);
+    free(job->grammar_root);
+    parley_llm_result_clear(&job->result);
+    free(job);
+}
+
+static parley_status job_launch(parley_llm *llm, parley_llm_job *job, const atomic_bool *cancel)
+{
+    bool expected = false;
+    if (!atomic_compare_exchange_strong(&llm->busy, &expected, true)) {
+        job_free(job);
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "the LLM engine is busy with another job");
+    }
+    job->llm = llm;
+    llm->cancel = cancel;
+    atomic_store(&llm->stop, false);
+    atomic_init(&job->done, false);
+    int e = pthread_create(&job->thread, NULL, job_main, job);
+    if (e != 0) {
+        llm->cancel = NULL;
+        atomic_store(&llm->busy, false);
+        job_free(job);
+        return parley_fail(PARLEY_ERR_NOMEM, "could not start the LLM worker thread: %s", strerror(e));
+    }
+    return PARLEY_OK;
+}
+
+parley_status parley_llm_start(parley_llm *llm, const struct parley_llm_request *req, parley_llm_job **out)
+{
+    if (!llm || !req || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_start: NULL argument");
+    *out = NULL;
+    if (!req->messages && !req->prompt)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "a request needs messages or a prompt");
+    if (req->messages && req->n_messages == 0)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "a request with messages needs at least one");
+    if (req->max_tokens < 0)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "max_tokens %d < 0", req->max_tokens);
+    if (req->ignore_eog && (req->max_tokens == 0 || req->grammar))
+        return parley_fail(PARLEY_ERR_INVALID_ARG,
+                           "ignore_eog needs max_tokens > 0 and no grammar (it would never end)");
+    parley_llm_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    job->kind = JOB_GENERATE;
+    job->rq = *req;
+    bool oom = false;
+    if (req->messages) {
+        job->msgs = calloc(req->n_messages, sizeof *job->msgs);
+        oom |= !job->msgs;
+        for (size_t i = 0; !oom && i < req->n_messages; i++) {
+            if (!req->messages[i].role || !req->messages[i].content) {
+                job->rq.n_messages = i;
+                job_free(job);
+                return parley_fail(PARLEY_ERR_INVALID_ARG, "message %zu has a NULL role or content", i);
+            }
+            job->msgs[i].role = parley_strdup(req->messages[i].role);
+            job->msgs[i].content = parley_strdup(req->messages[i].content);
+            oom |= !job->msgs[i].role || !job->msgs[i].content;
+        }
+        job->rq.messages = job->msgs;
+        job->rq.prompt = NULL;
+    } else {
+        job->prompt = parley_strdup(req->prompt);
+        oom |= !job->prompt;
+        job->rq.prompt = job->prompt;
+    }
+    if (req->grammar) {
+        job->grammar = parley_strdup(req->grammar);
+        oom |= !job->grammar;
+    }
+    if (req->grammar_root) {
+        job->grammar_root = parley_strdup(req->grammar_root);
+        oom |= !job->grammar_root;
+    }
+    job->rq.grammar = job->grammar;
+    job->rq.grammar_root = job->grammar_root;
+    if (oom) {
+        job_free(job);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    parley_status st = job_launch(llm, job, req->cancel);
+    if (st == PARLEY_OK)
+        *out = job;
+    return st;
+}
+
+bool parley_llm_job_done(const parley_llm_job *job)
+{
+    return job ? atomic_load(&((parley_llm_job *)job)->done) : true;
+}
+
+parley_status parley_llm_job_wait(parley_llm_job *job, struct parley_llm_result *result)
+{
+    if (!job)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_job_wait: NULL job");
+    pthread_join(job->thread, NULL);
+    parley_status st = job->status;
+    if (result) {
+        *result = job->result;
+        memset(&job->result, 0, sizeof job->result);
+    }
+    if (st != PARLEY_OK)
+        parley_fail(st, "%s", job->error);
+    job_free(job);
+    return st;
+}
+
+parley_status parley_llm_generate(parley_llm *llm, const struct parley_llm_request *req,
+                                  struct parley_llm_result *result)
+{
+    if (result)
+        memset(result, 0, sizeof *result);
+    parley_llm_job *job;
+    parley_status st = parley_llm_start(llm, req, &job);
+    if (st != PARLEY_OK)
+        return st;
+    return parley_llm_job_wait(job, result);
+}
+
+parley_status parley_llm_prefix_set(parley_llm *llm, const char *text, const atomic_bool *cancel,
+                                    struct parley_llm_stats *stats)
+{
+    if (stats)
+        memset(stats, 0, sizeof *stats);
+    if (!llm || !text)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_prefix_set: NULL argument");
+    parley_llm_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    job->kind = JOB_PREFIX;
+    job->prompt = parley_strdup(text);
+    if (!job->prompt) {
+        free(job);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    parley_status st = job_launch(llm, job, cancel);
+    if (st != PARLEY_OK)
+        return st;
+    struct parley_llm_result r;
+    st = parley_llm_job_wait(job, &r);
+    if (stats)
+        *stats = r.stats;
+    parley_llm_result_clear(&r);
+    return st;
+}

@@ -1,0 +1,606 @@
+/* test_llm.c: the LLM engine against a real (tiny) llama model, stories260K.gguf from
+ * ../shared/models: load + metadata, tokens, streaming, cancel, templates, grammar,
+ * context overflow, bad files and prefix reuse. */
+#include "core/internal.h"
+#include "llm/llm_internal.h"
+#include "test.h"
+
+#include <parley/llm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <yyjson.h>
+
+static const char *model_path(void) { return test_shared_model("stories260K.gguf"); }
+
+#define NEED_MODEL()                                                                               \
+    const char *mp = model_path();                                                                 \
+    if (!mp)                                                                                       \
+        SKIP("needs ../shared/models/stories260K.gguf (PARLEY_SHARED=%s)",                        \
+             getenv("PARLEY_SHARED") ? getenv("PARLEY_SHARED") : "unset")
+
+static parley_llm *load(const char *path, uint32_t n_ctx, const char *tmpl)
+{
+    struct parley_llm_params p = parley_llm_default_params();
+    p.n_ctx = n_ctx;
+    p.n_gpu_layers = 0;
+    p.n_threads = 1; /* a 260K model gains nothing from more, and spinning threads on a
+                        * busy machine cost seconds */
+    p.chat_template = tmpl;
+    parley_llm *llm = NULL;
+    parley_status st = parley_llm_load(path, p, &llm);
+    if (st != PARLEY_OK)
+        fprintf(stderr, "load: %s (%s)\n", parley_strerror(st), parley_last_error());
+    return llm;
+}
+
+struct collect {
+    parley_buf buf;
+    int calls;
+    int stop_after; /* 0 = never */
+    atomic_bool *cancel_after;
+};
+
+static bool on_token(const char *s, size_t n, void *ud)
+{
+    struct collect *c = ud;
+    c->calls++;
+    parley_buf_append(&c->buf, s, n);
+    if (c->cancel_after && c->calls >= c->stop_after)
+        atomic_store(c->cancel_after, true);
+    else if (c->stop_after && c->calls >= c->stop_after)
+        return false;
+    return true;
+}
+
+static const char story[] = "Once upon a time, there was a little girl named Lily. She loved to "
+                            "play outside in the park with her dog.\n";
+
+TEST(load_and_metadata)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 512, NULL);
+    ASSERT(llm);
+    const struct parley_llm_info *in = parley_llm_info(llm);
+    ASSERT_STR(in->arch, "llama");
+    ASSERT_EQ_INT(in->n_layer, 5);
+    ASSERT_EQ_INT(in->n_vocab, 512);
+    ASSERT_EQ_INT(in->n_embd, 64);
+    ASSERT_EQ_INT(in->file_bytes, 1185376);
+    ASSERT_MSG(in->n_params > 250000 && in->n_params < 300000, "n_params %llu",
+               (unsigned long long)in->n_params);
+    ASSERT(in->weights_bytes > 1000000 && in->weights_bytes < in->file_bytes);
+    ASSERT_EQ_INT(in->n_ctx, 512);
+    ASSERT(in->n_ctx_train > 0);
+    ASSERT(!in->has_chat_template);
+    ASSERT(!in->is_hybrid && !in->is_recurrent);
+    ASSERT_STR(in->template_used, "");
+    ASSERT(parley_llm_model_template(llm) == NULL);
+    ASSERT(in->ftype[0] != '\0');
+
+    struct parley_llm_info meta;
+    ASSERT_OK(parley_llm_inspect(mp, &meta));
+    ASSERT_STR(meta.arch, "llama");
+    ASSERT_EQ_INT(meta.n_layer, 5);
+    ASSERT_EQ_INT(meta.n_params, in->n_params);
+    parley_llm_free(llm);
+}
+
+TEST(tokenize_round_trip)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 512, NULL);
+    ASSERT(llm);
+    const char *text = "Once upon a time, there was a little cat.";
+    int32_t toks[128], n = 0, n2 = 0, nb = 0;
+    ASSERT_OK(parley_llm_tokenize(llm, text, false, toks, 128, &n));
+    ASSERT(n > 5 && n < 40);
+    ASSERT_OK(parley_llm_count_tokens(llm, text, &n2));
+    ASSERT_EQ_INT(n2, n);
+    int32_t withbos[128];
+    ASSERT_OK(parley_llm_tokenize(llm, text, true, withbos, 128, &nb));
+    ASSERT_EQ_INT(nb, n + 1); /* BOS */
+    char *back = NULL;
+    ASSERT_OK(parley_llm_detokenize(llm, toks, n, &back));
+    const char *b = back;
+    while (*b == ' ')
+        b++; /* SentencePiece's dummy prefix space */
+    ASSERT_STR(b, text);
+    free(back);
+    int32_t small[2];
+    ASSERT_STATUS(parley_llm_tokenize(llm, text, false, small, 2, &n2), PARLEY_ERR_TOO_LARGE);
+    ASSERT_EQ_INT(n2, n);
+    parley_llm_free(llm);
+}
+
+TEST(streaming_generates_through_callback)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 512, NULL);
+    ASSERT(llm);
+    struct collect c = {0};
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.prompt = "Once upon a time";
+    rq.max_tokens = 40;
+    rq.on_token = on_token;
+    rq.user_data = &c;
+    struct parley_llm_result res;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+    ASSERT_MSG(c.calls >= 5, "only %d callbacks", c.calls);
+    ASSERT(res.text && strlen(res.text) > 20);
+    ASSERT_STR(c.buf.data, res.text);
+    ASSERT(res.finish == PARLEY_LLM_FINISH_LENGTH || res.finish == PARLEY_LLM_FINISH_EOG);
+    ASSERT(res.stats.n_generated > 5 && res.stats.n_generated <= 40);
+    ASSERT_EQ_INT(res.stats.n_prompt, 5); /* BOS + 4 */
+    ASSERT_EQ_INT(res.stats.n_evaluated, 5);
+    ASSERT_EQ_INT(res.stats.n_reused, 0);
+    ASSERT(res.stats.gen_tps > 0 && res.stats.prompt_ms > 0);
+    /* Greedy is deterministic: the same again. */
+    struct parley_llm_result res2;
+    rq.on_token = NULL;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res2));
+    ASSERT_STR(res2.text, res.text);
+    /* on_token returning false stops, without error. */
+    struct collect c2 = {.stop_after = 3};
+    rq.on_token = on_token;
+    rq.user_data = &c2;
+    struct parley_llm_result res3;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res3));
+    ASSERT_EQ_INT(res3.finish, PARLEY_LLM_FINISH_STOPPED);
+    ASSERT_EQ_INT(c2.calls, 3);
+    /* ignore_eog: exactly max_tokens, whatever the model would do. */
+    struct parley_llm_result res4;
+    rq.on_token = NULL;
+    rq.prompt = "The end.";
+    rq.max_tokens = 60;
+    rq.ignore_eog = true;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res4));
+    ASSERT_EQ_INT(res4.stats.n_generated, 60);
+    ASSERT_EQ_INT(res4.finish, PARLEY_LLM_FINISH_LENGTH);
+    rq.max_tokens = 0;
+    ASSERT_STATUS(parley_llm_generate(llm, &rq, &res4), PARLEY_ERR_INVALID_ARG);
+    parley_llm_result_clear(&res);
+    parley_llm_result_clear(&res2);
+    parley_llm_result_clear(&res3);
+    parley_llm_result_clear(&res4);
+    parley_buf_free(&c.buf);
+    parley_buf_free(&c2.buf);
+    parley_llm_free(llm);
+}
+
+struct progress {
+    atomic_int batches;
+};
+
+static bool on_progress(int32_t done, int32_t total, void *ud)
+{
+    struct progress *p = ud;
+    atomic_fetch_add(&p->batches, 1);
+    return true;
+}
+
+TEST(cancel_during_long_prompt_is_fast_and_engine_recovers)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 8192, NULL);
+    ASSERT(llm);
+    parley_buf prompt = {0};
+    while (prompt.len < 14000)
+        ASSERT_OK(parley_buf_append(&prompt, story, strlen(story)));
+    int32_t n_tok = 0;
+    ASSERT_OK(parley_llm_count_tokens(llm, prompt.data, &n_tok));
+    ASSERT_MSG(n_tok > 3000 && n_tok < 8000, "prompt of %d tokens", n_tok);
+
+    atomic_bool cancel;
+    atomic_init(&cancel, false);
+    struct progress pr;
+    atomic_init(&pr.batches, 0);
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.prompt = prompt.data;
+    rq.max_tokens = 8;
+    rq.cancel = &cancel;
+    rq.on_progress = on_progress;
+    rq.user_data = &pr;
+    parley_llm_job *job;
+    ASSERT_OK(parley_llm_start(llm, &rq, &job));
+    /* A second job while one runs is refused. */
+    parley_llm_job *job2 = NULL;
+    ASSERT_STATUS(parley_llm_start(llm, &rq, &job2), PARLEY_ERR_INVALID_ARG);
+    ASSERT(job2 == NULL);
+    while (atomic_load(&pr.batches) < 1 && !parley_llm_job_done(job))
+        usleep(200);
+    ASSERT_MSG(!parley_llm_job_done(job), "the prompt finished before the cancel");
+    double t0 = parley_now();
+    atomic_store(&cancel, true);
+    struct parley_llm_result res;
+    parley_status st = parley_llm_job_wait(job, &res);
+    double ms = (parley_now() - t0) * 1000.0;
+    ASSERT_STATUS(st, PARLEY_ERR_CANCELLED);
+    fprintf(stderr, "cancel latency %.2f ms after %d of %d prompt tokens\n", ms,
+            res.stats.n_evaluated, res.stats.n_prompt);
+    ASSERT_MSG(ms < 200.0, "cancel took %.1f ms", ms);
+    ASSERT(res.stats.n_evaluated < res.stats.n_prompt);
+    ASSERT_EQ_INT(res.finish, PARLEY_LLM_FINISH_NONE);
+    parley_llm_result_clear(&res);
+
+    /* The engine works right after, and gives what a fresh engine gives. */
+    atomic_store(&cancel, false);
+    struct parley_llm_request r2 = parley_llm_default_request();
+    r2.prompt = "Once upon a time";
+    r2.max_tokens = 24;
+    struct parley_llm_result a, b;
+    ASSERT_OK(parley_llm_generate(llm, &r2, &a));
+    ASSERT(strlen(a.text) > 10);
+    ASSERT_EQ_INT(a.stats.n_evaluated, a.stats.n_prompt);
+    parley_llm *fresh = load(mp, 8192, NULL);
+    ASSERT(fresh);
+    ASSERT_OK(parley_llm_generate(fresh, &r2, &b));
+    ASSERT_STR(a.text, b.text);
+
+    /* Cancel during generation too: set from the token callback after 3 pieces. */
+    struct collect c = {.stop_after = 3, .cancel_after = &cancel};
+    r2.cancel = &cancel;
+    r2.on_token = on_token;
+    r2.user_data = &c;
+    struct parley_llm_result d;
+    ASSERT_STATUS(parley_llm_generate(llm, &r2, &d), PARLEY_ERR_CANCELLED);
+    ASSERT(d.stats.n_generated >= 3 && d.stats.n_generated < 24);
+    atomic_store(&cancel, false);
+    struct parley_llm_result e;
+    r2.on_token = NULL;
+    ASSERT_OK(parley_llm_generate(llm, &r2, &e));
+    ASSERT_STR(e.text, a.text);
+
+    parley_llm_result_clear(&a);
+    parley_llm_result_clear(&b);
+    parley_llm_result_clear(&d);
+    parley_llm_result_clear(&e);
+    parley_buf_free(&c.buf);
+    parley_buf_free(&prompt);
+    parley_llm_free(fresh);
+    parley_llm_free(llm);
+}
+
+TEST(cancel_inside_one_big_batch_goes_through_the_abort_callback)
+{
+    NEED_MODEL();
+    /* The whole prompt is one llama_decode call, so the flag can only be seen by
+     * llama.cpp's abort callback between graph nodes. */
+    struct parley_llm_params p = parley_llm_default_params();
+    p.n_ctx = 4096;
+    p.n_batch = 4096;
+    p.n_threads = 1;
+    p.n_gpu_layers = 0;
+    parley_llm *llm = NULL;
+    ASSERT_OK(parley_llm_load(mp, p, &llm));
+    parley_buf prompt = {0};
+    while (prompt.len < 9000)
+        ASSERT_OK(parley_buf_append(&prompt, story, strlen(story)));
+    atomic_bool cancel;
+    atomic_init(&cancel, false);
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.prompt = prompt.data;
+    rq.max_tokens = 4;
+    rq.cancel = &cancel;
+    parley_llm_job *job;
+    ASSERT_OK(parley_llm_start(llm, &rq, &job));
+    usleep(20000);
+    double t0 = parley_now();
+    atomic_store(&cancel, true);
+    struct parley_llm_result res;
+    parley_status st = parley_llm_job_wait(job, &res);
+    double ms = (parley_now() - t0) * 1000.0;
+    fprintf(stderr, "in-batch cancel latency %.2f ms (%d of %d prompt tokens done)\n", ms,
+            res.stats.n_evaluated, res.stats.n_prompt);
+    ASSERT_STATUS(st, PARLEY_ERR_CANCELLED);
+    ASSERT_EQ_INT(res.stats.n_evaluated, 0);
+    ASSERT_MSG(ms < 200.0, "cancel took %.1f ms", ms);
+    parley_llm_result_clear(&res);
+    atomic_store(&cancel, false);
+    rq.prompt = "Once upon a time";
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+    ASSERT_EQ_INT(res.stats.n_evaluated, res.stats.n_prompt);
+    parley_llm_result_clear(&res);
+    parley_buf_free(&prompt);
+    parley_llm_free(llm);
+}
+
+TEST(no_template_is_an_error_and_explicit_template_works)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 512, NULL);
+    ASSERT(llm);
+    parley_llm_message msgs[] = {{"system", "You tell stories."}, {"user", "Tell one."}};
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.messages = msgs;
+    rq.n_messages = 2;
+    rq.max_tokens = 8;
+    struct parley_llm_result res;
+    ASSERT_STATUS(parley_llm_generate(llm, &rq, &res), PARLEY_ERR_NO_TEMPLATE);
+    ASSERT_CONTAINS(parley_last_error(), "no chat template");
+    ASSERT_CONTAINS(parley_last_error(), "chatml");
+    char *s = NULL;
+    ASSERT_STATUS(parley_llm_format(llm, msgs, 2, true, &s), PARLEY_ERR_NO_TEMPLATE);
+    ASSERT(s == NULL);
+    parley_llm_free(llm);
+
+    llm = load(mp, 512, "chatml");
+    ASSERT(llm);
+    ASSERT_STR(parley_llm_info(llm)->template_used, "explicit");
+    ASSERT_OK(parley_llm_format(llm, msgs, 2, true, &s));
+    ASSERT_STR(s, "<|im_start|>system\nYou tell stories.<|im_end|>\n<|im_start|>user\nTell "
+                  "one.<|im_end|>\n<|im_start|>assistant\n");
+    free(s);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+    ASSERT(res.stats.n_prompt > 10);
+    ASSERT(res.stats.n_generated > 0);
+    parley_llm_result_clear(&res);
+    parley_llm_free(llm);
+
+    struct parley_llm_params p = parley_llm_default_params();
+    p.n_ctx = 256;
+    p.chat_template = "no-such-template";
+    ASSERT_STATUS(parley_llm_load(mp, p, &llm), PARLEY_ERR_NO_TEMPLATE);
+    ASSERT_CONTAINS(parley_last_error(), "no-such-template");
+    ASSERT(llm == NULL);
+}
+
+TEST(think_blocks_are_stripped_from_the_stream)
+{
+    parley_think_filter f = {0};
+    parley_buf out = {0};
+    const char *pieces[] = {"<th", "ink>\nI should ", "reason</thi", "nk>\n\nThe answer", " is <", "b>4", "</b>"};
+    for (size_t i = 0; i < sizeof pieces / sizeof *pieces; i++)
+        ASSERT_OK(parley_think_feed(&f, pieces[i], strlen(pieces[i]), &out));
+    ASSERT_OK(parley_think_flush(&f, &out));
+    ASSERT_STR(out.data, "The answer is <b>4</b>");
+    parley_buf_free(&out);
+}
+
+TEST(grammar_output_always_parses_as_json)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 512, NULL);
+    ASSERT(llm);
+    const char *gbnf = "root ::= \"{\\\"title\\\": \\\"\" word \"\\\", \\\"count\\\": \" num \"}\"\n"
+                       "word ::= [a-z ]{1,16}\n"
+                       "num ::= [0-9]{1,3}\n";
+    int parsed = 0;
+    for (uint32_t seed = 1; seed <= 20; seed++) {
+        struct parley_llm_request rq = parley_llm_default_request();
+        rq.prompt = "Once upon a time";
+        rq.max_tokens = 64;
+        rq.temperature = 1.0f;
+        rq.top_k = 0;
+        rq.top_p = 1.0f;
+        rq.seed = seed;
+        rq.grammar = gbnf;
+        struct parley_llm_result res;
+        ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+        yyjson_doc *doc = yyjson_read(res.text, strlen(res.text), 0);
+        ASSERT_MSG(doc, "seed %u: not JSON: %s", seed, res.text);
+        yyjson_val *root = yyjson_doc_get_root(doc);
+        ASSERT(yyjson_is_str(yyjson_obj_get(root, "title")));
+        ASSERT(yyjson_is_int(yyjson_obj_get(root, "count")));
+        ASSERT_EQ_INT(res.finish, PARLEY_LLM_FINISH_EOG);
+        yyjson_doc_free(doc);
+        parley_llm_result_clear(&res);
+        parsed++;
+    }
+    ASSERT_EQ_INT(parsed, 20);
+    struct parley_llm_request bad = parley_llm_default_request();
+    bad.prompt = "x";
+    bad.grammar = "root ::= (";
+    struct parley_llm_result res;
+    ASSERT_STATUS(parley_llm_generate(llm, &bad, &res), PARLEY_ERR_INVALID_ARG);
+    ASSERT_CONTAINS(parley_last_error(), "grammar");
+    parley_llm_free(llm);
+}
+
+TEST(context_overflow_is_reported)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 256, NULL);
+    ASSERT(llm);
+    parley_buf prompt = {0};
+    for (int i = 0; i < 12; i++)
+        ASSERT_OK(parley_buf_append(&prompt, story, strlen(story)));
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.prompt = prompt.data;
+    rq.max_tokens = 4;
+    struct parley_llm_result res;
+    ASSERT_STATUS(parley_llm_generate(llm, &rq, &res), PARLEY_ERR_CONTEXT_OVERFLOW);
+    ASSERT_CONTAINS(parley_last_error(), "256");
+    rq.prompt = story;
+    rq.max_tokens = 250;
+    ASSERT_STATUS(parley_llm_generate(llm, &rq, &res), PARLEY_ERR_CONTEXT_OVERFLOW);
+    ASSERT_CONTAINS(parley_last_error(), "max_tokens");
+    /* Unlimited max_tokens stops at the end of the context instead. */
+    rq.max_tokens = 0;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+    ASSERT(res.finish == PARLEY_LLM_FINISH_EOG || res.finish == PARLEY_LLM_FINISH_LENGTH);
+    ASSERT(res.stats.n_prompt + res.stats.n_generated <= 256);
+    parley_llm_result_clear(&res);
+    /* and the engine still works afterwards */
+    rq.max_tokens = 8;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+    parley_llm_result_clear(&res);
+    parley_buf_free(&prompt);
+    parley_llm_free(llm);
+}
+
+static int write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = fwrite(data, 1, n, f);
+    fclose(f);
+    return w == n ? 0 : -1;
+}
+
+TEST(bad_files_give_model_load_with_reason)
+{
+    NEED_MODEL();
+    const char *d = test_tmpdir("llm");
+    ASSERT(d);
+    FILE *f = fopen(mp, "rb");
+    ASSERT(f);
+    static char data[1185376];
+    size_t n = fread(data, 1, sizeof data, f);
+    fclose(f);
+    ASSERT_EQ_INT(n, 1185376);
+    char p[4300];
+    struct parley_llm_params lp = parley_llm_default_params();
+    parley_llm *llm = NULL;
+
+    snprintf(p, sizeof p, "%s/half.gguf", d);
+    ASSERT(write_file(p, data, n / 2) == 0);
+    ASSERT_STATUS(parley_llm_load(p, lp, &llm), PARLEY_ERR_MODEL_LOAD);
+    ASSERT_CONTAINS(parley_last_error(), "truncated");
+    ASSERT(llm == NULL);
+
+    snprintf(p, sizeof p, "%s/header.gguf", d);
+    ASSERT(write_file(p, data, 10) == 0);
+    ASSERT_STATUS(parley_llm_load(p, lp, &llm), PARLEY_ERR_MODEL_LOAD);
+    ASSERT_CONTAINS(parley_last_error(), "truncated");
+
+    snprintf(p, sizeof p, "%s/meta.gguf", d);
+    ASSERT(write_file(p, data, 2000) == 0);
+    ASSERT_STATUS(parley_llm_load(p, lp, &llm), PARLEY_ERR_MODEL_LOAD);
+
+    snprintf(p, sizeof p, "%s/notes.gguf", d);
+    ASSERT(write_file(p, "hello, this is not a model\n", 27) == 0);
+    ASSERT_STATUS(parley_llm_load(p, lp, &llm), PARLEY_ERR_MODEL_LOAD);
+    ASSERT_CONTAINS(parley_last_error(), "not a GGUF");
+
+    snprintf(p, sizeof p, "%s/empty.gguf", d);
+    ASSERT(write_file(p, "", 0) == 0);
+    ASSERT_STATUS(parley_llm_load(p, lp, &llm), PARLEY_ERR_MODEL_LOAD);
+    ASSERT_CONTAINS(parley_last_error(), "not a GGUF");
+
+    snprintf(p, sizeof p, "%s/missing.gguf", d);
+    ASSERT_STATUS(parley_llm_load(p, lp, &llm), PARLEY_ERR_MODEL_LOAD);
+    ASSERT_CONTAINS(parley_last_error(), "No such file");
+
+    /* A GGUF of an architecture llama.cpp does not know: its reason comes through. */
+    snprintf(p, sizeof p, "%s/alien.gguf", d);
+    {
+        /* rename the architecture in place: "llama" -> "llamb" in general.architecture
+         * and every key that starts with it would change key lengths, so instead patch
+         * the value of general.architecture, which is the first "llama" after the key. */
+        char *k = memmem(data, n, "general.architecture", 20);
+        ASSERT(k);
+        char *v = memmem(k, 64, "llama", 5);
+        ASSERT(v);
+        v[4] = 'x';
+    }
+    ASSERT(write_file(p, data, n) == 0);
+    ASSERT_STATUS(parley_llm_load(p, lp, &llm), PARLEY_ERR_MODEL_LOAD);
+    ASSERT_CONTAINS(parley_last_error(), "llamx");
+}
+
+TEST(prefix_reuse_evaluates_only_new_tokens_and_matches_scratch)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 2048, NULL);
+    ASSERT(llm);
+    parley_buf prefix = {0};
+    for (int i = 0; i < 6; i++)
+        ASSERT_OK(parley_buf_append(&prefix, story, strlen(story)));
+    char full[4096];
+    snprintf(full, sizeof full, "%sOne day, Lily saw a big", prefix.data);
+
+    struct parley_llm_stats ps;
+    ASSERT_OK(parley_llm_prefix_set(llm, prefix.data, NULL, &ps));
+    int32_t n_pre = parley_llm_prefix_tokens(llm);
+    ASSERT(n_pre > 100);
+    ASSERT_EQ_INT(ps.n_prompt, n_pre + 1); /* the last token is left to the prompt */
+    ASSERT_EQ_INT(ps.n_evaluated, n_pre);
+    ASSERT_EQ_INT(ps.n_reused, 0);
+
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.prompt = full;
+    rq.max_tokens = 32;
+    struct parley_llm_result cached, again, scratch;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &cached));
+    int32_t n_full = 0;
+    {
+        int32_t dummy[1];
+        parley_llm_tokenize(llm, full, true, dummy, 0, &n_full);
+    }
+    ASSERT_EQ_INT(cached.stats.n_prompt, n_full);
+    ASSERT_EQ_INT(cached.stats.n_reused, n_pre);
+    ASSERT_EQ_INT(cached.stats.n_evaluated, n_full - n_pre);
+    ASSERT(cached.stats.n_evaluated < 12);
+
+    /* A prompt that is exactly the prefix text reuses all but the held-back token. */
+    struct parley_llm_result same;
+    rq.prompt = prefix.data;
+    rq.max_tokens = 4;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &same));
+    ASSERT_EQ_INT(same.stats.n_reused, n_pre);
+    ASSERT_EQ_INT(same.stats.n_evaluated, 1);
+    parley_llm_result_clear(&same);
+    rq.prompt = full;
+    rq.max_tokens = 32;
+
+    /* The prefix stays for the next question. */
+    ASSERT_OK(parley_llm_generate(llm, &rq, &again));
+    ASSERT_EQ_INT(again.stats.n_reused, n_pre);
+    ASSERT_STR(again.text, cached.text);
+
+    /* From scratch (no prefix) gives the same greedy output. */
+    parley_llm_prefix_clear(llm);
+    ASSERT_EQ_INT(parley_llm_prefix_tokens(llm), 0);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &scratch));
+    ASSERT_EQ_INT(scratch.stats.n_reused, 0);
+    ASSERT_EQ_INT(scratch.stats.n_evaluated, n_full);
+    ASSERT_STR(scratch.text, cached.text);
+
+    /* A prompt that does not start with the prefix evaluates everything. */
+    ASSERT_OK(parley_llm_prefix_set(llm, prefix.data, NULL, NULL));
+    struct parley_llm_result other;
+    rq.prompt = "The dog ran to the park";
+    ASSERT_OK(parley_llm_generate(llm, &rq, &other));
+    ASSERT_EQ_INT(other.stats.n_reused, 0);
+
+    /* Extending the prefix evaluates only the added text. */
+    parley_buf longer = {0};
+    ASSERT_OK(parley_buf_printf(&longer, "%s%s", prefix.data, story));
+    ASSERT_OK(parley_llm_prefix_set(llm, longer.data, NULL, &ps));
+    ASSERT_EQ_INT(ps.n_reused, n_pre);
+    ASSERT_EQ_INT(ps.n_evaluated, parley_llm_prefix_tokens(llm) - n_pre);
+
+    /* A cancelled prefix leaves none (never half of one). */
+    atomic_bool cancel;
+    atomic_init(&cancel, true);
+    ASSERT_STATUS(parley_llm_prefix_set(llm, "Something else entirely. ", &cancel, NULL),
+                  PARLEY_ERR_CANCELLED);
+    ASSERT_EQ_INT(parley_llm_prefix_tokens(llm), 0);
+
+    parley_llm_result_clear(&cached);
+    parley_llm_result_clear(&again);
+    parley_llm_result_clear(&scratch);
+    parley_llm_result_clear(&other);
+    parley_buf_free(&prefix);
+    parley_buf_free(&longer);
+    parley_llm_free(llm);
+}
+
+int main(void)
+{
+    parley_init();
+    RUN(load_and_metadata);
+    RUN(tokenize_round_trip);
+    RUN(streaming_generates_through_callback);
+    RUN(cancel_during_long_prompt_is_fast_and_engine_recovers);
+    RUN(cancel_inside_one_big_batch_goes_through_the_abort_callback);
+    RUN(no_template_is_an_error_and_explicit_template_works);
+    RUN(think_blocks_are_stripped_from_the_stream);
+    RUN(grammar_output_always_parses_as_json);
+    RUN(context_overflow_is_reported);
+    RUN(bad_files_give_model_load_with_reason);
+    RUN(prefix_reuse_evaluates_only_new_tokens_and_matches_scratch);
+    return test_summary();
+}
