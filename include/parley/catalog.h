@@ -129,7 +129,7 @@ typedef struct parley_model_info {
     /* On this machine */
     char path[4096];             /* where the file is (or would be downloaded to) */
     parley_model_state state;
-    char state_reason[256];      /* why MISSING/DAMAGED, "" otherwise */
+    char state_reason[512];      /* why MISSING/DAMAGED, "" otherwise */
 } parley_model_info;
 
 /* Stars from total parameters: under 7 B one, 7-12 B two, above 12 B three. */

@@ -244,8 +244,13 @@ out:
 
 static void check_catalog_file(const parley_catalog *cat, parley_model_info *m)
 {
-    snprintf(m->path, sizeof m->path, "%s/%s", cat->models_dir, m->file);
     m->state_reason[0] = '\0';
+    int n = snprintf(m->path, sizeof m->path, "%s/%s", cat->models_dir, m->file);
+    if (n < 0 || (size_t)n >= sizeof m->path) { /* parley_catalog_open bounds models_dir: not expected */
+        m->state = PARLEY_STATE_DAMAGED;
+        snprintf(m->state_reason, sizeof m->state_reason, "the models directory's path is too long");
+        return;
+    }
     struct stat sb;
     if (stat(m->path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         m->state = PARLEY_STATE_NOT_DOWNLOADED;
@@ -254,7 +259,7 @@ static void check_catalog_file(const parley_catalog *cat, parley_model_info *m)
     if (m->size_exact && (uint64_t)sb.st_size != m->size_bytes) {
         m->state = PARLEY_STATE_DAMAGED;
         snprintf(m->state_reason, sizeof m->state_reason,
-                 "%s is %lld bytes, the published file is %llu (incomplete or replaced)", m->path,
+                 "%.300s is %lld bytes, the published file is %llu (incomplete or replaced)", m->path,
                  (long long)sb.st_size, (unsigned long long)m->size_bytes);
         return;
     }
@@ -270,7 +275,7 @@ static void check_own(parley_model_info *m)
     if (st != PARLEY_OK) {
         m->state = PARLEY_STATE_MISSING;
         if (st == PARLEY_ERR_NOT_FOUND)
-            snprintf(m->state_reason, sizeof m->state_reason, "the file is no longer at %s (moved or deleted)",
+            snprintf(m->state_reason, sizeof m->state_reason, "the file is no longer at %.400s (moved or deleted)",
                      m->path);
         else
             snprintf(m->state_reason, sizeof m->state_reason, "%s", parley_last_error());
@@ -500,7 +505,8 @@ parley_status parley_catalog_open(const struct parley_catalog_params *params, pa
     if (!cat)
         return parley_fail(PARLEY_ERR_NOMEM, "catalog");
     parley_status st;
-    if ((st = dir_or(p.models_dir, PARLEY_DIR_MODELS, NULL, cat->models_dir, sizeof cat->models_dir)) ||
+    /* room for "/<file name>" (file names are at most 127 bytes) after the directory */
+    if ((st = dir_or(p.models_dir, PARLEY_DIR_MODELS, NULL, cat->models_dir, sizeof cat->models_dir - 129)) ||
         (st = dir_or(p.registry_path, PARLEY_DIR_DATA, "models.json", cat->registry_path, sizeof cat->registry_path)) ||
         (st = dir_or(p.settings_path, PARLEY_DIR_CONFIG, "device.json", cat->settings_path,
                      sizeof cat->settings_path)))
