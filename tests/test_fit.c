@@ -338,6 +338,26 @@ TEST(unknown_bandwidth_gives_unknown_speed)
     ASSERT_CONTAINS(f.reason, "speed unknown");
 }
 
+TEST(whisper_memory_matches_whisper_cpp)
+{
+    /* whisper.cpp 1.9.5's own reports (model + kv self/cross/pad + 4 compute buffers) for
+     * stand-ins of the exact shapes, in MB: docs/fit.md. */
+    struct {
+        const char *id;
+        double mb;
+    } want[] = {{"whisper-tiny", 222.79}, {"whisper-base", 316.08}, {"whisper-small", 726.97}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const parley_model_info *m = model(want[i].id);
+        ASSERT(m);
+        parley_fit_memory mem = parley_fit_memory_needed(m, NULL);
+        ASSERT_MSG(fabs(mem.total / 1e6 - want[i].mb) < 0.01 * want[i].mb, "%s: %.1f MB, whisper.cpp %.1f MB",
+                   want[i].id, mem.total / 1e6, want[i].mb);
+    }
+    parley_hw hw = laptop8();
+    parley_fit f = parley_fit_model(model("whisper-small"), &hw, NULL);
+    ASSERT(f.level == PARLEY_FIT_GREAT && f.tokens_per_s == 0); /* no token speed for speech */
+}
+
 TEST(stars_follow_parameters_not_quantisation)
 {
     ASSERT_EQ_INT(parley_stars_for_params(1.9e9), 1);
@@ -382,6 +402,7 @@ int main(void)
     RUN(tight_is_never_recommended);
     RUN(scorer_is_pure);
     RUN(unknown_bandwidth_gives_unknown_speed);
+    RUN(whisper_memory_matches_whisper_cpp);
     RUN(stars_follow_parameters_not_quantisation);
     parley_catalog_free(cat);
     return test_summary();

@@ -116,6 +116,15 @@ int main(int argc, char **argv)
         }
         printf("\n");
     }
+    printf("\n| speech model | weights MB | KV MB | compute MB | total MB |\n|---|---|---|---|---|\n");
+    for (size_t i = 0; i < parley_catalog_count(cat); i++) {
+        const parley_model_info *m = parley_catalog_get(cat, i);
+        if (m->kind != PARLEY_MODEL_SPEECH)
+            continue;
+        parley_fit_memory mem = parley_fit_memory_needed(m, &fp);
+        printf("| %s | %.1f | %.2f | %.1f | %.1f |\n", m->label, mem.weights / 1e6, mem.kv / 1e6, mem.compute / 1e6,
+               mem.total / 1e6);
+    }
     parley_catalog_free(cat);
     return 0;
 }

@@ -122,13 +122,18 @@ static parley_fit_memory memory_speech(const parley_model_info *m)
     const parley_model_shape *s = &m->shape;
     parley_fit_memory mem = {0};
     mem.weights = m->size_bytes;
-    /* whisper.cpp: F16 self-attention KV over the text context and cross-attention KV over
-     * the 1500 encoder positions, per decoder layer. */
-    uint64_t actx = s->n_audio_ctx ? s->n_audio_ctx : 1500;
-    uint64_t tctx = s->n_text_ctx ? s->n_text_ctx : 448;
-    mem.kv = (uint64_t)s->n_text_layer * (tctx + actx) * s->n_text_state * 2 * 2;
-    /* Encoder graph over 1500 positions (an estimate, see docs/fit.md). */
-    mem.compute = actx * s->n_audio_state * 4 * 24 + (uint64_t)s->n_vocab * 4 * 8;
+    /* whisper.cpp 1.9.5 (whisper_init_state): F16 self-attention KV over the text context
+     * and cross-attention KV over the encoder positions, per decoder layer, both padded to
+     * 256; plus one encoder layer's K/V of padding for flash attention. */
+    uint64_t actx = pad(s->n_audio_ctx ? s->n_audio_ctx : 1500, 256);
+    uint64_t tctx = pad(s->n_text_ctx ? s->n_text_ctx : 448, 256);
+    mem.kv = (uint64_t)s->n_text_layer * (tctx + actx) * s->n_text_state * 2 * 2 + actx * s->n_audio_state * 2 * 2;
+    /* Its four compute buffers (conv, encode, cross, decode): the decoder's F32 logits over
+     * the whole text context dominate (4 x n_vocab x 448 = 93 MB); the encoder parts grow
+     * with its width. Fitted to whisper.cpp's reports on stand-ins of tiny, base and small
+     * (docs/fit.md); within 1 % there. */
+    mem.compute = 4 * (uint64_t)s->n_vocab * (s->n_text_ctx ? s->n_text_ctx : 448) + 72000ull * s->n_audio_state +
+                  3600ull * s->n_text_state + 7500000ull;
     mem.total = mem.weights + mem.kv + mem.compute;
     return mem;
 }
