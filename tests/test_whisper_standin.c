@@ -14,6 +14,20 @@
 
 #include "test.h"
 
+/* whisper.cpp 1.9.5 leaks the model's weight buffers (77 MB for tiny) when a load fails
+ * part-way through the tensors: whisper_init_* deletes the context without freeing its
+ * backend buffers. That is whisper's bug, not this test's, so under LeakSanitizer the
+ * failing load runs with leak detection off. Parley's own code should not feed whisper a
+ * file it can tell is truncated (see docs/standins.md). */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LEAKS_IGNORED_BEGIN() __lsan_disable()
+#define LEAKS_IGNORED_END() __lsan_enable()
+#else
+#define LEAKS_IGNORED_BEGIN() ((void)0)
+#define LEAKS_IGNORED_END() ((void)0)
+#endif
+
 #define OFFICIAL_TINY_BYTES 77691713LL
 
 static char g_tool[4096];
@@ -125,7 +139,7 @@ TEST(load_and_transcribe)
     fp.print_progress = false;
     fp.print_realtime = false;
     fp.print_timestamps = false;
-    fp.temperature_inc = 0.0f; /* random weights always "fail" the logprob test: no retries */
+    fp.temperature_inc = 0.0f; /* a real run may retry; this test wants one pass */
     fp.language = "en";
     if (whisper_full(ctx, fp, pcm, n) != 0) {
         fprintf(stderr, "whisper_full failed\n");
@@ -133,6 +147,7 @@ TEST(load_and_transcribe)
     }
     const int n_seg = whisper_full_n_segments(ctx);
     int n_tokens = 0;
+    double sum_p = 0;
     for (int s = 0; s < n_seg; s++) {
         const char *text = whisper_full_get_segment_text(ctx, s);
         const int64_t t0 = whisper_full_get_segment_t0(ctx, s), t1 = whisper_full_get_segment_t1(ctx, s);
@@ -147,11 +162,16 @@ TEST(load_and_transcribe)
                 fprintf(stderr, "segment %d token %d has probability %g\n", s, k, (double)p);
                 goto out;
             }
+            sum_p += p;
         }
     }
-    fprintf(stderr, "  %d segments, %d tokens\n", n_seg, n_tokens);
-    /* the decoder produced something: at least the timestamp/end tokens of a segment */
-    if (n_seg < 1 || n_tokens < 1)
+    fprintf(stderr, "  %d segments, %d tokens, mean p %.3f\n", n_seg, n_tokens,
+            n_tokens ? sum_p / n_tokens : 0.0);
+    /* The scripted decoder speaks confidently from <|0.00|>: a first segment of words
+     * starting at 0, every token near-certain (so whisper never falls back). */
+    if (n_seg < 1 || n_tokens < 10 || sum_p / n_tokens < 0.9 ||
+        whisper_full_get_segment_t0(ctx, 0) != 0 ||
+        strlen(whisper_full_get_segment_text(ctx, 0)) < 20)
         goto out;
     failed = 0;
 out:
@@ -171,7 +191,9 @@ TEST(truncated_is_refused)
     ASSERT_EQ_INT(file_size(half), OFFICIAL_TINY_BYTES / 2);
     struct whisper_context_params cp = whisper_context_default_params();
     cp.use_gpu = false;
+    LEAKS_IGNORED_BEGIN();
     struct whisper_context *ctx = whisper_init_from_file_with_params(half, cp);
+    LEAKS_IGNORED_END();
     if (ctx)
         whisper_free(ctx);
     ASSERT_MSG(ctx == NULL, "whisper loaded a model truncated to half");
@@ -201,6 +223,11 @@ TEST(deterministic_per_seed)
     ASSERT_MSG(files_equal(a, g_tiny), "same seed gave different bytes");
     ASSERT_MSG(!files_equal(a, b), "different seeds gave the same bytes");
     ASSERT_EQ_INT(file_size(b), OFFICIAL_TINY_BYTES);
+    /* --plain changes two tensors' values, never the layout */
+    snprintf(args, sizeof args, "--size tiny --seed 7 --plain --out '%s'", b);
+    ASSERT_EQ_INT(run_tool(args), 0);
+    ASSERT_EQ_INT(file_size(b), OFFICIAL_TINY_BYTES);
+    ASSERT_MSG(!files_equal(a, b), "--plain gave the scripted bytes");
     unlink(a);
     unlink(b);
 }

@@ -7,7 +7,9 @@
  * the official ggml-<size>.bin (F16 matrices, F32 vectors, conv biases and positional
  * embeddings), a real Slaney mel filterbank and a vocabulary of the official length,
  * but random weights. whisper.cpp therefore loads, allocates and computes exactly as
- * much as with the real model, while the words it prints are meaningless. Parley's
+ * much as with the real model, while the words it prints are meaningless (by default
+ * two decoder tensors are set so that it decodes confidently into timestamped
+ * pseudo-words instead of retrying every window: see "the scripted decoder"). Parley's
  * tests and benchmarks use it because no real speech model can be fetched here.
  *
  * Layout (read by whisper_model_load in whisper.cpp, written by its convert-pt-to-ggml.py):
@@ -39,7 +41,12 @@
 #define WS_N_FFT_BINS 201 /* 400-point FFT at 16 kHz: n_fft/2 + 1 bins */
 #define WS_SAMPLE_RATE 16000
 #define WS_WEIGHT_STD 0.02f /* GPT-2 style init: keeps every activation finite in F16 */
-#define WS_DEC_POS_STD 0.01f
+#define WS_DEC_POS_STD 0.01f   /* --plain: a learned-embedding-like scale */
+#define WS_SCRIPT_POS_STD 5.0f  /* scripted: positions dominate the decoder's residual stream */
+#define WS_SCRIPT_LOGIT 22.0f   /* scripted: logit of a position's target token */
+#define WS_SCRIPT_CYCLE 96      /* scripted: positions per 30 s window (<|endoftext|> last) */
+#define WS_SCRIPT_SEGMENT 16    /* scripted: positions per segment (two are timestamps) */
+#define WS_SCRIPT_TS_STEP 16    /* scripted: timestamp advance per position, 20 ms units */
 #define WS_CHUNK 65536 /* elements generated and written per step */
 
 enum ws_ttype { WS_F32 = 0, WS_F16 = 1 };
@@ -50,6 +57,7 @@ enum ws_fill {
     WS_FILL_ONES,   /* layer-norm gains */
     WS_FILL_ZEROS,  /* biases */
     WS_FILL_SINUS,  /* the encoder's fixed sinusoidal positional embedding */
+    WS_FILL_TOKEN_EMBD, /* normal, plus the scripted decoder's target rows (see ws_script) */
 };
 
 struct ws_size {
@@ -156,7 +164,7 @@ static void ws_plan_mlp(struct ws_plan *p, const char *sys, int layer, int n)
     ws_plan_add(p, WS_F32, WS_FILL_ZEROS, 1, n, 1, 1, b2, layer);
 }
 
-static void ws_plan_build(struct ws_plan *p, const struct ws_size *s)
+static void ws_plan_build(struct ws_plan *p, const struct ws_size *s, bool plain)
 {
     const int na = s->n_audio_state, nt = s->n_text_state;
 
@@ -179,8 +187,9 @@ static void ws_plan_build(struct ws_plan *p, const struct ws_size *s)
      * token embedding module in the state dict. */
     struct ws_tensor *pe = ws_plan_add(p, WS_F32, WS_FILL_NORMAL, 2, nt, WS_N_TEXT_CTX, 1,
                                        "decoder.positional_embedding", 0);
-    pe->std = WS_DEC_POS_STD;
-    ws_plan_add(p, WS_F16, WS_FILL_NORMAL, 2, nt, s->n_vocab, 1, "decoder.token_embedding.weight", 0);
+    pe->std = plain ? WS_DEC_POS_STD : WS_SCRIPT_POS_STD;
+    ws_plan_add(p, WS_F16, plain ? WS_FILL_NORMAL : WS_FILL_TOKEN_EMBD, 2, nt, s->n_vocab, 1,
+                "decoder.token_embedding.weight", 0);
     for (int i = 0; i < s->n_text_layer; i++) {
         ws_plan_attn(p, "decoder.blocks.%d.attn", i, nt);
         ws_plan_ln(p, "decoder.blocks.%d.attn_ln.weight", "decoder.blocks.%d.attn_ln.bias", i, nt);
@@ -364,8 +373,113 @@ static void ws_write_i32(struct ws_out *o, int32_t v)
     ws_write(o, b, 4);
 }
 
+/* ---- the scripted decoder ----
+ * With purely random weights the decoder's output is nearly uniform over 51865 tokens:
+ * every window "fails" whisper's log-probability test, is retried at five higher
+ * temperatures with five candidates each, and runs to the token limit, so decoding
+ * costs many times what a real model spends (the work per token is right, the number
+ * of tokens is not). By default the stand-in therefore scripts its decoder through two
+ * tensors, leaving every shape and every other weight as it was:
+ *   - decoder.positional_embedding gets a large scale, so after any layer norm the
+ *     residual stream at position p points along row p (the attention and MLP blocks
+ *     add comparatively little);
+ *   - the token-embedding row of a position's "target" token is set to that row,
+ *     normalised, so the output projection (tied to the token embedding) gives the
+ *     target a logit of about WS_SCRIPT_LOGIT and a probability near 1.
+ * Targets (logits at position p predict token p+1; r = p % WS_SCRIPT_CYCLE):
+ *   p = 0      <|en|>, so language detection answers English and the no-speech
+ *              probability stays near 0 (multilingual sizes);
+ *   r = 2      <|0.00|>, the window's first timestamp (after sot, language, task);
+ *   r = 18+16k a segment's closing timestamp, r = 19+16k the next one's opening;
+ *   r = 94     the closing timestamp of the last segment, r = 95 <|endoftext|>;
+ *   otherwise  distinct space-led pseudo-words.
+ * Timestamp targets advance by WS_SCRIPT_TS_STEP (0.32 s) per position, so a 30 s
+ * window decodes confidently, once, into six segments and about 80 words, and the
+ * next window starts where the last timestamp (29.44 s) says, as with real speech
+ * (about 3 tokens per second). Which words and times come out depends only
+ * on the position, not on the audio. --plain writes the unscripted weights. */
+struct ws_script {
+    int n_state;
+    float gain;         /* WS_SCRIPT_LOGIT / n_state */
+    int32_t *row_of;    /* n_vocab: index into rows, or -1 for an ordinary random row */
+    float *rows;        /* n_targets x n_state: the replacement embedding rows */
+    int n_targets;
+};
+
+static void ws_script_free(struct ws_script *sc)
+{
+    free(sc->row_of);
+    free(sc->rows);
+}
+
+/* Add the normalised positional row pos to token tok's replacement row. */
+static void ws_script_target(struct ws_script *sc, const float *u, int tok, int pos)
+{
+    if (sc->row_of[tok] < 0) {
+        sc->row_of[tok] = sc->n_targets++;
+        memset(&sc->rows[(size_t)sc->row_of[tok] * sc->n_state], 0, (size_t)sc->n_state * sizeof(float));
+    }
+    float *row = &sc->rows[(size_t)sc->row_of[tok] * sc->n_state];
+    for (int c = 0; c < sc->n_state; c++)
+        row[c] += sc->gain * u[(size_t)pos * sc->n_state + c];
+}
+
+static void ws_script_init(struct ws_script *sc, const struct ws_size *s, uint64_t seed)
+{
+    const int n = s->n_text_state;
+    sc->n_state = n;
+    sc->gain = WS_SCRIPT_LOGIT / (float)n;
+    sc->n_targets = 0;
+    sc->row_of = malloc((size_t)s->n_vocab * sizeof *sc->row_of);
+    sc->rows = malloc((size_t)WS_N_TEXT_CTX * n * sizeof *sc->rows);
+    float *u = malloc((size_t)WS_N_TEXT_CTX * n * sizeof *u);
+    if (!sc->row_of || !sc->rows || !u)
+        ws_fail_oom();
+    for (int i = 0; i < s->n_vocab; i++)
+        sc->row_of[i] = -1;
+
+    /* the positional rows exactly as ws_write_tensor writes them, then layer-normed */
+    uint64_t rng = ws_tensor_seed(seed, "decoder.positional_embedding");
+    for (size_t i = 0; i < (size_t)WS_N_TEXT_CTX * n; i++)
+        u[i] = ws_normal(&rng) * WS_SCRIPT_POS_STD;
+    for (int p = 0; p < WS_N_TEXT_CTX; p++) {
+        float *r = &u[(size_t)p * n];
+        double mean = 0, var = 0;
+        for (int c = 0; c < n; c++)
+            mean += r[c];
+        mean /= n;
+        for (int c = 0; c < n; c++)
+            var += (r[c] - mean) * (r[c] - mean);
+        const double inv = 1.0 / sqrt(var / n + 1e-5);
+        for (int c = 0; c < n; c++)
+            r[c] = (float)((r[c] - mean) * inv);
+    }
+
+    const bool multilingual = s->n_vocab >= 51865;
+    const int eot = multilingual ? 50257 : 50256, sot = eot + 1;
+    const int beg = s->n_vocab - 1501; /* <|0.00|>; 1501 timestamps end the vocabulary */
+    if (multilingual)
+        ws_script_target(sc, u, sot + 1 /* <|en|> */, 0);
+    const int n_words = (ws_file_tokens(s) - 95) / 2; /* space-led pseudo-words */
+    for (int p = 2; p < WS_N_TEXT_CTX; p++) {
+        const int r = p % WS_SCRIPT_CYCLE;
+        const int ts = beg + (r >= 2 ? (r - 2) * WS_SCRIPT_TS_STEP : 0);
+        if (r == WS_SCRIPT_CYCLE - 1)
+            ws_script_target(sc, u, eot, p);
+        else if (r == 2 || r == WS_SCRIPT_CYCLE - 2 ||
+                 (r >= 2 + WS_SCRIPT_SEGMENT && (r - 2) % WS_SCRIPT_SEGMENT < 2))
+            ws_script_target(sc, u, ts, p); /* segment start/end timestamps */
+        else if (p >= 3) {
+            /* 7919 is prime and does not divide n_words, so p -> j is one-to-one */
+            const int j = (int)(((uint64_t)p * 7919u + seed % (uint64_t)n_words) % (uint64_t)n_words);
+            ws_script_target(sc, u, 95 + 2 * j, p);
+        }
+    }
+    free(u);
+}
+
 static void ws_write_tensor(struct ws_out *o, const struct ws_tensor *t, uint64_t seed,
-                            float *fbuf, ggml_fp16_t *hbuf)
+                            const struct ws_script *sc, float *fbuf, ggml_fp16_t *hbuf)
 {
     ws_write_i32(o, t->n_dims);
     ws_write_i32(o, (int32_t)strlen(t->name));
@@ -383,6 +497,13 @@ static void ws_write_tensor(struct ws_out *o, const struct ws_tensor *t, uint64_
             case WS_FILL_NORMAL:
                 fbuf[i] = ws_normal(&rng) * t->std;
                 break;
+            case WS_FILL_TOKEN_EMBD: {
+                fbuf[i] = ws_normal(&rng) * t->std;
+                const int64_t idx = at + i, tok = idx / t->ne[0];
+                if (sc && sc->row_of[tok] >= 0)
+                    fbuf[i] = sc->rows[(size_t)sc->row_of[tok] * sc->n_state + (size_t)(idx % t->ne[0])];
+                break;
+            }
             case WS_FILL_ONES:
                 fbuf[i] = 1.0f;
                 break;
@@ -427,10 +548,13 @@ static int64_t ws_expected_bytes(const struct ws_size *s, const struct ws_plan *
     return bytes;
 }
 
-static int ws_generate(const struct ws_size *s, const char *path, uint64_t seed)
+static int ws_generate(const struct ws_size *s, const char *path, uint64_t seed, bool plain)
 {
     struct ws_plan plan = {0};
-    ws_plan_build(&plan, s);
+    ws_plan_build(&plan, s, plain);
+    struct ws_script script = {0};
+    if (!plain)
+        ws_script_init(&script, s, seed);
 
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
@@ -475,7 +599,7 @@ static int ws_generate(const struct ws_size *s, const char *path, uint64_t seed)
     }
 
     for (int i = 0; i < plan.n && !o.failed; i++)
-        ws_write_tensor(&o, &plan.t[i], seed, fbuf, hbuf);
+        ws_write_tensor(&o, &plan.t[i], seed, plain ? NULL : &script, fbuf, hbuf);
 
     if (o.failed)
         goto out;
@@ -505,8 +629,9 @@ static int ws_generate(const struct ws_size *s, const char *path, uint64_t seed)
                 (long long)st.st_size, (long long)ws_expected_bytes(s, &plan));
         goto out;
     }
-    printf("wrote %s: %lld bytes, %d tensors (whisper %s stand-in, seed %" PRIu64 ")\n", path,
-           (long long)st.st_size, plan.n, s->name, seed);
+    printf("wrote %s: %lld bytes, %d tensors (whisper %s stand-in, seed %" PRIu64 ", %s)\n",
+           path, (long long)st.st_size, plan.n, s->name, seed,
+           plain ? "plain random decoder" : "scripted decoder");
     if (s->official_bytes)
         printf("official ggml-%s.bin: %lld bytes (%+.3f%%)\n", s->name, s->official_bytes,
                100.0 * ((double)st.st_size - (double)s->official_bytes) / (double)s->official_bytes);
@@ -520,6 +645,7 @@ out:
     free(hbuf);
     free(filters);
     free(plan.t);
+    ws_script_free(&script);
     return rc;
 }
 
@@ -534,7 +660,7 @@ static void ws_list(const struct ws_size *only)
         if (only && only != s)
             continue;
         struct ws_plan plan = {0};
-        ws_plan_build(&plan, s);
+        ws_plan_build(&plan, s, false);
         if (!only) {
             char a[32], t[32], off[32] = "-";
             snprintf(a, sizeof a, "%d/%d/%d", s->n_audio_state, s->n_audio_head, s->n_audio_layer);
@@ -567,9 +693,10 @@ static void ws_list(const struct ws_size *only)
 
 static void ws_usage(FILE *f)
 {
-    fprintf(f, "usage: whisper_standin --size NAME --out FILE [--seed N]\n"
+    fprintf(f, "usage: whisper_standin --size NAME --out FILE [--seed N] [--plain]\n"
                "       whisper_standin --list [--size NAME]\n"
                "Writes a whisper.cpp ggml model with the real shapes of NAME and random weights.\n"
+               "--plain leaves the decoder unscripted (near-uniform output, many fallbacks).\n"
                "sizes:");
     for (size_t i = 0; i < WS_N_SIZES; i++)
         fprintf(f, " %s", ws_sizes[i].name);
@@ -579,7 +706,7 @@ static void ws_usage(FILE *f)
 int main(int argc, char **argv)
 {
     const char *size_name = NULL, *out = NULL, *seed_str = NULL;
-    bool list = false;
+    bool list = false, plain = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -587,6 +714,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--list")) {
             list = true;
+        } else if (!strcmp(a, "--plain")) {
+            plain = true;
         } else if (!strcmp(a, "--size") || !strcmp(a, "--out") || !strcmp(a, "--seed")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "whisper_standin: %s needs a value\n", a);
@@ -617,7 +746,7 @@ int main(int argc, char **argv)
         }
     }
     if (list) {
-        if (out || seed_str) {
+        if (out || seed_str || plain) {
             fprintf(stderr, "whisper_standin: --list takes only --size\n");
             return 2;
         }
@@ -642,5 +771,5 @@ int main(int argc, char **argv)
         }
         seed = v;
     }
-    return ws_generate(size, out, seed);
+    return ws_generate(size, out, seed, plain);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ggml.h>
 #include <whisper.h>
 
 typedef struct job job;
@@ -41,8 +42,14 @@ struct parley_transcribe_params parley_transcribe_default_params(void)
     return p;
 }
 
-/* Looks at the first bytes so that the error names what the file is. whisper.cpp's own
- * loader only says that it failed. */
+static bool read_i32(FILE *f, int32_t *v) { return fread(v, sizeof *v, 1, f) == 1; }
+
+/* Walks the whole whisper.cpp file layout (header, mel filters, vocabulary, then every
+ * tensor's header, skipping its data) before whisper.cpp sees it. whisper.cpp's own
+ * loader reports only that it failed, and a file cut before its first tensor even loads
+ * as an "empty" model with uninitialised weights. Here every tensor must lie within the
+ * file, their number must be what the layer counts imply, and they must end exactly at
+ * the end of the file. */
 static parley_status check_model_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -50,18 +57,83 @@ static parley_status check_model_file(const char *path)
         int e = errno;
         return parley_fail(parley_status_from_errno(e), "speech model %s: %s", path, strerror(e));
     }
+    parley_status st = PARLEY_OK;
     unsigned char m[4] = {0};
     size_t got = fread(m, 1, 4, f);
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
+    fseek(f, 4, SEEK_SET);
+    int32_t hp[11], n_mel = 0, n_fft = 0, n_vocab = 0;
+    long n_tensors = 0;
+    if (got < 4 || size < 1024) {
+        st = parley_fail(PARLEY_ERR_MODEL_LOAD, "speech model %s is empty or truncated (%ld bytes)", path, size);
+        goto out;
+    }
+    if (memcmp(m, "GGUF", 4) == 0) {
+        st = parley_fail(PARLEY_ERR_MODEL_ARCH, "%s is a GGUF language model, not a whisper speech model", path);
+        goto out;
+    }
+    if (memcmp(m, "lmgg", 4) != 0) { /* 0x67676d6c little-endian */
+        st = parley_fail(PARLEY_ERR_MODEL_LOAD, "%s is not a whisper.cpp model (bad magic)", path);
+        goto out;
+    }
+    if (fread(hp, sizeof hp[0], 11, f) != 11 || !read_i32(f, &n_mel) || !read_i32(f, &n_fft))
+        goto truncated;
+    /* hp: n_vocab, audio ctx/state/head/layer, text ctx/state/head/layer, n_mels, ftype */
+    if (hp[0] <= 0 || hp[4] <= 0 || hp[4] > 256 || hp[8] <= 0 || hp[8] > 256 || n_mel <= 0 || n_mel > 1024 ||
+        n_fft <= 0 || n_fft > 4096) {
+        st = parley_fail(PARLEY_ERR_MODEL_ARCH,
+                         "%s is not a whisper speech model (a Silero VAD model, or another network?)", path);
+        goto out;
+    }
+    if (fseek(f, (long)n_mel * n_fft * 4, SEEK_CUR) != 0 || !read_i32(f, &n_vocab) || n_vocab < 0 ||
+        n_vocab > 1000000)
+        goto truncated;
+    for (int32_t i = 0; i < n_vocab; i++) {
+        uint32_t len;
+        if (fread(&len, sizeof len, 1, f) != 1 || len > 4096 || fseek(f, (long)len, SEEK_CUR) != 0)
+            goto truncated;
+    }
+    if (ftell(f) > size)
+        goto truncated;
+    for (;;) {
+        int32_t hdr[3]; /* n_dims, name length, type */
+        size_t r = fread(hdr, sizeof hdr[0], 3, f);
+        if (r == 0 && feof(f))
+            break;
+        if (r != 3 || hdr[0] < 1 || hdr[0] > 4 || hdr[1] <= 0 || hdr[1] > 256 || hdr[2] < 0 ||
+            hdr[2] >= GGML_TYPE_COUNT || ggml_blck_size((enum ggml_type)hdr[2]) == 0)
+            goto truncated;
+        int64_t nel = 1;
+        for (int d = 0; d < hdr[0]; d++) {
+            int32_t ne;
+            if (!read_i32(f, &ne) || ne <= 0)
+                goto truncated;
+            nel *= ne;
+        }
+        int64_t bytes = nel / ggml_blck_size((enum ggml_type)hdr[2]) * (int64_t)ggml_type_size((enum ggml_type)hdr[2]);
+        if (fseek(f, hdr[1], SEEK_CUR) != 0 || ftell(f) + bytes > size || fseek(f, (long)bytes, SEEK_CUR) != 0)
+            goto truncated;
+        n_tensors++;
+    }
+    /* Encoder: conv1/2 (4), positional embedding, final norm (2) = 7, and 15 per layer;
+     * decoder: positional + token embedding, final norm (2) = 4, and 24 per layer. */
+    long want = 7 + 15L * hp[4] + 4 + 24L * hp[8];
+    if (n_tensors != want) {
+        st = parley_fail(PARLEY_ERR_MODEL_LOAD,
+                         "speech model %s is truncated or damaged: %ld of the %ld tensors its header implies "
+                         "are present (%ld bytes)",
+                         path, n_tensors, want, size);
+        goto out;
+    }
+    goto out;
+truncated:
+    st = parley_fail(PARLEY_ERR_MODEL_LOAD,
+                     "speech model %s is truncated or damaged: it ends inside its %s (%ld bytes, %ld tensors read)",
+                     path, n_tensors ? "tensor data" : "header", size, n_tensors);
+out:
     fclose(f);
-    if (got < 4 || size < 1024)
-        return parley_fail(PARLEY_ERR_MODEL_LOAD, "speech model %s is empty or truncated (%ld bytes)", path, size);
-    if (memcmp(m, "GGUF", 4) == 0)
-        return parley_fail(PARLEY_ERR_MODEL_ARCH, "%s is a GGUF language model, not a whisper speech model", path);
-    if (memcmp(m, "lmgg", 4) != 0) /* 0x67676d6c little-endian */
-        return parley_fail(PARLEY_ERR_MODEL_LOAD, "%s is not a whisper.cpp model (bad magic)", path);
-    return PARLEY_OK;
+    return st;
 }
 
 parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr **out)
@@ -253,8 +325,12 @@ static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *st
             }
             int64_t t0 = snap_to_speech(ctx, whisper_full_get_segment_t0(ctx, i), true) * 10;
             int64_t t1 = snap_to_speech(ctx, whisper_full_get_segment_t1(ctx, i), false) * 10;
-            if (t1 < t0)
-                t1 = t0;
+            /* whisper.cpp can place a last timestamp past the end of the audio. */
+            int64_t end_ms = (int64_t)(j->n_samples * 1000 / PARLEY_AUDIO_RATE);
+            if (t1 > end_ms)
+                t1 = end_ms;
+            if (t0 > t1)
+                t0 = t1;
             parley_status st = parley_transcript_add(&j->out, t0, t1, t, NULL, cnt ? (float)(sum / cnt) : -1.0f);
             if (st) {
                 job_fail(j, st);

@@ -88,11 +88,16 @@ static parley_status db_fail(parley_store *s, int rc, const char *what)
     case SQLITE_CORRUPT:
         return parley_fail(PARLEY_ERR_DB, "%s is corrupt or not a Parley database (%s)", path, msg);
     case SQLITE_IOERR:
-        if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC) {
-            if (errno == ENOSPC)
-                return parley_fail(PARLEY_ERR_DISK_FULL, "%s: %s: disk full (%s)", path, what, msg);
-        }
-        return parley_fail(PARLEY_ERR_IO, "%s: %s: %s", path, what, msg);
+    case SQLITE_CANTOPEN: {
+        /* SQLite's I/O errors keep the operating system's errno: a full disk often
+         * shows up as a failed write, truncate or shared-memory mapping. */
+        int e = s && s->db ? sqlite3_system_errno(s->db) : 0;
+        if (e == ENOSPC || e == EDQUOT)
+            return parley_fail(PARLEY_ERR_DISK_FULL, "%s: %s: disk full (%s)", path, what, msg);
+        if (e == EACCES || e == EPERM || e == EROFS)
+            return parley_fail(PARLEY_ERR_PERMISSION, "%s: %s: %s (%s)", path, what, msg, strerror(e));
+        return parley_fail(PARLEY_ERR_IO, "%s: %s: %s%s%s", path, what, msg, e ? ": " : "", e ? strerror(e) : "");
+    }
     default:
         return parley_fail(PARLEY_ERR_DB, "%s: %s: %s", path, what, msg);
     }

@@ -124,10 +124,18 @@ t_begin "a missing model is named"
 run "$P" transcribe "$T_DIR/tone.wav" --model medium
 expect_rc 1 && expect_err "no speech model 'medium'" && t_ok
 
-t_begin "a truncated model is refused"
-head -c 20000000 "$PARLEY_MODELS_DIR/ggml-tiny.bin" >"$T_DIR/half.bin"
-run "$P" transcribe "$T_DIR/tone.wav" --model "$T_DIR/half.bin"
-expect_rc 1 && expect_err "could not load" && t_ok
+t_begin "a truncated model is refused, wherever it was cut"
+ok=1
+for bytes in 2000 100000 20000000 77000000; do
+    head -c $bytes "$PARLEY_MODELS_DIR/ggml-tiny.bin" >"$T_DIR/cut.bin"
+    run "$P" transcribe "$T_DIR/tone.wav" --model "$T_DIR/cut.bin"
+    expect_rc 1 && expect_err "truncated" || { ok=0; break; }
+done
+[ $ok = 1 ] && t_ok
+
+t_begin "the VAD model given as speech model is named as such"
+run "$P" transcribe "$T_DIR/tone.wav" --model "$PARLEY_SHARED/models/ggml-silero-v6.2.0.bin"
+expect_rc 1 && expect_err "not a whisper speech model" && t_ok
 
 t_begin "an LLM file given as speech model is named as such"
 run "$P" transcribe "$T_DIR/tone.wav" --model "$PARLEY_SHARED/models/stories260K.gguf"
@@ -158,6 +166,22 @@ run unshare -m --propagation unchanged sh -c 'mount -t tmpfs -o size=16k tmpfs "
 if grep -q "mount:" "$T_DIR/err"; then echo "SKIP (no tmpfs mount here)" >&2; t_ok
 else expect_rc 1 && expect_err "disk full" && grep -q "previous export" "$T_DIR/out" && ! grep -q "tmp\." "$T_DIR/out" && t_ok; fi
 
+t_begin "a full disk under the database fails clearly and keeps what was stored"
+mkdir -p "$T_DIR/fulldb"
+run unshare -m --propagation unchanged sh -c '
+  mount -t tmpfs -o size=1m tmpfs "$1" || exit 99
+  XDG_DATA_HOME="$1" "$2" transcribe "$3" --model tiny --no-fallback --threads 2 >/dev/null || exit 98
+  n=$(XDG_DATA_HOME="$1" "$2" sessions list --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+  head -c 2000000 /dev/zero > "$1/filler" 2>/dev/null
+  XDG_DATA_HOME="$1" "$2" transcribe "$4" --model tiny --no-fallback --threads 2; rc=$?
+  rm -f "$1/filler"   # space again: what was stored before must all be there
+  m=$(XDG_DATA_HOME="$1" "$2" sessions list --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
+  echo "before=$n after=$m" >&2
+  [ "$n" = "$m" ] || exit 97
+  exit $rc' sh "$T_DIR/fulldb" "$P" "$T_DIR/tone.wav" "$T_DIR/tone.wav"
+if [ "$RC" = 99 ]; then echo "SKIP (no tmpfs mount here)" >&2; t_ok
+else expect_rc 1 && expect_err "disk full" && expect_err "before=1 after=1" && t_ok; fi
+
 t_begin "Ctrl-C cancels within a second and stores nothing"
 ffmpeg -v error -y -f lavfi -i "sine=frequency=220:duration=600" -ar 16000 "$T_DIR/long.wav"
 before=$(n_sessions)
@@ -170,7 +194,11 @@ wait $pid
 RC=$?
 dt=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$(date +%s.%N)")
 echo "cancel took ${dt}s" >&2
-expect_rc 130 && expect_err "cancelled" && [ ! -e "$T_DIR/long.txt" ] && [ "$(n_sessions)" = "$before" ] &&
-    python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 1.0 else 1)" "$dt" && t_ok || t_fail "cancel took ${dt}s or left output"
+if expect_rc 130 && expect_err "cancelled"; then
+    if [ -e "$T_DIR/long.txt" ]; then t_fail "the output file was written"
+    elif [ "$(n_sessions)" != "$before" ]; then t_fail "a session was stored"
+    elif ! python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 1.0 else 1)" "$dt"; then t_fail "cancel took ${dt}s"
+    else t_ok; fi
+fi
 
 t_done

@@ -1,2 +1,0 @@
-# Empty compiler generated dependencies file for gguf_standin.
-# This may be replaced when dependencies are built.

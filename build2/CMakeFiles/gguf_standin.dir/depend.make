@@ -1,2 +1,0 @@
-# Empty dependencies file for gguf_standin.
-# This may be replaced when dependencies are built.

@@ -1,2 +1,0 @@
-# Empty compiler generated dependencies file for header_parley.
-# This may be replaced when dependencies are built.

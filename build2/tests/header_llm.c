@@ -1,2 +1,0 @@
-#include <parley/llm.h>
-int main(void) { return 0; }

@@ -1,2 +1,0 @@
-#include <parley/parley.h>
-int main(void) { return 0; }
