@@ -21,6 +21,8 @@ static const struct command {
 } commands[] = {
     {"transcribe", cmd_transcribe, "turn a recording into a timestamped transcript (stored as a session)"},
     {"sessions", cmd_sessions, "list, show and export stored sessions"},
+    {"models", cmd_models, "the model picker: catalog, fit for this machine, add/rm/use models"},
+    {"hw", cmd_hw, "what this machine has for running models (RAM, CPU, GPUs, bandwidth)"},
     {"version", cmd_version, "print Parley's, llama.cpp's and whisper.cpp's versions"},
     {"help", cmd_help, "this list"},
 };
