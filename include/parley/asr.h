@@ -23,8 +23,12 @@
  *
  * Thread rules: one parley_asr may be used by one thread at a time; separate parley_asr
  * objects may run on separate threads. The cancel flag may be set from any thread (or a
- * signal handler): the transcription stops within a fraction of a second with
- * PARLEY_ERR_CANCELLED and the parley_asr stays usable.
+ * signal handler): parley_asr_transcribe() returns PARLEY_ERR_CANCELLED within 50 ms and
+ * the parley_asr stays usable. whisper.cpp itself may need longer to reach its next abort
+ * check (it cannot interrupt its mel and VAD passes), so the work finishes stopping on a
+ * worker thread; the next call on the same parley_asr, or parley_asr_free(), waits for
+ * that. A program that exits right after a cancel without parley_asr_free() should leave
+ * with _exit(): exit() would run the libraries' destructors under the stopping worker.
  */
 #ifndef PARLEY_ASR_H
 #define PARLEY_ASR_H

@@ -11,10 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A cancelled transcription's engine, left to the process exit (see the end of
- * cmd_transcribe); a file-scope pointer keeps it reachable for leak checkers. */
-static parley_asr *volatile left_running;
-
 static const char usage[] =
     "parley transcribe FILE [--model PATH|ID] [--language CODE|auto] [--threads N]\n"
     "                         [--format txt|srt|vtt|json] [--out FILE] [--title TEXT]\n"
@@ -236,12 +232,14 @@ out:
     free(text);
     parley_transcript_free(&t);
     parley_audio_free(&audio);
-    if (st == PARLEY_ERR_CANCELLED) {
-        /* A cancelled run's worker may still be stopping inside whisper.cpp; freeing
-         * would wait for it. The process is about to exit, which frees it anyway; the
-         * static keeps it reachable for leak checkers. */
-        left_running = asr;
-        asr = NULL;
+    if (st == PARLEY_ERR_CANCELLED && asr) {
+        /* A cancelled run's worker may still be inside whisper.cpp until its next abort
+         * check (seconds on a long file). Waiting for it (parley_asr_free) would make
+         * Ctrl-C slow, and a normal exit would run the libraries' static destructors
+         * under its feet. Nothing is stored or written yet, so leave at once. */
+        parley_store_close(db);
+        fflush(NULL);
+        _exit(rc);
     }
     parley_asr_free(asr);
     parley_store_close(db);
