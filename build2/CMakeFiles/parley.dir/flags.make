@@ -6,5 +6,5 @@ C_DEFINES = -D_GNU_SOURCE
 
 C_INCLUDES = -I/work/wt-llm/include -isystem /usr/include/mit-krb5
 
-C_FLAGS = -O2 -g -DNDEBUG -std=c17 -Wall -Wextra -Wshadow -Wno-unused-parameter
+C_FLAGS = -O2 -g -DNDEBUG -std=c17 -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
 

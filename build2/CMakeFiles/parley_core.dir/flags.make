@@ -6,5 +6,5 @@ C_DEFINES = -DPARLEY_SOURCE_DIR=\"/work/wt-llm\" -DPARLEY_VERSION_STRING=\"0.1.0
 
 C_INCLUDES = -I/work/wt-llm/include -I/work/wt-llm/src -isystem /usr/include/mit-krb5
 
-C_FLAGS = -O2 -g -DNDEBUG -std=c17 -Wall -Wextra -Wshadow -Wno-unused-parameter
+C_FLAGS = -O2 -g -DNDEBUG -std=c17 -Wall -Wextra -Wshadow -Wno-unused-parameter -Werror
 
