@@ -459,7 +459,7 @@ TEST(prefix_reuse_evaluates_only_new_tokens_and_matches_scratch)
     ASSERT_OK(parley_llm_prefix_set(llm, prefix.data, NULL, &ps));
     int32_t n_pre = parley_llm_prefix_tokens(llm);
     ASSERT(n_pre > 100);
-    ASSERT_EQ_INT(ps.n_prompt, n_pre);
+    ASSERT_EQ_INT(ps.n_prompt, n_pre + 1); /* the last token is left to the prompt */
     ASSERT_EQ_INT(ps.n_evaluated, n_pre);
     ASSERT_EQ_INT(ps.n_reused, 0);
 
@@ -477,6 +477,17 @@ TEST(prefix_reuse_evaluates_only_new_tokens_and_matches_scratch)
     ASSERT_EQ_INT(cached.stats.n_reused, n_pre);
     ASSERT_EQ_INT(cached.stats.n_evaluated, n_full - n_pre);
     ASSERT(cached.stats.n_evaluated < 12);
+
+    /* A prompt that is exactly the prefix text reuses all but the held-back token. */
+    struct parley_llm_result same;
+    rq.prompt = prefix.data;
+    rq.max_tokens = 4;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &same));
+    ASSERT_EQ_INT(same.stats.n_reused, n_pre);
+    ASSERT_EQ_INT(same.stats.n_evaluated, 1);
+    parley_llm_result_clear(&same);
+    rq.prompt = full;
+    rq.max_tokens = 32;
 
     /* The prefix stays for the next question. */
     ASSERT_OK(parley_llm_generate(llm, &rq, &again));

@@ -259,6 +259,9 @@ parley_status parley_llm_generate(parley_llm *llm, const struct parley_llm_reque
  * prefix. A later prompt whose tokens start with all of the prefix's tokens evaluates only
  * the rest; the prefix itself is never changed by generations (they run in a forked
  * sequence, llama_memory_seq_cp, which works for hybrid/recurrent models too).
+ * The prefix's last token is not cached but left to the prompt (tokenizers may merge it
+ * with the text that follows), so parley_llm_prefix_tokens() is one less than the text's
+ * token count and a prompt equal to the prefix text still reuses it.
  * Setting a longer text that extends the current prefix evaluates only the new tokens.
  * Otherwise the old prefix is dropped first. Blocks; computes on the worker thread.
  * stats (may be NULL) gets the counts and timings. On cancel or error the prefix is

@@ -820,8 +820,13 @@ static parley_status run_prefix(parley_llm_job *job)
                            "the prefix is %d tokens; the context holds %u and a prompt after it "
                            "needs room too", n, llm->info.n_ctx);
     }
+    /* The last token is held back (left for the prompt that follows to evaluate): where
+     * the prefix ends mid-word or mid-whitespace, the full prompt's tokenizer may merge
+     * that token with what follows, and the cached tokens would then not be a prefix of
+     * the prompt's. One token costs little; a miss costs the whole transcript. */
+    int32_t n_cache = n > 0 ? n - 1 : 0;
     int32_t keep = 0;
-    if (llm->n_prefix > 0 && llm->n_prefix <= n &&
+    if (llm->n_prefix > 0 && llm->n_prefix <= n_cache &&
         memcmp(toks, llm->prefix, (size_t)llm->n_prefix * sizeof *toks) == 0) {
         keep = llm->n_prefix;
     } else {
@@ -830,7 +835,7 @@ static parley_status run_prefix(parley_llm_job *job)
     }
     stats->n_reused = keep;
     double t0 = parley_now();
-    st = eval_tokens(llm, toks + keep, n - keep, keep, SEQ_PREFIX, NULL, &stats->n_evaluated);
+    st = eval_tokens(llm, toks + keep, n_cache - keep, keep, SEQ_PREFIX, NULL, &stats->n_evaluated);
     stats->prompt_ms = (parley_now() - t0) * 1000.0;
     finish_stats(stats);
     if (st != PARLEY_OK) {
@@ -842,7 +847,7 @@ static parley_status run_prefix(parley_llm_job *job)
     }
     free(llm->prefix);
     llm->prefix = toks;
-    llm->n_prefix = n;
+    llm->n_prefix = n_cache;
     return PARLEY_OK;
 }
 
