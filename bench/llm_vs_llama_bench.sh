@@ -7,22 +7,26 @@
 #
 # Knobs (environment): THREADS (2), PP (512), TG (128), REPS (2), PREFIX (7000 tokens of
 # "transcript"), SUFFIX (100), GEN (30), CANCEL (2048-token prompt), MODELS
-# ("qwen3.5-2b gemma-4-e2b"), PARLEY_STANDIN_DIR (where stand-ins are made and kept).
+# ("qwen3.5-2b gemma-4-e2b"), PARLEY_STANDIN_DIR (where stand-ins are made and kept;
+# default build/standins, never in git).
 # Runs are interleaved (llama-bench pp, ours pp, llama-bench tg, ours tg) so that load
 # from other work on the machine hits both sides alike.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$top/build
-THREADS=${THREADS:-2}
-PP=${PP:-512}
-TG=${TG:-128}
-REPS=${REPS:-2}
-PREFIX=${PREFIX:-7000}
-SUFFIX=${SUFFIX:-100}
-GEN=${GEN:-30}
-CANCEL=${CANCEL:-2048}
-MODELS=${MODELS:-"qwen3.5-2b gemma-4-e2b"}
-standins=${PARLEY_STANDIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/parley/standins}
+# Each knob may also be given as PARLEY_LLM_BENCH_<NAME>, which scripts/root.sh passes
+# into the build root (plain names are not passed).
+knob() { local v="PARLEY_LLM_BENCH_$1"; printf '%s' "${!v:-${!1:-$2}}"; }
+THREADS=$(knob THREADS 2)
+PP=$(knob PP 512)
+TG=$(knob TG 128)
+REPS=$(knob REPS 2)
+PREFIX=$(knob PREFIX 7000)
+SUFFIX=$(knob SUFFIX 100)
+GEN=$(knob GEN 30)
+CANCEL=$(knob CANCEL 2048)
+MODELS=$(knob MODELS "qwen3.5-2b gemma-4-e2b")
+standins=${PARLEY_STANDIN_DIR:-$top/build/standins}
 out=$top/docs/benchmarks/llm.md
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
@@ -89,8 +93,9 @@ elapsed=$((SECONDS - t_start))
 {
     echo "# LLM engine benchmark"
     echo
-    echo "Produced by \`scripts/dev.sh bench bench/llm_vs_llama_bench.sh\` (THREADS=$THREADS PP=$PP TG=$TG"
-    echo "REPS=$REPS PREFIX=$PREFIX SUFFIX=$SUFFIX GEN=$GEN CANCEL=$CANCEL), started $started, $elapsed s."
+    echo "Produced by \`PARLEY_LLM_BENCH_TG=$TG PARLEY_LLM_BENCH_REPS=$REPS scripts/dev.sh bench bench/llm_vs_llama_bench.sh\`"
+    echo "(THREADS=$THREADS PP=$PP TG=$TG REPS=$REPS PREFIX=$PREFIX SUFFIX=$SUFFIX GEN=$GEN CANCEL=$CANCEL),"
+    echo "started $started, took $elapsed s."
     echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
     echo "$(free -g | awk '/Mem:/{print $2}') GiB RAM, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo "llama.cpp $(llama-bench --version 2>&1 | head -1 || true); CPU only; $THREADS threads on both sides."

@@ -249,6 +249,50 @@ TEST(cancel_during_long_prompt_is_fast_and_engine_recovers)
     parley_llm_free(llm);
 }
 
+TEST(cancel_inside_one_big_batch_goes_through_the_abort_callback)
+{
+    NEED_MODEL();
+    /* The whole prompt is one llama_decode call, so the flag can only be seen by
+     * llama.cpp's abort callback between graph nodes. */
+    struct parley_llm_params p = parley_llm_default_params();
+    p.n_ctx = 4096;
+    p.n_batch = 4096;
+    p.n_threads = 1;
+    p.n_gpu_layers = 0;
+    parley_llm *llm = NULL;
+    ASSERT_OK(parley_llm_load(mp, p, &llm));
+    parley_buf prompt = {0};
+    while (prompt.len < 9000)
+        ASSERT_OK(parley_buf_append(&prompt, story, strlen(story)));
+    atomic_bool cancel;
+    atomic_init(&cancel, false);
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.prompt = prompt.data;
+    rq.max_tokens = 4;
+    rq.cancel = &cancel;
+    parley_llm_job *job;
+    ASSERT_OK(parley_llm_start(llm, &rq, &job));
+    usleep(20000);
+    double t0 = parley_now();
+    atomic_store(&cancel, true);
+    struct parley_llm_result res;
+    parley_status st = parley_llm_job_wait(job, &res);
+    double ms = (parley_now() - t0) * 1000.0;
+    fprintf(stderr, "in-batch cancel latency %.2f ms (%d of %d prompt tokens done)\n", ms,
+            res.stats.n_evaluated, res.stats.n_prompt);
+    ASSERT_STATUS(st, PARLEY_ERR_CANCELLED);
+    ASSERT_EQ_INT(res.stats.n_evaluated, 0);
+    ASSERT_MSG(ms < 200.0, "cancel took %.1f ms", ms);
+    parley_llm_result_clear(&res);
+    atomic_store(&cancel, false);
+    rq.prompt = "Once upon a time";
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+    ASSERT_EQ_INT(res.stats.n_evaluated, res.stats.n_prompt);
+    parley_llm_result_clear(&res);
+    parley_buf_free(&prompt);
+    parley_llm_free(llm);
+}
+
 TEST(no_template_is_an_error_and_explicit_template_works)
 {
     NEED_MODEL();
@@ -539,6 +583,7 @@ int main(void)
     RUN(tokenize_round_trip);
     RUN(streaming_generates_through_callback);
     RUN(cancel_during_long_prompt_is_fast_and_engine_recovers);
+    RUN(cancel_inside_one_big_batch_goes_through_the_abort_callback);
     RUN(no_template_is_an_error_and_explicit_template_works);
     RUN(think_blocks_are_stripped_from_the_stream);
     RUN(grammar_output_always_parses_as_json);

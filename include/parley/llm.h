@@ -82,8 +82,9 @@ struct parley_llm_params {
     int32_t n_gpu_layers;  /* layers offloaded to a GPU; 0 = CPU only; -1 = all layers.
                               Ignored (CPU) when ggml has no GPU backend */
     int32_t n_threads;     /* CPU threads for prompt and generation; 0 = all online cores */
-    uint32_t n_batch;      /* prompt tokens per llama_decode call; 0 = 512. Cancel is also
-                              checked between batches */
+    uint32_t n_batch;      /* prompt tokens per llama_decode call; 0 = 512. llama.cpp
+                              computes them in physical batches of at most 512 tokens,
+                              which keeps cancel latency short whatever this is */
     const char *chat_template; /* NULL = the model's own (tokenizer.chat_template); else a
                               llama.cpp built-in name ("chatml", "llama3", "gemma", ...) or
                               a template text. Copied. */

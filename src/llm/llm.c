@@ -449,7 +449,11 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
     struct llama_context_params cp = llama_context_default_params();
     cp.n_ctx = n_ctx;
     cp.n_batch = llm->n_batch;
-    cp.n_ubatch = llm->n_batch;
+    /* llama.cpp checks the abort callback between graph nodes, so the longest single node
+     * bounds cancel latency. Physical batches of at most 512 tokens keep every node short
+     * (tens of ms for 2B-9B models on a CPU); a single 4096-token ubatch measured up to a
+     * second inside one attention node. Larger n_batch still means fewer decode calls. */
+    cp.n_ubatch = llm->n_batch < 512 ? llm->n_batch : 512;
     cp.n_seq_max = 2;       /* prefix + scratch */
     cp.kv_unified = true;   /* forks share the prefix's cells; n_ctx is not split per seq */
     cp.n_threads = nt;
