@@ -148,9 +148,21 @@ TEST(streaming_generates_through_callback)
     ASSERT_OK(parley_llm_generate(llm, &rq, &res3));
     ASSERT_EQ_INT(res3.finish, PARLEY_LLM_FINISH_STOPPED);
     ASSERT_EQ_INT(c2.calls, 3);
+    /* ignore_eog: exactly max_tokens, whatever the model would do. */
+    struct parley_llm_result res4;
+    rq.on_token = NULL;
+    rq.prompt = "The end.";
+    rq.max_tokens = 60;
+    rq.ignore_eog = true;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res4));
+    ASSERT_EQ_INT(res4.stats.n_generated, 60);
+    ASSERT_EQ_INT(res4.finish, PARLEY_LLM_FINISH_LENGTH);
+    rq.max_tokens = 0;
+    ASSERT_STATUS(parley_llm_generate(llm, &rq, &res4), PARLEY_ERR_INVALID_ARG);
     parley_llm_result_clear(&res);
     parley_llm_result_clear(&res2);
     parley_llm_result_clear(&res3);
+    parley_llm_result_clear(&res4);
     parley_buf_free(&c.buf);
     parley_buf_free(&c2.buf);
     parley_llm_free(llm);

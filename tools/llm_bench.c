@@ -127,6 +127,7 @@ int main(int argc, char **argv)
     parley_status st = parley_llm_load(model, lp, &llm);
     if (st) die("load", st);
     const struct parley_llm_info *in = parley_llm_info(llm);
+    printf("llama_version %s\n", parley_llama_version());
     printf("model %s\narch %s\nn_layer %d\nn_params %llu\nfile_bytes %llu\nn_ctx %u\nthreads %d\nload_ms %.0f\n",
            model, in->arch, in->n_layer, (unsigned long long)in->n_params,
            (unsigned long long)in->file_bytes, in->n_ctx, in->n_threads, (parley_now() - t0) * 1000);
@@ -165,10 +166,14 @@ int main(int argc, char **argv)
         for (int r = 0; r < reps; r++) {
             rq = parley_llm_default_request();
             rq.prompt = "the";
-            rq.max_tokens = tg;
+            /* tg+1 tokens = exactly tg decodes (the last sampled token is not decoded);
+             * the rate counts the decodes, like llama-bench. ignore_eog: a random-weight
+             * stand-in may pick end-of-turn early. */
+            rq.max_tokens = tg + 1;
+            rq.ignore_eog = true;
             if ((st = parley_llm_generate(llm, &rq, &res))) die("tg", st);
-            sum += res.stats.gen_tps;
-            ngen = res.stats.n_generated;
+            ngen = res.stats.n_generated - 1;
+            sum += ngen * 1000.0 / res.stats.gen_ms;
             parley_llm_result_clear(&res);
         }
         printf("tg_tokens %d\ntg_tps %.3f\n", ngen, sum / reps);
@@ -191,6 +196,7 @@ int main(int argc, char **argv)
         rq = parley_llm_default_request();
         rq.prompt = full;
         rq.max_tokens = gen;
+        rq.ignore_eog = true;
         a = parley_now();
         if ((st = parley_llm_generate(llm, &rq, &res))) die("suggestion", st);
         double sug_ms = (parley_now() - a) * 1000;

@@ -197,6 +197,9 @@ struct parley_llm_request {
     const char *grammar;    /* GBNF the output must follow (e.g. JSON); NULL = free text.
                                Copied. A grammar that does not parse: PARLEY_ERR_INVALID_ARG */
     const char *grammar_root; /* start symbol; NULL = "root" */
+    bool ignore_eog;        /* never end the turn: end-of-generation tokens are masked, so
+                               exactly max_tokens are generated (benchmarks, like
+                               llama-bench). Needs max_tokens > 0; not with a grammar */
 
     parley_llm_token_fn on_token;       /* NULL = no streaming (text still in result) */
     parley_llm_progress_fn on_progress; /* NULL = none */

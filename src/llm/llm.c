@@ -14,6 +14,7 @@
 #include "llm/llm_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -632,6 +633,19 @@ static parley_status make_sampler(parley_llm *llm, const struct parley_llm_reque
         }
         llama_sampler_chain_add(ch, g);
     }
+    if (rq->ignore_eog) {
+        int32_t nv = llama_vocab_n_tokens(llm->vocab), n_eog = 0;
+        llama_logit_bias *bias = malloc(sizeof *bias * 64);
+        if (!bias) {
+            llama_sampler_free(ch);
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        }
+        for (int32_t t = 0; t < nv && n_eog < 64; t++)
+            if (llama_vocab_is_eog(llm->vocab, t))
+                bias[n_eog++] = (llama_logit_bias){.token = t, .bias = -INFINITY};
+        llama_sampler_chain_add(ch, llama_sampler_init_logit_bias(nv, n_eog, bias));
+        free(bias);
+    }
     if (rq->temperature <= 0.0f) {
         llama_sampler_chain_add(ch, llama_sampler_init_greedy());
     } else {
@@ -920,6 +934,9 @@ parley_status parley_llm_start(parley_llm *llm, const struct parley_llm_request 
         return parley_fail(PARLEY_ERR_INVALID_ARG, "a request with messages needs at least one");
     if (req->max_tokens < 0)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "max_tokens %d < 0", req->max_tokens);
+    if (req->ignore_eog && (req->max_tokens == 0 || req->grammar))
+        return parley_fail(PARLEY_ERR_INVALID_ARG,
+                           "ignore_eog needs max_tokens > 0 and no grammar (it would never end)");
     parley_llm_job *job = calloc(1, sizeof *job);
     if (!job)
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
