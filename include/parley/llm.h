@@ -92,6 +92,8 @@ struct parley_llm_params {
                               to, and any <think>...</think> is removed from the stream */
 };
 
+/* Defaults: n_ctx 4096, all layers on a GPU if there is one, all cores, n_batch 512, the
+ * model's own template, thinking off. */
 struct parley_llm_params parley_llm_default_params(void);
 
 /* What a GGUF says about itself. Strings are NUL-terminated and truncated to fit. */
@@ -207,6 +209,8 @@ struct parley_llm_request {
     const atomic_bool *cancel;          /* NULL = cannot be cancelled; must outlive the job */
 };
 
+/* Defaults: no prompt, max_tokens 512, greedy (temperature 0; top_k 40, top_p 0.95 and
+ * seed 1 used once temperature > 0), no grammar, no callbacks, no cancel flag. */
 struct parley_llm_request parley_llm_default_request(void);
 
 typedef enum parley_llm_finish {

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ggml-backend.h>
 #include <llama.h>
 
 #define SEQ_PREFIX 0
@@ -45,6 +46,8 @@ struct parley_llm {
 
     atomic_bool busy;          /* a job is running */
     const atomic_bool *cancel; /* the running job's flag, read by the abort callback */
+    struct ggml_threadpool *tp; /* our CPU threadpool (NULL: none could be made) */
+    void (*tp_free)(struct ggml_threadpool *);
     atomic_bool stop;          /* set when on_progress asked to stop */
 };
 
@@ -470,6 +473,27 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
                          path, n_ctx);
         goto fail;
     }
+    /* A persistent threadpool, as llama-bench and llama-cli attach: without one, ggml's
+     * CPU backend makes and joins a throw-away pool for every llama_decode, which costs
+     * more than a 2B model's whole token on a busy machine. The CPU backend is loaded at
+     * run time, so its functions are looked up through the backend registry. */
+    {
+        ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+        ggml_backend_reg_t reg = cpu ? ggml_backend_dev_backend_reg(cpu) : NULL;
+        typedef struct ggml_threadpool *(*tp_new_fn)(struct ggml_threadpool_params *);
+        tp_new_fn tp_new = reg ? (tp_new_fn)ggml_backend_reg_get_proc_address(reg, "ggml_threadpool_new") : NULL;
+        llm->tp_free = reg ? (void (*)(struct ggml_threadpool *))ggml_backend_reg_get_proc_address(
+                                 reg, "ggml_threadpool_free")
+                           : NULL;
+        if (tp_new && llm->tp_free) {
+            struct ggml_threadpool_params tpp = ggml_threadpool_params_default(nt);
+            llm->tp = tp_new(&tpp);
+        }
+        if (llm->tp)
+            llama_attach_threadpool(llm->ctx, llm->tp, llm->tp);
+        else
+            parley_log(PARLEY_LOG_WARN, "no persistent CPU threadpool: generation will be slower");
+    }
     llm->info.n_ctx = llama_n_ctx(llm->ctx);
     llm->info.n_threads = nt;
     llm->batch = llama_batch_init((int32_t)llm->n_batch, 0, 1);
@@ -497,6 +521,8 @@ void parley_llm_free(parley_llm *llm)
         llama_batch_free(llm->batch);
     if (llm->ctx)
         llama_free(llm->ctx);
+    if (llm->tp)
+        llm->tp_free(llm->tp);
     if (llm->model)
         llama_model_free(llm->model);
     free(llm->tmpl);
