@@ -157,6 +157,7 @@ TEST(streaming_generates_through_callback)
     ASSERT_OK(parley_llm_generate(llm, &rq, &res4));
     ASSERT_EQ_INT(res4.stats.n_generated, 60);
     ASSERT_EQ_INT(res4.finish, PARLEY_LLM_FINISH_LENGTH);
+    parley_llm_result_clear(&res4);
     rq.max_tokens = 0;
     ASSERT_STATUS(parley_llm_generate(llm, &rq, &res4), PARLEY_ERR_INVALID_ARG);
     parley_llm_result_clear(&res);

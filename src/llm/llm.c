@@ -37,7 +37,7 @@ struct parley_llm {
     struct parley_llm_info info;
     bool thinking;             /* params.thinking */
     char *tmpl;                /* template in use (owned copy); NULL when none usable */
-    char tmpl_problem[512];    /* why there is none, for PARLEY_ERR_NO_TEMPLATE */
+    char tmpl_problem[1400];   /* why there is none, for PARLEY_ERR_NO_TEMPLATE */
     bool tmpl_thinks;          /* the template has a <think> convention */
     const char *model_tmpl;    /* the model's own, borrowed from llama */
 
