@@ -7,7 +7,8 @@
 #   scripts/dev.sh bench bench/transcribe_vs_whisper_cli.sh
 #   (env: PARLEY_BENCH_SIZES="tiny base", PARLEY_BENCH_RUNS=3, PARLEY_BENCH_THREADS=2, PARLEY_BENCH_WAV=...)
 #
-# Settings matched on both sides: greedy decoding with best-of 5 (whisper-cli: -bs 1),
+# Settings matched on both sides: language auto-detected (Parley's default; whisper-cli's
+# is "en", so it gets -l auto), greedy decoding with best-of 5 (whisper-cli: -bs 1),
 # no temperature fallback (-nf; with random stand-in weights every window would
 # otherwise be re-decoded at rising temperatures, which measures luck, not code),
 # non-speech tokens suppressed (-sns), flash attention on (both defaults), Silero VAD
@@ -55,7 +56,7 @@ for size in sizes:
     model = os.path.join(work, f"ggml-{size}.bin")
     ours = [os.path.join(top, "build", "parley"), "transcribe", wav, "--model", model, "--threads", str(threads),
             "--vad-model", vad, "--no-fallback", "--format", "txt"]
-    peer = ["whisper-cli", "-m", model, "-f", wav, "-t", str(threads), "-bs", "1", "-bo", "5", "-nf", "-sns",
+    peer = ["whisper-cli", "-m", model, "-f", wav, "-t", str(threads), "-l", "auto", "-bs", "1", "-bo", "5", "-nf", "-sns",
             "--vad", "-vm", vad, "-np"]
     run(ours); run(peer)  # warm the page cache for both
     t_ours, t_peer = [], []
@@ -74,7 +75,7 @@ with open(out, "w") as f:
             f"(RUNS={runs}, THREADS={threads}) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
             f"{os.cpu_count()} CPUs. Recording: `{os.path.basename(wav)}` (53.4 s). Models: whisper stand-ins "
             "with the real shapes and random weights (tools/whisper_standin). Same settings on both sides: "
-            "greedy best-of 5, no temperature fallback, non-speech tokens suppressed, Silero VAD "
+            "language auto-detected, greedy best-of 5, no temperature fallback, non-speech tokens suppressed, Silero VAD "
             "(defaults), flash attention. Whole-command wall time (load, decode, VAD, transcribe; "
             "parley also stores the session), median of the runs, run alternately.\n\n")
     f.write("| model | parley (s) | whisper-cli (s) | ratio | parley peak RSS (MiB) | whisper-cli peak RSS (MiB) | RSS ratio |\n")
