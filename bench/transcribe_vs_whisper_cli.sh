@@ -78,10 +78,13 @@ with open(out, "w") as f:
             "language auto-detected, greedy best-of 5, no temperature fallback, non-speech tokens suppressed, Silero VAD "
             "(defaults), flash attention. Whole-command wall time (load, decode, VAD, transcribe; "
             "parley also stores the session), median of the runs, run alternately.\n\n")
-    f.write("| model | parley (s) | whisper-cli (s) | ratio | parley peak RSS (MiB) | whisper-cli peak RSS (MiB) | RSS ratio |\n")
-    f.write("|---|---|---|---|---|---|---|\n")
+    f.write("| model | parley median (s) | whisper-cli median (s) | ratio of medians | ratio of bests | parley peak RSS (MiB) | whisper-cli peak RSS (MiB) | RSS ratio |\n")
+    f.write("|---|---|---|---|---|---|---|---|\n")
     for r in rows:
-        f.write(f"| {r[0]} | {r[1]:.2f} | {r[2]:.2f} | {r[3]:.3f} | {r[4]:.0f} | {r[5]:.0f} | {r[6]:.3f} |\n")
+        best = min(r[7]) / min(r[8])
+        f.write(f"| {r[0]} | {r[1]:.2f} | {r[2]:.2f} | {r[3]:.3f} | {best:.3f} | {r[4]:.0f} | {r[5]:.0f} | {r[6]:.3f} |\n")
+    f.write("\nOn a shared machine other work only adds time, so the ratio of the best runs is the "
+            "steadier figure; the medians are shown too.\n")
     f.write("\nAll runs (s): " + "; ".join(f"{r[0]}: parley {', '.join(f'{x:.2f}' for x in r[7])} / "
                                           f"whisper-cli {', '.join(f'{x:.2f}' for x in r[8])}" for r in rows) + "\n")
 print(f"wrote {out}", file=sys.stderr)
