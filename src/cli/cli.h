@@ -12,6 +12,10 @@
 /* Each command: argv[0] is the command's name. Returns the process exit code. */
 int cmd_transcribe(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
+int cmd_summarize(int argc, char **argv);
+int cmd_notes(int argc, char **argv);
+int cmd_ask(int argc, char **argv);
+int cmd_suggest(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM; long work polls it (and hands it to the library as its cancel
  * flag). A second Ctrl-C while cancelling exits at once. */
