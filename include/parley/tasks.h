@@ -85,6 +85,7 @@ struct parley_task_params {
                                 the context (n_ctx - max_tokens - instructions). A value that
                                 does not fit is reduced to what fits */
     float temperature;       /* 0 (default) = greedy, reproducible */
+    uint32_t seed;           /* sampling seed when temperature > 0 */
     parley_llm_token_fn on_token;   /* the visible output as it is generated; NULL = none.
                                        For map-reduce only the final (merged) answer streams */
     parley_task_event_fn on_event;  /* chunk/merge progress; NULL = none */

@@ -252,6 +252,7 @@ static parley_status generate(parley_llm *llm, const struct parley_task_params *
     rq.prompt = full;
     rq.max_tokens = in->max_tokens;
     rq.temperature = p->temperature;
+    rq.seed = p->seed;
     rq.grammar = in->grammar;
     rq.on_token = in->stream ? p->on_token : NULL;
     rq.user_data = p->user_data;
@@ -656,6 +657,11 @@ static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *gra
             free(parts[k]);
             parts[k] = NULL;
         }
+        if (!st && out_n == n)
+            st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                             "no two partial summaries fit the context (%u tokens) together for merging; use a "
+                             "larger context (--ctx) or smaller summaries",
+                             c->n_ctx);
         n = out_n;
     }
     if (!st) {
