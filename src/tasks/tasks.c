@@ -164,6 +164,59 @@ static parley_status suggest_grammar(int n, parley_buf *g, int32_t *bound)
 
 /* ---- one generation with the cached prefix ------------------------------------------ */
 
+/* Replaces invalid UTF-8 (a model with byte tokens can emit a lone 0x80..0xFF, which a
+ * grammar's code-point classes let through) with U+FFFD, so that the JSON parses and the
+ * store holds valid text. Returns a new string (the old one is freed) or NULL. */
+static char *utf8_clean(char *s)
+{
+    size_t n = strlen(s), bad = 0, i = 0;
+    unsigned char *u = (unsigned char *)s;
+    /* length of the valid sequence at p, or 0 */
+#define SEQ_LEN(p, left)                                                                                       \
+    ((p)[0] < 0x80 ? 1                                                                                         \
+     : ((p)[0] >= 0xC2 && (p)[0] <= 0xDF && (left) >= 2 && ((p)[1] & 0xC0) == 0x80) ? 2                        \
+     : ((p)[0] >= 0xE0 && (p)[0] <= 0xEF && (left) >= 3 && ((p)[1] & 0xC0) == 0x80 &&                          \
+        ((p)[2] & 0xC0) == 0x80 && !((p)[0] == 0xE0 && (p)[1] < 0xA0) && !((p)[0] == 0xED && (p)[1] > 0x9F))   \
+         ? 3                                                                                                   \
+     : ((p)[0] >= 0xF0 && (p)[0] <= 0xF4 && (left) >= 4 && ((p)[1] & 0xC0) == 0x80 &&                          \
+        ((p)[2] & 0xC0) == 0x80 && ((p)[3] & 0xC0) == 0x80 && !((p)[0] == 0xF0 && (p)[1] < 0x90) &&            \
+        !((p)[0] == 0xF4 && (p)[1] > 0x8F))                                                                    \
+         ? 4                                                                                                   \
+         : 0)
+    while (i < n) {
+        size_t k = SEQ_LEN(u + i, n - i);
+        if (!k) {
+            bad++;
+            k = 1;
+        }
+        i += k;
+    }
+    if (!bad)
+        return s;
+    char *o = malloc(n + 2 * bad + 1);
+    if (!o) {
+        free(s);
+        return NULL;
+    }
+    size_t w = 0;
+    for (i = 0; i < n;) {
+        size_t k = SEQ_LEN(u + i, n - i);
+        if (!k) {
+            memcpy(o + w, "\xEF\xBF\xBD", 3);
+            w += 3;
+            i++;
+        } else {
+            memcpy(o + w, s + i, k);
+            w += k;
+            i += k;
+        }
+    }
+#undef SEQ_LEN
+    o[w] = '\0';
+    free(s);
+    return o;
+}
+
 typedef struct gen_in {
     const char *system;          /* the system message (rules + transcript) */
     const char *prefix_end;      /* text the cached prefix ends with (the transcript); NULL = no prefix */
@@ -269,8 +322,10 @@ static parley_status generate(parley_llm *llm, const struct parley_task_params *
     if (st)
         goto out;
     out->finish = res.finish;
-    out->text = res.text;
+    out->text = utf8_clean(res.text);
     res.text = NULL;
+    if (!out->text)
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
 out:
     parley_llm_result_clear(&res);
     free(prefix);
@@ -516,7 +571,7 @@ static parley_status check_summary(const char *text, parley_llm_finish finish, i
                            "the summary reached max_tokens (%d) before its JSON was complete; raise max_tokens "
                            "or lower item_chars/max_items",
                            max_tokens);
-    return parley_fail(PARLEY_ERR_FORMAT, "the model's summary is not the expected JSON: %.200s", text);
+    return parley_fail(PARLEY_ERR_FORMAT, "the model's summary is not the expected JSON: %.2000s", text);
 }
 
 static parley_status md_list(parley_buf *b, yyjson_val *r, const char *key, const char *heading)
