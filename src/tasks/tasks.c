@@ -517,6 +517,8 @@ static char *make_meta(ctx *c, const chunk *ch, size_t n_chunks, int merge_round
             yyjson_mut_arr_add_int(doc, r, (int64_t)ch[i].to);
         }
         yyjson_mut_obj_add_int(doc, o, "merge_rounds", merge_rounds);
+        if (merge_rounds > 0)
+            yyjson_mut_obj_add_str(doc, o, "merge_prompt", PARLEY_PROMPT_SUMMARY_MERGE);
     }
     if (extra_key) {
         yyjson_mut_val *w = yyjson_mut_obj_add_obj(doc, o, extra_key);
