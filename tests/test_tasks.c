@@ -510,7 +510,7 @@ TEST(bad_sessions_are_clear_errors)
 
 TEST(model_find_resolves_paths_and_ids)
 {
-    char dir[4096], path[4096], out[4096];
+    char dir[4096], path[4200], out[4200];
     const char *tmp = test_tmpdir("tasks-models");
     ASSERT(tmp);
     snprintf(dir, sizeof dir, "%s", tmp);

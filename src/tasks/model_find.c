@@ -83,7 +83,7 @@ parley_status parley_llm_model_find(const char *spec, char *out, size_t out_size
         while ((e = readdir(d))) {
             if (!ends_with(e->d_name, ".gguf"))
                 continue;
-            snprintf(cand, sizeof cand, "%s/%s", dirs[i], e->d_name);
+            snprintf(cand, sizeof cand, "%.3800s/%.255s", dirs[i], e->d_name);
             if (!is_file(cand))
                 continue;
             if (found++ == 0 && (size_t)snprintf(out, out_size, "%s", cand) >= out_size)

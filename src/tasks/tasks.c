@@ -47,12 +47,12 @@ static const char suggest_request[] =
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-static void fmt_hms(int64_t ms, char out[16])
+static void fmt_hms(int64_t ms, char out[32])
 {
     if (ms < 0)
         ms = 0;
     int64_t s = ms / 1000;
-    snprintf(out, 16, "%02lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60),
+    snprintf(out, 32, "%02lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60),
              (long long)(s % 60));
 }
 
@@ -106,7 +106,7 @@ parley_status parley_task_render_transcript(const parley_transcript *t, size_t f
     parley_status st = parley_buf_append(&b, "", 0);
     for (size_t i = from; i < to && !st; i++) {
         const parley_segment *s = &t->segments[i];
-        char ts[16];
+        char ts[32];
         fmt_hms(s->t0_ms, ts);
         if (s->speaker && *s->speaker)
             st = parley_buf_printf(&b, "[%s] %s: %s\n", ts, s->speaker, s->text ? s->text : "");
@@ -434,7 +434,7 @@ static parley_status make_chunks(ctx *c, int32_t limit, chunk **out, size_t *n_o
         if (st)
             break;
         if (k > limit) {
-            char ts[16];
+            char ts[32];
             fmt_hms(c->t.segments[i].t0_ms, ts);
             st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
                              "the segment at [%s] alone is %d tokens, more than a chunk can hold (%d); use a "
@@ -481,7 +481,7 @@ static parley_status make_chunks(ctx *c, int32_t limit, chunk **out, size_t *n_o
 
 static parley_status chunk_system(ctx *c, const chunk *k, int i, int n, char **out)
 {
-    char *tr = NULL, label[128], a[16], b[16];
+    char *tr = NULL, label[128], a[32], b[32];
     fmt_hms(c->t.segments[k->from].t0_ms, a);
     fmt_hms(c->t.segments[k->to - 1].t1_ms, b);
     snprintf(label, sizeof label, "Transcript (part %d of %d, %s to %s)", i, n, a, b);
@@ -918,7 +918,7 @@ parley_status parley_task_notes(parley_llm *llm, parley_store *db, int64_t sessi
         sys = NULL;
         if (n_ch > 1) {
             emit(p, PARLEY_TASK_EVENT_CHUNK, (int)i + 1, (int)n_ch);
-            char a[16], b[16], head[128];
+            char a[32], b[32], head[128];
             fmt_hms(c.t.segments[ch[i].from].t0_ms, a);
             fmt_hms(c.t.segments[ch[i].to - 1].t1_ms, b);
             snprintf(head, sizeof head, "%s#### Part %zu of %zu [%s]-[%s]\n\n", i ? "\n\n" : "", i + 1, n_ch, a, b);
