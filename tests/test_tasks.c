@@ -455,6 +455,14 @@ static bool cancel_after_first(const char *t, size_t n, void *ud)
     return true;
 }
 
+static bool stop_at_once(const char *t, size_t n, void *ud)
+{
+    (void)t;
+    (void)n;
+    (void)ud;
+    return false;
+}
+
 TEST(cancel_stores_nothing)
 {
     NEED_MODEL();
@@ -480,6 +488,12 @@ TEST(cancel_stores_nothing)
     atomic_store(&cancel_flag, false);
     ASSERT_STATUS(parley_task_ask(llm, db, sid, "Why?", &p, &r), PARLEY_ERR_CANCELLED);
     ASSERT(r.text == NULL);
+    /* on_token returning false is a cancel too: a partial answer is not stored. */
+    atomic_store(&cancel_flag, false);
+    p.cancel = NULL;
+    p.on_token = stop_at_once;
+    ASSERT_STATUS(parley_task_notes(llm, db, sid, &p, &r), PARLEY_ERR_CANCELLED);
+    ASSERT_STATUS(parley_task_ask(llm, db, sid, "Why?", &p, &r), PARLEY_ERR_CANCELLED);
     /* The engine is fine afterwards. */
     atomic_store(&cancel_flag, false);
     p.on_token = NULL;

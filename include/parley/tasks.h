@@ -87,7 +87,9 @@ struct parley_task_params {
     float temperature;       /* 0 (default) = greedy, reproducible */
     uint32_t seed;           /* sampling seed when temperature > 0 */
     parley_llm_token_fn on_token;   /* the visible output as it is generated; NULL = none.
-                                       For map-reduce only the final (merged) answer streams */
+                                       For map-reduce only the final (merged) answer streams.
+                                       Returning false cancels the task (PARLEY_ERR_CANCELLED,
+                                       nothing stored): a partial answer is not a result */
     parley_task_event_fn on_event;  /* chunk/merge progress; NULL = none */
     void *user_data;                /* passed to both */
     const atomic_bool *cancel;      /* NULL = cannot be cancelled */

@@ -321,6 +321,11 @@ static parley_status generate(parley_llm *llm, const struct parley_task_params *
     out->stats.prompt_tps = out->stats.prompt_ms > 0 ? out->stats.n_evaluated * 1000.0 / out->stats.prompt_ms : 0;
     if (st)
         goto out;
+    if (res.finish == PARLEY_LLM_FINISH_STOPPED) {
+        /* on_token asked to stop: a partial answer is not a result, so it is a cancel. */
+        st = parley_fail(PARLEY_ERR_CANCELLED, "stopped by the on_token callback");
+        goto out;
+    }
     out->finish = res.finish;
     out->text = utf8_clean(res.text);
     res.text = NULL;
