@@ -126,8 +126,11 @@ parley_status parley_task_render_transcript(const parley_transcript *t, size_t f
 /* Strings are bounded and whitespace is fixed, so the output's length has a known upper
  * bound in characters (each generated token adds at least one): with max_tokens at that
  * bound the JSON always completes. Backslashes are left out of strings (no escapes to
- * get wrong); control characters are not valid JSON inside strings. */
-static const char gbnf_char[] = "c ::= [^\"\\\\\\x7F\\x00-\\x1F]\n";
+ * get wrong); control characters are not valid JSON inside strings. '<' is left out too:
+ * a thinking model's "<think>" control token would otherwise be allowed inside a string,
+ * and the engine removes think blocks from the stream, cutting the JSON (seen with the
+ * random-weight Qwen 3.5 stand-in). */
+static const char gbnf_char[] = "c ::= [^\"\\\\<\\x7F\\x00-\\x1F]\n";
 
 static parley_status summary_grammar(int n, int k, parley_buf *g, int32_t *bound)
 {
