@@ -12,6 +12,10 @@
 /* Each command: argv[0] is the command's name. Returns the process exit code. */
 int cmd_transcribe(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
+int cmd_summarize(int argc, char **argv);
+int cmd_notes(int argc, char **argv);
+int cmd_ask(int argc, char **argv);
+int cmd_suggest(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_hw(int argc, char **argv);
 

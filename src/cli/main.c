@@ -21,6 +21,10 @@ static const struct command {
 } commands[] = {
     {"transcribe", cmd_transcribe, "turn a recording into a timestamped transcript (stored as a session)"},
     {"sessions", cmd_sessions, "list, show and export stored sessions"},
+    {"summarize", cmd_summarize, "summarise a session: overview, decisions, action items (stored)"},
+    {"notes", cmd_notes, "detailed notes of a session by topic, with times (stored)"},
+    {"ask", cmd_ask, "ask questions about a session (chat; history stored)"},
+    {"suggest", cmd_suggest, "1-3 things to say or ask next in a session (stored)"},
     {"models", cmd_models, "the model picker: catalog, fit for this machine, add/rm/use models"},
     {"hw", cmd_hw, "what this machine has for running models (RAM, CPU, GPUs, bandwidth)"},
     {"version", cmd_version, "print Parley's, llama.cpp's and whisper.cpp's versions"},

@@ -1,0 +1,383 @@
+/* cmd_tasks.c: parley summarize | notes | ask | suggest SESSION: the meeting tasks of
+ * tasks.h, streamed to the terminal as the model writes, stored in the session. */
+#include "cli.h"
+
+#include <parley/llm.h>
+#include <parley/store.h>
+#include <parley/tasks.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yyjson.h>
+
+typedef enum task_kind { TASK_SUMMARY, TASK_NOTES, TASK_ASK, TASK_SUGGEST } task_kind;
+
+static const char *const names[] = {"summarize", "notes", "ask", "suggest"};
+
+static const char common_help[] =
+    "  --model PATH|ID     GGUF model file, or an id looked up as ID.gguf in the models\n"
+    "                      directory and $PARLEY_MODEL_PATH (default: the only .gguf there)\n"
+    "  --ctx N             context size in tokens (default 8192); a transcript that does not\n"
+    "                      fit is summarised in parts and merged, and the output says so\n"
+    "  --threads N         CPU threads (default: all cores)\n"
+    "  --template NAME     chat template for a model without one (chatml, llama3, gemma, ...)\n"
+    "  --max-tokens N      most tokens of one answer (default: the task's)\n"
+    "  --chunk-tokens N    transcript tokens per part when working in parts (default: what fits)\n"
+    "  --item-chars N      summary/suggestions: most characters of one item (default 200)\n"
+    "  --max-items N       summary: most entries in each list (default 8)\n"
+    "  --json              print one JSON object (content, stats, meta) instead of streaming\n"
+    "  --no-gpu            run on the CPU even when ggml has a GPU backend\n";
+
+typedef struct opts {
+    task_kind kind;
+    int64_t session;
+    const char *model, *tmpl, *question;
+    long ctx, threads, max_tokens, chunk_tokens, item_chars, max_items;
+    bool json, no_gpu;
+} opts;
+
+static void usage_of(task_kind k, char *out, size_t n)
+{
+    snprintf(out, n,
+             "parley %s SESSION%s [--model PATH|ID] [--ctx N] [--threads N] [--template NAME]\n"
+             "        [--max-tokens N] [--chunk-tokens N] [--item-chars N] [--max-items N] [--json] [--no-gpu]",
+             names[k], k == TASK_ASK ? " [\"QUESTION\"]" : "");
+}
+
+static bool parse_num(const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    if (!v || !*v)
+        return false;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (*end || errno || n < lo || n > hi)
+        return false;
+    *out = n;
+    return true;
+}
+
+/* Returns -1 to go on, else the exit code. */
+static int parse(task_kind k, int argc, char **argv, opts *o)
+{
+    char usage[512];
+    usage_of(k, usage, sizeof usage);
+    memset(o, 0, sizeof *o);
+    o->kind = k;
+    o->ctx = 8192;
+    const char *v = NULL, *sid = NULL;
+    struct {
+        const char *name;
+        long lo, hi;
+        long *dst;
+    } nums[] = {{"--ctx", 64, 1 << 20, &o->ctx},
+                {"--threads", 1, 256, &o->threads},
+                {"--max-tokens", 1, 1 << 20, &o->max_tokens},
+                {"--chunk-tokens", 16, 1 << 20, &o->chunk_tokens},
+                {"--item-chars", 1, 4096, &o->item_chars},
+                {"--max-items", 1, 64, &o->max_items}};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool done = false;
+        for (size_t j = 0; j < sizeof nums / sizeof nums[0] && !done; j++) {
+            if (cli_opt(argc, argv, &i, nums[j].name, &v)) {
+                if (!parse_num(v, nums[j].lo, nums[j].hi, nums[j].dst))
+                    return cli_usage_error(usage, "%s needs a number from %ld to %ld", nums[j].name, nums[j].lo,
+                                           nums[j].hi);
+                done = true;
+            }
+        }
+        if (done)
+            continue;
+        if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
+            printf("usage: %s\n\n", usage);
+            if (k == TASK_SUMMARY)
+                printf("Summarises a stored session: title, overview, key points, decisions, action items\n"
+                       "and open questions (JSON through a grammar, shown as Markdown; both stored).\n\n");
+            else if (k == TASK_NOTES)
+                printf("Writes detailed Markdown notes of a session by topic, citing [HH:MM:SS] (stored).\n\n");
+            else if (k == TASK_ASK)
+                printf("Answers a question about a session from its transcript, citing segment times; earlier\n"
+                       "questions and answers are kept as context. Without a question on a terminal: an\n"
+                       "interactive chat (an empty line or end of input ends it).\n\n");
+            else
+                printf("Suggests 1-3 short things to say or ask next (stored).\n\n");
+            printf("%s", common_help);
+            return 0;
+        } else if (cli_opt(argc, argv, &i, "--model", &v) || cli_opt(argc, argv, &i, "-m", &v)) {
+            if (!v || !*v)
+                return cli_usage_error(usage, "--model needs a value");
+            o->model = v;
+        } else if (cli_opt(argc, argv, &i, "--template", &v)) {
+            if (!v || !*v)
+                return cli_usage_error(usage, "--template needs a value");
+            o->tmpl = v;
+        } else if (cli_flag(a, "--json")) {
+            o->json = true;
+        } else if (cli_flag(a, "--no-gpu")) {
+            o->no_gpu = true;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error(usage, "unknown option %s", a);
+        } else if (!sid) {
+            sid = a;
+        } else if (k == TASK_ASK && !o->question) {
+            o->question = a;
+        } else {
+            return cli_usage_error(usage, "unexpected argument '%s'", a);
+        }
+    }
+    if (!sid)
+        return cli_usage_error(usage, "which session? (an id from 'parley sessions list')");
+    char *end;
+    errno = 0;
+    long long id = strtoll(sid, &end, 10);
+    if (*end || errno || id < 1)
+        return cli_usage_error(usage, "SESSION must be a session id (a positive number), got '%s'", sid);
+    o->session = id;
+    if (k == TASK_ASK && o->question && !*o->question)
+        return cli_usage_error(usage, "the question is empty");
+    if (k == TASK_ASK && !o->question && (!isatty(0) || o->json))
+        return cli_usage_error(usage, "which question? (give it as an argument; the interactive chat needs a "
+                                      "terminal and no --json)");
+    return -1;
+}
+
+static bool on_token(const char *text, size_t len, void *ud)
+{
+    (void)ud;
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
+    return true; /* Ctrl-C goes through the cancel flag, which stores nothing */
+}
+
+static void on_event(parley_task_event ev, int i, int n, void *ud)
+{
+    (void)ud;
+    if (ev == PARLEY_TASK_EVENT_CHUNK)
+        fprintf(stderr, "parley: working in parts: part %d of %d\n", i, n);
+    else
+        fprintf(stderr, "parley: merging %d partial summaries (round %d)\n", n, i);
+}
+
+static void print_stats(const char *what, const struct parley_task_result *r, const struct parley_llm_info *info)
+{
+    const struct parley_llm_stats *s = &r->stats;
+    fprintf(stderr, "parley: %s: %d prompt tokens evaluated, %d reused from the cache, %d generated; %.2f s "
+                    "prompt, %.2f s generation\n",
+            what, s->n_evaluated, s->n_reused, s->n_generated, s->prompt_ms / 1000.0, s->gen_ms / 1000.0);
+    if (r->n_chunks > 1)
+        fprintf(stderr, "parley: %s: the transcript (%d tokens) is longer than the context (%u tokens): it was "
+                        "worked through in %d parts%s (nothing left out)\n",
+                what, r->transcript_tokens, info->n_ctx, r->n_chunks,
+                strcmp(what, "summarize") == 0 ? " and merged" : "");
+    if (r->first_segment > 0)
+        fprintf(stderr, "parley: %s: only the last %zu of %zu segments fit the context (%u tokens) and were used\n",
+                what, r->n_segments - r->first_segment, r->n_segments, info->n_ctx);
+}
+
+static void add_stats(yyjson_mut_doc *doc, yyjson_mut_val *o, const struct parley_task_result *r)
+{
+    yyjson_mut_val *s = yyjson_mut_obj_add_obj(doc, o, "stats");
+    yyjson_mut_obj_add_int(doc, s, "prompt_tokens", r->stats.n_evaluated);
+    yyjson_mut_obj_add_int(doc, s, "reused_tokens", r->stats.n_reused);
+    yyjson_mut_obj_add_int(doc, s, "output_tokens", r->stats.n_generated);
+    yyjson_mut_obj_add_real(doc, s, "prompt_ms", r->stats.prompt_ms);
+    yyjson_mut_obj_add_real(doc, s, "gen_ms", r->stats.gen_ms);
+    yyjson_mut_obj_add_int(doc, o, "chunks", r->n_chunks);
+    yyjson_mut_obj_add_int(doc, o, "transcript_tokens", r->transcript_tokens);
+    if (r->meta) {
+        yyjson_doc *m = yyjson_read(r->meta, strlen(r->meta), 0);
+        if (m)
+            yyjson_mut_obj_add_val(doc, o, "meta", yyjson_val_mut_copy(doc, yyjson_doc_get_root(m)));
+        yyjson_doc_free(m);
+    }
+}
+
+static int print_json(const opts *o, const struct parley_task_result *r, const char *model)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    yyjson_mut_val *root = yyjson_mut_obj(doc);
+    yyjson_mut_doc_set_root(doc, root);
+    yyjson_mut_obj_add_int(doc, root, "session", o->session);
+    yyjson_mut_obj_add_str(doc, root, "task", names[o->kind]);
+    yyjson_mut_obj_add_strcpy(doc, root, "model", model);
+    yyjson_mut_obj_add_int(doc, root, "artifact_id", r->artifact_id);
+    if (r->json) {
+        yyjson_doc *c = yyjson_read(r->json, strlen(r->json), 0);
+        if (c)
+            yyjson_mut_obj_add_val(doc, root, "content", yyjson_val_mut_copy(doc, yyjson_doc_get_root(c)));
+        yyjson_doc_free(c);
+    }
+    if (o->kind == TASK_SUMMARY) {
+        yyjson_mut_obj_add_int(doc, root, "markdown_artifact_id", r->artifact_id_md);
+        yyjson_mut_obj_add_strcpy(doc, root, "markdown", r->text);
+    } else if (o->kind == TASK_NOTES) {
+        yyjson_mut_obj_add_strcpy(doc, root, "markdown", r->text);
+    } else if (o->kind == TASK_ASK) {
+        yyjson_mut_obj_add_strcpy(doc, root, "question", o->question);
+        yyjson_mut_obj_add_strcpy(doc, root, "answer", r->text);
+    }
+    add_stats(doc, root, r);
+    size_t len;
+    char *s = yyjson_mut_write(doc, YYJSON_WRITE_PRETTY_TWO_SPACES, &len);
+    yyjson_mut_doc_free(doc);
+    if (!s) {
+        fprintf(stderr, "parley: %s: out of memory\n", names[o->kind]);
+        return 1;
+    }
+    int rc = 0;
+    if (fwrite(s, 1, len, stdout) != len || fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
+        fprintf(stderr, "parley: %s: writing standard output failed: %s\n", names[o->kind], strerror(errno));
+        rc = 1;
+    }
+    free(s);
+    return rc;
+}
+
+static parley_status run_task(const opts *o, parley_llm *llm, parley_store *db, const char *question,
+                              struct parley_task_params *tp, struct parley_task_result *r)
+{
+    switch (o->kind) {
+    case TASK_SUMMARY:
+        return parley_task_summarize(llm, db, o->session, tp, r);
+    case TASK_NOTES:
+        return parley_task_notes(llm, db, o->session, tp, r);
+    case TASK_ASK:
+        return parley_task_ask(llm, db, o->session, question, tp, r);
+    case TASK_SUGGEST:
+        return parley_task_suggest(llm, db, o->session, tp, r);
+    }
+    return PARLEY_ERR_INVALID_ARG;
+}
+
+/* One task (or one chat turn): streamed unless --json, then the stats line. */
+static int one(const opts *o, parley_llm *llm, parley_store *db, const char *question)
+{
+    const char *what = names[o->kind];
+    struct parley_task_params tp = parley_task_default_params();
+    tp.max_tokens = (int32_t)o->max_tokens;
+    tp.chunk_tokens = (int32_t)o->chunk_tokens;
+    tp.item_chars = (int32_t)o->item_chars;
+    tp.max_items = (int32_t)o->max_items;
+    tp.on_token = o->json ? NULL : on_token;
+    tp.on_event = on_event;
+    tp.cancel = &cli_cancel;
+    struct parley_task_result r;
+    parley_status st = run_task(o, llm, db, question, &tp, &r);
+    if (st == PARLEY_OK && atomic_load(&cli_cancel))
+        st = PARLEY_ERR_CANCELLED; /* stopped by on_token after the last piece */
+    if (st == PARLEY_ERR_CANCELLED) {
+        fflush(stdout);
+        fprintf(stderr, "\ncancelled\n");
+        parley_task_result_clear(&r);
+        return 130;
+    }
+    if (st) {
+        if (!o->json)
+            fputc('\n', stdout);
+        int rc = cli_error(st, what);
+        if (st == PARLEY_ERR_NO_TEMPLATE)
+            fprintf(stderr, "parley: %s: pass --template NAME (chatml, llama3, gemma, ...) for a model without "
+                            "a chat template; nothing was stored\n", what);
+        return rc;
+    }
+    const struct parley_llm_info *info = parley_llm_info(llm);
+    int rc = 0;
+    if (o->json) {
+        opts oq = *o;
+        oq.question = question;
+        rc = print_json(&oq, &r, strrchr(info->path, '/') ? strrchr(info->path, '/') + 1 : info->path);
+    } else {
+        if (o->kind == TASK_SUMMARY)
+            printf("\n\n%s", r.text); /* the JSON streamed; now the Markdown rendering */
+        else if (o->kind == TASK_SUGGEST)
+            printf("\n\n%s", r.text);
+        printf("\n");
+        fflush(stdout);
+    }
+    print_stats(what, &r, info);
+    parley_task_result_clear(&r);
+    return rc;
+}
+
+static int run(task_kind k, int argc, char **argv)
+{
+    opts o;
+    int rc = parse(k, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    const char *what = names[k];
+    parley_store *db = NULL;
+    parley_llm *llm = NULL;
+    parley_transcript t = {0};
+    char model_path[PATH_MAX];
+    /* Cheap checks first: the session exists, the model is there. */
+    parley_status st = parley_store_open(NULL, &db);
+    if (!st)
+        st = parley_store_get_session(db, o.session, &t);
+    if (st) {
+        rc = cli_error(st, what);
+        goto out;
+    }
+    if (t.n_segments == 0) {
+        fprintf(stderr, "parley: %s: session %lld has no transcript segments (nothing was said)\n", what,
+                (long long)o.session);
+        rc = 1;
+        goto out;
+    }
+    if ((st = parley_llm_model_find(o.model, model_path, sizeof model_path))) {
+        rc = cli_error(st, what);
+        goto out;
+    }
+    struct parley_llm_params lp = parley_llm_default_params();
+    lp.n_ctx = (uint32_t)o.ctx;
+    lp.n_threads = (int32_t)o.threads;
+    lp.chat_template = o.tmpl;
+    lp.n_gpu_layers = o.no_gpu ? 0 : -1;
+    if ((st = parley_llm_load(model_path, lp, &llm))) {
+        rc = cli_error(st, what);
+        goto out;
+    }
+    if (k != TASK_ASK || o.question) {
+        rc = one(&o, llm, db, o.question);
+        goto out;
+    }
+    /* Interactive chat: the model stays loaded and the transcript cached between turns. */
+    fprintf(stderr, "Ask about session %lld (empty line or Ctrl-D ends).\n", (long long)o.session);
+    char line[8192];
+    for (;;) {
+        fprintf(stderr, "> ");
+        if (!fgets(line, sizeof line, stdin)) {
+            if (atomic_load(&cli_cancel)) {
+                fprintf(stderr, "\ncancelled\n");
+                rc = 130;
+            } else {
+                fputc('\n', stderr);
+                rc = 0;
+            }
+            break;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0]) {
+            rc = 0;
+            break;
+        }
+        rc = one(&o, llm, db, line);
+        if (rc != 0)
+            break;
+    }
+out:
+    parley_llm_free(llm);
+    parley_transcript_free(&t);
+    parley_store_close(db);
+    return rc;
+}
+
+int cmd_summarize(int argc, char **argv) { return run(TASK_SUMMARY, argc, argv); }
+int cmd_notes(int argc, char **argv) { return run(TASK_NOTES, argc, argv); }
+int cmd_ask(int argc, char **argv) { return run(TASK_ASK, argc, argv); }
+int cmd_suggest(int argc, char **argv) { return run(TASK_SUGGEST, argc, argv); }

@@ -1,0 +1,1181 @@
+/* tasks.c: summary, notes, chat and suggestions from a stored session through the LLM
+ * engine. Prompts put [system: rules + transcript] first so that the formatted text up to
+ * the end of the transcript is a stable prefix the engine keeps cached; transcripts that
+ * do not fit the context are worked through in chunks (map-reduce), never cut. */
+#include <parley/tasks.h>
+
+#include "core/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yyjson.h>
+
+/* ---- prompts (their versions are in tasks.h; change one, bump its number) ---------- */
+
+static const char rules[] =
+    "You are Parley, a meeting assistant. You work only from the meeting transcript below. "
+    "Each line is one segment: the time it was said as [HH:MM:SS], then the words (after the "
+    "speaker's name when known). Use only what the transcript says: never invent names, "
+    "numbers, dates, decisions or tasks. When the transcript does not say something, say so. "
+    "When you refer to something said, cite the segment's time as [HH:MM:SS].";
+
+static const char summary_request[] =
+    "Summarise this meeting as one JSON object with these fields: \"title\" (a short title), "
+    "\"overview\" (two or three sentences), \"key_points\" (the main points), \"decisions\" "
+    "(what was decided), \"action_items\" (each with \"owner\": who will do it, or null when "
+    "not said; \"task\": what; \"due\": the deadline as said, or null), \"open_questions\" "
+    "(questions left unanswered). Leave a list empty when the transcript has none. Write the "
+    "JSON only.";
+
+static const char merge_rules[] =
+    "You are Parley, a meeting assistant. Below are JSON summaries of consecutive parts of "
+    "one meeting, in order. Use only what they say: never invent anything. Merge them into "
+    "one summary of the whole meeting: combine repeated points, keep every decision, action "
+    "item and open question (drop a question that a later part answers).";
+
+static const char notes_request[] =
+    "Write detailed notes of this meeting in Markdown, organised by topic: one \"### \" "
+    "heading per topic, in the order discussed, with bullet points under it. End every bullet "
+    "with the time of the segment it comes from, as [HH:MM:SS]. Use only what the transcript "
+    "says.";
+
+static const char suggest_request[] =
+    "Suggest one to three short things the user could say or ask next in this meeting, to "
+    "move it forward or to clarify something left open. Write a JSON array of strings only.";
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static void fmt_hms(int64_t ms, char out[32])
+{
+    if (ms < 0)
+        ms = 0;
+    int64_t s = ms / 1000;
+    snprintf(out, 32, "%02lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60),
+             (long long)(s % 60));
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static void stats_add(struct parley_llm_stats *sum, const struct parley_llm_stats *s)
+{
+    sum->n_prompt += s->n_prompt;
+    sum->n_reused += s->n_reused;
+    sum->n_evaluated += s->n_evaluated;
+    sum->n_generated += s->n_generated;
+    sum->prompt_ms += s->prompt_ms;
+    sum->gen_ms += s->gen_ms;
+    sum->prompt_tps = sum->prompt_ms > 0 ? sum->n_evaluated * 1000.0 / sum->prompt_ms : 0;
+    sum->gen_tps = sum->gen_ms > 0 ? sum->n_generated * 1000.0 / sum->gen_ms : 0;
+}
+
+struct parley_task_params parley_task_default_params(void)
+{
+    struct parley_task_params p;
+    memset(&p, 0, sizeof p);
+    return p;
+}
+
+void parley_task_result_clear(struct parley_task_result *r)
+{
+    if (!r)
+        return;
+    free(r->text);
+    free(r->json);
+    free(r->meta);
+    memset(r, 0, sizeof *r);
+}
+
+static int item_chars(const struct parley_task_params *p) { return p->item_chars > 0 ? p->item_chars : 200; }
+static int max_items(const struct parley_task_params *p) { return p->max_items > 0 ? p->max_items : 8; }
+
+parley_status parley_task_render_transcript(const parley_transcript *t, size_t from, size_t to, char **out)
+{
+    if (!t || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_render_transcript: NULL argument");
+    *out = NULL;
+    if (to > t->n_segments)
+        to = t->n_segments;
+    parley_buf b = {0};
+    b.max = 32u << 20;
+    parley_status st = parley_buf_append(&b, "", 0);
+    for (size_t i = from; i < to && !st; i++) {
+        const parley_segment *s = &t->segments[i];
+        char ts[32];
+        fmt_hms(s->t0_ms, ts);
+        if (s->speaker && *s->speaker)
+            st = parley_buf_printf(&b, "[%s] %s: %s\n", ts, s->speaker, s->text ? s->text : "");
+        else
+            st = parley_buf_printf(&b, "[%s] %s\n", ts, s->text ? s->text : "");
+    }
+    if (st) {
+        parley_buf_free(&b);
+        return st;
+    }
+    *out = b.data;
+    return PARLEY_OK;
+}
+
+/* ---- grammars ----------------------------------------------------------------------- */
+
+/* Strings are bounded and whitespace is fixed, so the output's length has a known upper
+ * bound in characters (each generated token adds at least one): with max_tokens at that
+ * bound the JSON always completes. Backslashes are left out of strings (no escapes to
+ * get wrong); control characters are not valid JSON inside strings. '<' is left out too:
+ * a thinking model's "<think>" control token would otherwise be allowed inside a string,
+ * and the engine removes think blocks from the stream, cutting the JSON (seen with the
+ * random-weight Qwen 3.5 stand-in). */
+static const char gbnf_char[] = "c ::= [^\"\\\\<\\x7F\\x00-\\x1F]\n";
+
+static parley_status summary_grammar(int n, int k, parley_buf *g, int32_t *bound)
+{
+    parley_status st = parley_buf_printf(
+        g,
+        "root ::= \"{\\\"title\\\":\" s \",\\\"overview\\\":\" o \",\\\"key_points\\\":\" l "
+        "\",\\\"decisions\\\":\" l \",\\\"action_items\\\":\" al \",\\\"open_questions\\\":\" l \"}\"\n"
+        "s ::= \"\\\"\" c{1,%d} \"\\\"\"\n"
+        "o ::= \"\\\"\" c{1,%d} \"\\\"\"\n"
+        "a ::= \"{\\\"owner\\\":\" (s | \"null\") \",\\\"task\\\":\" s \",\\\"due\\\":\" (s | \"null\") \"}\"\n"
+        "%s",
+        n, 4 * n, gbnf_char);
+    if (!st && k > 1)
+        st = parley_buf_printf(g, "l ::= \"[\" (s (\",\" s){0,%d})? \"]\"\nal ::= \"[\" (a (\",\" a){0,%d})? \"]\"\n",
+                               k - 1, k - 1);
+    else if (!st)
+        st = parley_buf_printf(g, "l ::= \"[\" s? \"]\"\nal ::= \"[\" a? \"]\"\n");
+    /* Characters: the keys and punctuation, plus every string at its longest. */
+    int32_t s = n + 2, keys = (int32_t)strlen("{\"title\":,\"overview\":,\"key_points\":,\"decisions\":,"
+                                              "\"action_items\":,\"open_questions\":}");
+    int32_t item = (int32_t)strlen("{\"owner\":,\"task\":,\"due\":}") + 3 * s;
+    *bound = keys + s + (4 * n + 2) + 3 * (2 + k * (s + 1)) + 2 + k * (item + 1);
+    return st;
+}
+
+static int suggest_chars(const struct parley_task_params *p) { return item_chars(p) < 160 ? item_chars(p) : 160; }
+
+static parley_status suggest_grammar(int n, parley_buf *g, int32_t *bound)
+{
+    *bound = 2 + 3 * (n + 3);
+    return parley_buf_printf(g, "root ::= \"[\" s (\",\" s){0,2} \"]\"\ns ::= \"\\\"\" c{1,%d} \"\\\"\"\n%s", n,
+                             gbnf_char);
+}
+
+/* ---- one generation with the cached prefix ------------------------------------------ */
+
+/* Replaces invalid UTF-8 (a model with byte tokens can emit a lone 0x80..0xFF, which a
+ * grammar's code-point classes let through) with U+FFFD, so that the JSON parses and the
+ * store holds valid text. Returns a new string (the old one is freed) or NULL. */
+static char *utf8_clean(char *s)
+{
+    size_t n = strlen(s), bad = 0, i = 0;
+    unsigned char *u = (unsigned char *)s;
+    /* length of the valid sequence at p, or 0 */
+#define SEQ_LEN(p, left)                                                                                       \
+    ((p)[0] < 0x80 ? 1                                                                                         \
+     : ((p)[0] >= 0xC2 && (p)[0] <= 0xDF && (left) >= 2 && ((p)[1] & 0xC0) == 0x80) ? 2                        \
+     : ((p)[0] >= 0xE0 && (p)[0] <= 0xEF && (left) >= 3 && ((p)[1] & 0xC0) == 0x80 &&                          \
+        ((p)[2] & 0xC0) == 0x80 && !((p)[0] == 0xE0 && (p)[1] < 0xA0) && !((p)[0] == 0xED && (p)[1] > 0x9F))   \
+         ? 3                                                                                                   \
+     : ((p)[0] >= 0xF0 && (p)[0] <= 0xF4 && (left) >= 4 && ((p)[1] & 0xC0) == 0x80 &&                          \
+        ((p)[2] & 0xC0) == 0x80 && ((p)[3] & 0xC0) == 0x80 && !((p)[0] == 0xF0 && (p)[1] < 0x90) &&            \
+        !((p)[0] == 0xF4 && (p)[1] > 0x8F))                                                                    \
+         ? 4                                                                                                   \
+         : 0)
+    while (i < n) {
+        size_t k = SEQ_LEN(u + i, n - i);
+        if (!k) {
+            bad++;
+            k = 1;
+        }
+        i += k;
+    }
+    if (!bad)
+        return s;
+    char *o = malloc(n + 2 * bad + 1);
+    if (!o) {
+        free(s);
+        return NULL;
+    }
+    size_t w = 0;
+    for (i = 0; i < n;) {
+        size_t k = SEQ_LEN(u + i, n - i);
+        if (!k) {
+            memcpy(o + w, "\xEF\xBF\xBD", 3);
+            w += 3;
+            i++;
+        } else {
+            memcpy(o + w, s + i, k);
+            w += k;
+            i += k;
+        }
+    }
+#undef SEQ_LEN
+    o[w] = '\0';
+    free(s);
+    return o;
+}
+
+typedef struct gen_in {
+    const char *system;          /* the system message (rules + transcript) */
+    const char *prefix_end;      /* text the cached prefix ends with (the transcript); NULL = no prefix */
+    const parley_llm_message *turns; /* messages after the system message */
+    size_t n_turns;
+    const char *grammar;         /* NULL = free text */
+    int32_t max_tokens;
+    bool stream;                 /* pass on_token through */
+} gen_in;
+
+typedef struct gen_out {
+    char *text;
+    parley_llm_finish finish;
+    struct parley_llm_stats stats; /* reused = what was cached before this call */
+    bool prefix_cached;
+} gen_out;
+
+static parley_status build_messages(const char *system, const parley_llm_message *turns, size_t n_turns,
+                                    parley_llm_message **out)
+{
+    parley_llm_message *m = calloc(n_turns + 1, sizeof *m);
+    if (!m)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    m[0].role = "system";
+    m[0].content = system;
+    for (size_t i = 0; i < n_turns; i++)
+        m[i + 1] = turns[i];
+    *out = m;
+    return PARLEY_OK;
+}
+
+/* Formats the prompt and counts its tokens (for budgets). */
+static parley_status prompt_tokens(parley_llm *llm, const char *system, const parley_llm_message *turns,
+                                   size_t n_turns, int32_t *n)
+{
+    parley_llm_message *m = NULL;
+    char *text = NULL;
+    parley_status st = build_messages(system, turns, n_turns, &m);
+    if (!st)
+        st = parley_llm_format(llm, m, n_turns + 1, true, &text);
+    if (!st)
+        st = parley_llm_tokenize(llm, text, true, NULL, 0, n);
+    if (st == PARLEY_ERR_TOO_LARGE && *n > 0) {
+        parley_clear_error();
+        st = PARLEY_OK;
+    }
+    free(text);
+    free(m);
+    return st;
+}
+
+static parley_status generate(parley_llm *llm, const struct parley_task_params *p, const gen_in *in, gen_out *out)
+{
+    memset(out, 0, sizeof *out);
+    parley_llm_message *m = NULL;
+    char *full = NULL, *prefix = NULL;
+    struct parley_llm_stats ps;
+    memset(&ps, 0, sizeof ps);
+    struct parley_llm_result res;
+    memset(&res, 0, sizeof res);
+    parley_status st = build_messages(in->system, in->turns, in->n_turns, &m);
+    if (!st)
+        st = parley_llm_format(llm, m, in->n_turns + 1, true, &full);
+    if (st)
+        goto out;
+    /* The cached prefix: the formatted prompt up to the end of the transcript. When the
+     * template changed the text so that it cannot be found, the prompt runs uncached. */
+    if (in->prefix_end && *in->prefix_end) {
+        const char *at = strstr(full, in->prefix_end);
+        if (at) {
+            size_t cut = (size_t)(at - full) + strlen(in->prefix_end);
+            prefix = malloc(cut + 1);
+            if (!prefix) {
+                st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            memcpy(prefix, full, cut);
+            prefix[cut] = '\0';
+            st = parley_llm_prefix_set(llm, prefix, p->cancel, &ps);
+            if (st)
+                goto out;
+            out->prefix_cached = true;
+        }
+    }
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.prompt = full;
+    rq.max_tokens = in->max_tokens;
+    rq.temperature = p->temperature;
+    rq.seed = p->seed;
+    rq.grammar = in->grammar;
+    rq.on_token = in->stream ? p->on_token : NULL;
+    rq.user_data = p->user_data;
+    rq.cancel = p->cancel;
+    st = parley_llm_generate(llm, &rq, &res);
+    /* What this call evaluated: the prefix's new tokens and the prompt's rest. */
+    out->stats = res.stats;
+    out->stats.n_evaluated += ps.n_evaluated;
+    out->stats.n_reused = res.stats.n_reused - ps.n_evaluated;
+    if (out->stats.n_reused < 0)
+        out->stats.n_reused = 0;
+    out->stats.prompt_ms += ps.prompt_ms;
+    out->stats.prompt_tps = out->stats.prompt_ms > 0 ? out->stats.n_evaluated * 1000.0 / out->stats.prompt_ms : 0;
+    if (st)
+        goto out;
+    if (res.finish == PARLEY_LLM_FINISH_STOPPED) {
+        /* on_token asked to stop: a partial answer is not a result, so it is a cancel. */
+        st = parley_fail(PARLEY_ERR_CANCELLED, "stopped by the on_token callback");
+        goto out;
+    }
+    out->finish = res.finish;
+    out->text = utf8_clean(res.text);
+    res.text = NULL;
+    if (!out->text)
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+out:
+    parley_llm_result_clear(&res);
+    free(prefix);
+    free(full);
+    free(m);
+    return st;
+}
+
+/* ---- session, budgets, chunks -------------------------------------------------------- */
+
+typedef struct ctx {
+    parley_llm *llm;
+    parley_store *db;
+    const struct parley_task_params *p;
+    parley_transcript t;
+    char *transcript;     /* rendered, whole */
+    int32_t transcript_tokens;
+    uint32_t n_ctx;
+    const char *model;    /* file name */
+} ctx;
+
+static parley_status ctx_open(ctx *c, parley_llm *llm, parley_store *db, int64_t id, const struct parley_task_params *p)
+{
+    memset(c, 0, sizeof *c);
+    c->llm = llm;
+    c->db = db;
+    c->p = p;
+    parley_status st = parley_store_get_session(db, id, &c->t);
+    if (st)
+        return st;
+    if (c->t.n_segments == 0)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "session %lld has no transcript segments (nothing was said)",
+                           (long long)id);
+    st = parley_task_render_transcript(&c->t, 0, c->t.n_segments, &c->transcript);
+    if (!st)
+        st = parley_llm_count_tokens(llm, c->transcript, &c->transcript_tokens);
+    const struct parley_llm_info *info = parley_llm_info(llm);
+    c->n_ctx = info->n_ctx;
+    c->model = base_name(info->path);
+    return st;
+}
+
+static void ctx_close(ctx *c)
+{
+    parley_transcript_free(&c->t);
+    free(c->transcript);
+}
+
+static parley_status system_text(const char *head, const char *label, const char *transcript, char **out)
+{
+    parley_buf b = {0};
+    b.max = 40u << 20;
+    parley_status st = parley_buf_printf(&b, "%s\n\n%s:\n%s", head, label, transcript);
+    if (st) {
+        parley_buf_free(&b);
+        return st;
+    }
+    *out = b.data;
+    return PARLEY_OK;
+}
+
+typedef struct chunk {
+    size_t from, to;       /* segments [from, to) */
+    int32_t tokens;        /* transcript tokens in it */
+} chunk;
+
+/* Transcript tokens available to one prompt: the context less the answer and the
+ * instructions around the transcript (measured with an empty transcript). */
+static parley_status budget(ctx *c, const char *request, int32_t max_tokens, int32_t *out)
+{
+    char *sys = NULL;
+    int32_t n = 0;
+    parley_llm_message u = {"user", request};
+    parley_status st = system_text(rules, "Transcript (part 99 of 99, 00:00:00 to 00:00:00)", "", &sys);
+    if (!st)
+        st = prompt_tokens(c->llm, sys, &u, 1, &n);
+    free(sys);
+    if (st)
+        return st;
+    /* A small margin: tokens can merge differently where lines join. */
+    *out = (int32_t)c->n_ctx - max_tokens - n - 8;
+    if (*out <= 0)
+        return parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                           "the context (%u tokens) has no room for a transcript: the instructions take %d "
+                           "and the answer up to %d; use a larger context (--ctx)",
+                           c->n_ctx, n, max_tokens);
+    return PARLEY_OK;
+}
+
+/* Cuts the segments into chunks of at most limit tokens, on segment boundaries. */
+static parley_status make_chunks(ctx *c, int32_t limit, chunk **out, size_t *n_out)
+{
+    size_t cap = 8, n = 0;
+    chunk *ch = calloc(cap, sizeof *ch);
+    if (!ch)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    parley_status st = PARLEY_OK;
+    chunk cur = {0, 0, 0};
+    for (size_t i = 0; i < c->t.n_segments; i++) {
+        char *line = NULL;
+        int32_t k = 0;
+        st = parley_task_render_transcript(&c->t, i, i + 1, &line);
+        if (!st)
+            st = parley_llm_count_tokens(c->llm, line, &k);
+        free(line);
+        if (st)
+            break;
+        if (k > limit) {
+            char ts[32];
+            fmt_hms(c->t.segments[i].t0_ms, ts);
+            st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                             "the segment at [%s] alone is %d tokens, more than a chunk can hold (%d); use a "
+                             "larger context (--ctx)",
+                             ts, k, limit);
+            break;
+        }
+        if (cur.to > cur.from && cur.tokens + k > limit) {
+            if (n == cap) {
+                chunk *g = realloc(ch, 2 * cap * sizeof *ch);
+                if (!g) {
+                    st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                ch = g;
+                cap *= 2;
+            }
+            ch[n++] = cur;
+            cur.from = i;
+            cur.tokens = 0;
+        }
+        cur.to = i + 1;
+        cur.tokens += k;
+    }
+    if (!st && cur.to > cur.from) {
+        if (n == cap) {
+            chunk *g = realloc(ch, (cap + 1) * sizeof *ch);
+            if (!g)
+                st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+            else
+                ch = g;
+        }
+        if (!st)
+            ch[n++] = cur;
+    }
+    if (st) {
+        free(ch);
+        return st;
+    }
+    *out = ch;
+    *n_out = n;
+    return PARLEY_OK;
+}
+
+static parley_status chunk_system(ctx *c, const chunk *k, int i, int n, char **out)
+{
+    char *tr = NULL, label[128], a[32], b[32];
+    fmt_hms(c->t.segments[k->from].t0_ms, a);
+    fmt_hms(c->t.segments[k->to - 1].t1_ms, b);
+    snprintf(label, sizeof label, "Transcript (part %d of %d, %s to %s)", i, n, a, b);
+    parley_status st = parley_task_render_transcript(&c->t, k->from, k->to, &tr);
+    if (!st)
+        st = system_text(rules, label, tr, out);
+    free(tr);
+    return st;
+}
+
+/* The meta JSON: how the transcript was used. */
+static char *make_meta(ctx *c, const chunk *ch, size_t n_chunks, int merge_rounds, const char *extra_key,
+                       size_t extra_from)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    if (!doc)
+        return NULL;
+    yyjson_mut_val *o = yyjson_mut_obj(doc);
+    yyjson_mut_doc_set_root(doc, o);
+    yyjson_mut_obj_add_bool(doc, o, "map_reduce", n_chunks > 1);
+    yyjson_mut_obj_add_int(doc, o, "chunks", (int64_t)(n_chunks ? n_chunks : 1));
+    yyjson_mut_obj_add_int(doc, o, "transcript_tokens", c->transcript_tokens);
+    yyjson_mut_obj_add_int(doc, o, "n_ctx", c->n_ctx);
+    yyjson_mut_obj_add_int(doc, o, "segments", (int64_t)c->t.n_segments);
+    yyjson_mut_obj_add_bool(doc, o, "truncated", false);
+    if (n_chunks > 1) {
+        yyjson_mut_val *toks = yyjson_mut_obj_add_arr(doc, o, "chunk_tokens");
+        yyjson_mut_val *segs = yyjson_mut_obj_add_arr(doc, o, "chunk_segments");
+        for (size_t i = 0; i < n_chunks; i++) {
+            yyjson_mut_arr_add_int(doc, toks, ch[i].tokens);
+            yyjson_mut_val *r = yyjson_mut_arr_add_arr(doc, segs);
+            yyjson_mut_arr_add_int(doc, r, (int64_t)ch[i].from);
+            yyjson_mut_arr_add_int(doc, r, (int64_t)ch[i].to);
+        }
+        yyjson_mut_obj_add_int(doc, o, "merge_rounds", merge_rounds);
+        if (merge_rounds > 0)
+            yyjson_mut_obj_add_str(doc, o, "merge_prompt", PARLEY_PROMPT_SUMMARY_MERGE);
+    }
+    if (extra_key) {
+        yyjson_mut_val *w = yyjson_mut_obj_add_obj(doc, o, extra_key);
+        yyjson_mut_obj_add_int(doc, w, "first_segment", (int64_t)extra_from);
+        yyjson_mut_obj_add_int(doc, w, "from_ms", c->t.segments[extra_from].t0_ms);
+        yyjson_mut_obj_add_bool(doc, w, "whole_transcript", extra_from == 0);
+    }
+    char *s = yyjson_mut_write(doc, 0, NULL);
+    yyjson_mut_doc_free(doc);
+    return s;
+}
+
+static parley_status store_artifact(ctx *c, const char *kind, const char *format, const char *content,
+                                    const char *version, const struct parley_llm_stats *s, const char *meta,
+                                    int64_t *id)
+{
+    parley_artifact a;
+    memset(&a, 0, sizeof a);
+    a.session_id = c->t.id;
+    a.kind = (char *)kind;
+    a.format = (char *)format;
+    a.content = (char *)content;
+    a.model = (char *)c->model;
+    a.prompt_version = (char *)version;
+    a.prompt_tokens = s->n_evaluated;
+    a.reused_tokens = s->n_reused;
+    a.output_tokens = s->n_generated;
+    a.prompt_ms = s->prompt_ms;
+    a.gen_ms = s->gen_ms;
+    a.meta = (char *)meta;
+    return parley_store_add_artifact(c->db, &a, id);
+}
+
+/* ---- summary ------------------------------------------------------------------------- */
+
+static const char *const list_fields[] = {"key_points", "decisions", "open_questions"};
+
+/* The summary JSON as the grammar makes it, checked field by field. */
+static parley_status check_summary(const char *text, parley_llm_finish finish, int32_t max_tokens)
+{
+    yyjson_doc *d = yyjson_read(text, strlen(text), 0);
+    yyjson_val *r = d ? yyjson_doc_get_root(d) : NULL;
+    bool ok = r && yyjson_is_obj(r) && yyjson_is_str(yyjson_obj_get(r, "title")) &&
+              yyjson_is_str(yyjson_obj_get(r, "overview")) && yyjson_is_arr(yyjson_obj_get(r, "action_items"));
+    for (size_t i = 0; ok && i < 3; i++)
+        ok = yyjson_is_arr(yyjson_obj_get(r, list_fields[i]));
+    yyjson_doc_free(d);
+    if (ok)
+        return PARLEY_OK;
+    if (finish == PARLEY_LLM_FINISH_LENGTH)
+        return parley_fail(PARLEY_ERR_FORMAT,
+                           "the summary reached max_tokens (%d) before its JSON was complete; raise max_tokens "
+                           "or lower item_chars/max_items",
+                           max_tokens);
+    return parley_fail(PARLEY_ERR_FORMAT, "the model's summary is not the expected JSON: %.2000s", text);
+}
+
+static parley_status md_list(parley_buf *b, yyjson_val *r, const char *key, const char *heading)
+{
+    yyjson_val *arr = yyjson_obj_get(r, key);
+    parley_status st = parley_buf_printf(b, "\n### %s\n\n", heading);
+    if (!st && yyjson_arr_size(arr) == 0)
+        st = parley_buf_printf(b, "_None in the transcript._\n");
+    size_t i, n;
+    yyjson_val *v;
+    yyjson_arr_foreach(arr, i, n, v)
+    {
+        if (!st && yyjson_is_str(v))
+            st = parley_buf_printf(b, "- %s\n", yyjson_get_str(v));
+    }
+    return st;
+}
+
+parley_status parley_task_summary_markdown(const char *json, char **out)
+{
+    if (!json || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_summary_markdown: NULL argument");
+    *out = NULL;
+    yyjson_doc *d = yyjson_read(json, strlen(json), 0);
+    yyjson_val *r = d ? yyjson_doc_get_root(d) : NULL;
+    if (!r || !yyjson_is_obj(r) || !yyjson_is_str(yyjson_obj_get(r, "title")) ||
+        !yyjson_is_str(yyjson_obj_get(r, "overview"))) {
+        yyjson_doc_free(d);
+        return parley_fail(PARLEY_ERR_FORMAT, "not a summary object (title, overview, ...)");
+    }
+    parley_buf b = {0};
+    parley_status st = parley_buf_printf(&b, "**%s**\n\n%s\n", yyjson_get_str(yyjson_obj_get(r, "title")),
+                                         yyjson_get_str(yyjson_obj_get(r, "overview")));
+    if (!st)
+        st = md_list(&b, r, "key_points", "Key points");
+    if (!st)
+        st = md_list(&b, r, "decisions", "Decisions");
+    if (!st)
+        st = parley_buf_printf(&b, "\n### Action items\n\n");
+    yyjson_val *ai = yyjson_obj_get(r, "action_items");
+    if (!st && yyjson_arr_size(ai) == 0)
+        st = parley_buf_printf(&b, "_None in the transcript._\n");
+    size_t i, n;
+    yyjson_val *v;
+    yyjson_arr_foreach(ai, i, n, v)
+    {
+        const char *owner = yyjson_get_str(yyjson_obj_get(v, "owner"));
+        const char *task = yyjson_get_str(yyjson_obj_get(v, "task"));
+        const char *due = yyjson_get_str(yyjson_obj_get(v, "due"));
+        if (!st)
+            st = parley_buf_printf(&b, "- [ ] **%s**: %s%s%s%s\n", owner ? owner : "unassigned", task ? task : "",
+                                   due ? " (due: " : "", due ? due : "", due ? ")" : "");
+    }
+    if (!st)
+        st = md_list(&b, r, "open_questions", "Open questions");
+    yyjson_doc_free(d);
+    if (st) {
+        parley_buf_free(&b);
+        return st;
+    }
+    *out = b.data;
+    return PARLEY_OK;
+}
+
+static void emit(const struct parley_task_params *p, parley_task_event ev, int i, int n)
+{
+    if (p->on_event)
+        p->on_event(ev, i, n, p->user_data);
+}
+
+/* Merges partial summaries until one is left; each round packs as many as fit. */
+static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *grammar, int32_t max_tokens,
+                                 struct parley_llm_stats *sum, int *rounds, char **final)
+{
+    parley_status st = PARLEY_OK;
+    parley_llm_message u = {"user", summary_request};
+    while (n > 1 && !st) {
+        (*rounds)++;
+        emit(c->p, PARLEY_TASK_EVENT_MERGE, *rounds, (int)n);
+        size_t out_n = 0, i = 0;
+        while (i < n && !st) {
+            /* Take parts i..j-1 while the prompt fits. */
+            size_t j = i;
+            parley_buf body = {0};
+            st = parley_buf_append(&body, "", 0);
+            while (j < n && !st) {
+                size_t mark = body.len;
+                st = parley_buf_printf(&body, "Part %zu:\n%s\n\n", j + 1, parts[j]);
+                char *sys = NULL;
+                int32_t tok = 0;
+                if (!st)
+                    st = system_text(merge_rules, "Summaries of the parts", body.data, &sys);
+                if (!st)
+                    st = prompt_tokens(c->llm, sys, &u, 1, &tok);
+                free(sys);
+                if (st)
+                    break;
+                if (tok + max_tokens > (int32_t)c->n_ctx) {
+                    body.len = mark;
+                    body.data[mark] = '\0';
+                    break;
+                }
+                j++;
+            }
+            if (!st && j == i)
+                st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                                 "a partial summary does not fit the context (%u tokens) for merging; use a "
+                                 "larger context (--ctx)",
+                                 c->n_ctx);
+            char *sys = NULL;
+            if (!st)
+                st = system_text(merge_rules, "Summaries of the parts", body.data, &sys);
+            parley_buf_free(&body);
+            gen_out g;
+            memset(&g, 0, sizeof g);
+            if (!st) {
+                bool last = i == 0 && j == n; /* the final merge streams */
+                gen_in in = {sys, NULL, &u, 1, grammar, max_tokens, last};
+                st = generate(c->llm, c->p, &in, &g);
+                if (!st)
+                    stats_add(sum, &g.stats);
+                if (!st)
+                    st = check_summary(g.text, g.finish, max_tokens);
+            }
+            free(sys);
+            if (st) {
+                free(g.text);
+                break;
+            }
+            for (size_t k = i; k < j; k++) {
+                free(parts[k]);
+                parts[k] = NULL;
+            }
+            parts[out_n++] = g.text;
+            i = j;
+        }
+        for (size_t k = out_n; k < n; k++) {
+            free(parts[k]);
+            parts[k] = NULL;
+        }
+        if (!st && out_n == n)
+            st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                             "no two partial summaries fit the context (%u tokens) together for merging; use a "
+                             "larger context (--ctx) or smaller summaries",
+                             c->n_ctx);
+        n = out_n;
+    }
+    if (!st) {
+        *final = parts[0];
+        parts[0] = NULL;
+    }
+    return st;
+}
+
+parley_status parley_task_summarize(parley_llm *llm, parley_store *db, int64_t session_id,
+                                    const struct parley_task_params *p_in, struct parley_task_result *out)
+{
+    if (!llm || !db || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_summarize: NULL argument");
+    memset(out, 0, sizeof *out);
+    struct parley_task_params dp = parley_task_default_params();
+    const struct parley_task_params *p = p_in ? p_in : &dp;
+    ctx c;
+    parley_buf g = {0};
+    chunk *ch = NULL;
+    size_t n_ch = 0;
+    char **parts = NULL, *sys = NULL, *json = NULL, *md = NULL, *meta = NULL;
+    int rounds = 0;
+    int32_t bound = 0;
+    parley_status st = ctx_open(&c, llm, db, session_id, p);
+    if (!st)
+        st = summary_grammar(item_chars(p), max_items(p), &g, &bound);
+    if (st)
+        goto out;
+    int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : (bound < 1024 ? bound : 1024);
+    parley_llm_message u = {"user", summary_request};
+    int32_t limit = 0;
+    st = budget(&c, summary_request, max_tokens, &limit);
+    if (st)
+        goto out;
+    if (p->chunk_tokens > 0 && p->chunk_tokens < limit)
+        limit = p->chunk_tokens;
+    out->transcript_tokens = c.transcript_tokens;
+    out->n_segments = c.t.n_segments;
+
+    if (c.transcript_tokens <= limit) {
+        st = system_text(rules, "Transcript", c.transcript, &sys);
+        gen_out go;
+        if (!st) {
+            gen_in in = {sys, c.transcript, &u, 1, g.data, max_tokens, true};
+            st = generate(llm, p, &in, &go);
+        }
+        if (!st) {
+            stats_add(&out->stats, &go.stats);
+            st = check_summary(go.text, go.finish, max_tokens);
+            json = go.text;
+        }
+        n_ch = 1;
+    } else {
+        st = make_chunks(&c, limit, &ch, &n_ch);
+        if (st)
+            goto out;
+        parts = calloc(n_ch, sizeof *parts);
+        if (!parts) {
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < n_ch && !st; i++) {
+            emit(p, PARLEY_TASK_EVENT_CHUNK, (int)i + 1, (int)n_ch);
+            free(sys);
+            sys = NULL;
+            st = chunk_system(&c, &ch[i], (int)i + 1, (int)n_ch, &sys);
+            gen_out go;
+            if (!st) {
+                gen_in in = {sys, NULL, &u, 1, g.data, max_tokens, false};
+                st = generate(llm, p, &in, &go);
+            }
+            if (!st) {
+                stats_add(&out->stats, &go.stats);
+                parts[i] = go.text;
+                st = check_summary(go.text, go.finish, max_tokens);
+            }
+        }
+        if (!st)
+            st = merge_parts(&c, parts, n_ch, g.data, max_tokens, &out->stats, &rounds, &json);
+    }
+    if (st)
+        goto out;
+    st = parley_task_summary_markdown(json, &md);
+    if (st)
+        goto out;
+    if (n_ch > 1) {
+        parley_buf b = {.data = md, .len = strlen(md), .cap = strlen(md) + 1};
+        st = parley_buf_printf(&b,
+                               "\n_Summarised in %zu parts and merged: the transcript (%d tokens) is longer than "
+                               "what fits the model's context (%u tokens) at once._\n",
+                               n_ch, c.transcript_tokens, c.n_ctx);
+        md = b.data;
+        if (st)
+            goto out;
+    }
+    meta = make_meta(&c, ch, n_ch, rounds, NULL, 0);
+    if (!meta) {
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    st = store_artifact(&c, "summary", "json", json, PARLEY_PROMPT_SUMMARY, &out->stats, meta, &out->artifact_id);
+    if (!st)
+        st = store_artifact(&c, "summary", "markdown", md, PARLEY_PROMPT_SUMMARY, &out->stats, meta,
+                            &out->artifact_id_md);
+    if (st)
+        goto out;
+    out->json = json;
+    out->text = md;
+    out->meta = meta;
+    json = md = meta = NULL;
+    out->n_chunks = (int)n_ch;
+out:
+    if (parts) {
+        for (size_t i = 0; i < n_ch; i++)
+            free(parts[i]);
+        free(parts);
+    }
+    free(ch);
+    free(sys);
+    free(json);
+    free(md);
+    free(meta);
+    parley_buf_free(&g);
+    ctx_close(&c);
+    if (st) {
+        struct parley_llm_stats keep = out->stats;
+        memset(out, 0, sizeof *out);
+        out->stats = keep;
+    }
+    return st;
+}
+
+/* ---- notes --------------------------------------------------------------------------- */
+
+typedef struct notes_acc {
+    parley_buf all;
+    const struct parley_task_params *p;
+} notes_acc;
+
+static bool notes_stream(const char *text, size_t len, void *ud)
+{
+    notes_acc *a = ud;
+    if (a->p->on_token)
+        return a->p->on_token(text, len, a->p->user_data);
+    return true;
+}
+
+parley_status parley_task_notes(parley_llm *llm, parley_store *db, int64_t session_id,
+                                const struct parley_task_params *p_in, struct parley_task_result *out)
+{
+    if (!llm || !db || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_notes: NULL argument");
+    memset(out, 0, sizeof *out);
+    struct parley_task_params dp = parley_task_default_params();
+    const struct parley_task_params *p = p_in ? p_in : &dp;
+    ctx c;
+    chunk *ch = NULL;
+    size_t n_ch = 0;
+    char *sys = NULL, *meta = NULL;
+    notes_acc acc = {{0}, p};
+    parley_status st = ctx_open(&c, llm, db, session_id, p);
+    if (st)
+        goto out;
+    int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : 1024;
+    parley_llm_message u = {"user", notes_request};
+    int32_t limit = 0;
+    st = budget(&c, notes_request, max_tokens, &limit);
+    if (st)
+        goto out;
+    if (p->chunk_tokens > 0 && p->chunk_tokens < limit)
+        limit = p->chunk_tokens;
+    out->transcript_tokens = c.transcript_tokens;
+    out->n_segments = c.t.n_segments;
+    st = parley_buf_append(&acc.all, "", 0);
+    if (st)
+        goto out;
+    /* Notes of the parts, one after another under a heading each: nothing is lost by
+     * merging, and every bullet keeps its time. */
+    if (c.transcript_tokens <= limit) {
+        chunk whole = {0, c.t.n_segments, c.transcript_tokens};
+        ch = malloc(sizeof *ch);
+        if (!ch) {
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        ch[0] = whole;
+        n_ch = 1;
+    } else if ((st = make_chunks(&c, limit, &ch, &n_ch))) {
+        goto out;
+    }
+    struct parley_task_params sp = *p;
+    sp.on_token = notes_stream;
+    sp.user_data = &acc;
+    for (size_t i = 0; i < n_ch && !st; i++) {
+        free(sys);
+        sys = NULL;
+        if (n_ch > 1) {
+            emit(p, PARLEY_TASK_EVENT_CHUNK, (int)i + 1, (int)n_ch);
+            char a[32], b[32], head[128];
+            fmt_hms(c.t.segments[ch[i].from].t0_ms, a);
+            fmt_hms(c.t.segments[ch[i].to - 1].t1_ms, b);
+            snprintf(head, sizeof head, "%s#### Part %zu of %zu [%s]-[%s]\n\n", i ? "\n\n" : "", i + 1, n_ch, a, b);
+            st = parley_buf_append(&acc.all, head, strlen(head));
+            if (!st && p->on_token)
+                p->on_token(head, strlen(head), p->user_data);
+            if (!st)
+                st = chunk_system(&c, &ch[i], (int)i + 1, (int)n_ch, &sys);
+        } else {
+            st = system_text(rules, "Transcript", c.transcript, &sys);
+        }
+        gen_out go;
+        if (!st) {
+            gen_in in = {sys, n_ch == 1 ? c.transcript : NULL, &u, 1, NULL, max_tokens, true};
+            st = generate(llm, &sp, &in, &go);
+        }
+        if (!st) {
+            stats_add(&out->stats, &go.stats);
+            st = parley_buf_append(&acc.all, go.text, strlen(go.text));
+            free(go.text);
+        }
+    }
+    if (st)
+        goto out;
+    meta = make_meta(&c, ch, n_ch, 0, NULL, 0);
+    if (!meta) {
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    st = store_artifact(&c, "notes", "markdown", acc.all.data, PARLEY_PROMPT_NOTES, &out->stats, meta,
+                        &out->artifact_id);
+    if (st)
+        goto out;
+    out->text = acc.all.data;
+    acc.all.data = NULL;
+    out->meta = meta;
+    meta = NULL;
+    out->n_chunks = (int)n_ch;
+out:
+    parley_buf_free(&acc.all);
+    free(ch);
+    free(sys);
+    free(meta);
+    ctx_close(&c);
+    if (st) {
+        struct parley_llm_stats keep = out->stats;
+        memset(out, 0, sizeof *out);
+        out->stats = keep;
+    }
+    return st;
+}
+
+/* ---- chat ---------------------------------------------------------------------------- */
+
+parley_status parley_task_ask(parley_llm *llm, parley_store *db, int64_t session_id, const char *question,
+                              const struct parley_task_params *p_in, struct parley_task_result *out)
+{
+    if (!llm || !db || !out || !question)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_ask: NULL argument");
+    memset(out, 0, sizeof *out);
+    while (*question == ' ' || *question == '\t' || *question == '\n')
+        question++;
+    if (!*question)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "an empty question");
+    struct parley_task_params dp = parley_task_default_params();
+    const struct parley_task_params *p = p_in ? p_in : &dp;
+    ctx c;
+    char *sys = NULL, *meta = NULL;
+    parley_chat_message *hist = NULL;
+    size_t n_hist = 0;
+    parley_llm_message *turns = NULL;
+    parley_status st = ctx_open(&c, llm, db, session_id, p);
+    if (!st)
+        st = parley_store_list_chat(db, session_id, &hist, &n_hist);
+    if (!st)
+        st = system_text(rules, "Transcript", c.transcript, &sys);
+    if (st)
+        goto out;
+    int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : 512;
+    out->transcript_tokens = c.transcript_tokens;
+    out->n_segments = c.t.n_segments;
+    turns = calloc(n_hist + 1, sizeof *turns);
+    if (!turns) {
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    /* Earlier turns, oldest first, then the question. Whole exchanges only: the history
+     * is not cut; when it does not fit, the error says so. */
+    size_t nt = 0;
+    for (size_t i = 0; i < n_hist; i++) {
+        if (strcmp(hist[i].role, "user") && strcmp(hist[i].role, "assistant"))
+            continue;
+        turns[nt].role = hist[i].role;
+        turns[nt++].content = hist[i].content;
+    }
+    turns[nt].role = "user";
+    turns[nt++].content = question;
+    int32_t need = 0;
+    st = prompt_tokens(llm, sys, turns, nt, &need);
+    if (st)
+        goto out;
+    if (need + max_tokens > (int32_t)c.n_ctx) {
+        st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                         "the transcript (%d tokens), %zu earlier chat message(s) and the question need %d tokens "
+                         "plus %d for the answer; the context holds %u: use a larger context (--ctx)",
+                         c.transcript_tokens, nt - 1, need, max_tokens, c.n_ctx);
+        goto out;
+    }
+    gen_out go;
+    gen_in in = {sys, c.transcript, turns, nt, NULL, max_tokens, true};
+    st = generate(llm, p, &in, &go);
+    if (st)
+        goto out;
+    stats_add(&out->stats, &go.stats);
+    out->text = go.text;
+    meta = make_meta(&c, NULL, 1, 0, NULL, 0);
+    out->meta = meta;
+    meta = NULL;
+    st = parley_store_add_chat(db, session_id, "user", question, NULL, NULL);
+    if (!st)
+        st = parley_store_add_chat(db, session_id, "assistant", out->text, c.model, &out->artifact_id);
+    out->n_chunks = 1;
+out:
+    free(turns);
+    parley_chat_messages_free(hist, n_hist);
+    free(sys);
+    free(meta);
+    ctx_close(&c);
+    if (st) {
+        struct parley_llm_stats keep = out->stats;
+        parley_task_result_clear(out);
+        out->stats = keep;
+    }
+    return st;
+}
+
+/* ---- suggestions ----------------------------------------------------------------------- */
+
+parley_status parley_task_suggest(parley_llm *llm, parley_store *db, int64_t session_id,
+                                  const struct parley_task_params *p_in, struct parley_task_result *out)
+{
+    if (!llm || !db || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_suggest: NULL argument");
+    memset(out, 0, sizeof *out);
+    struct parley_task_params dp = parley_task_default_params();
+    const struct parley_task_params *p = p_in ? p_in : &dp;
+    ctx c;
+    parley_buf g = {0};
+    char *sys = NULL, *meta = NULL, *window = NULL;
+    yyjson_doc *d = NULL;
+    int32_t bound = 0;
+    parley_status st = ctx_open(&c, llm, db, session_id, p);
+    if (!st)
+        st = suggest_grammar(suggest_chars(p), &g, &bound);
+    if (st)
+        goto out;
+    int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : bound;
+    int32_t limit = 0;
+    st = budget(&c, suggest_request, max_tokens, &limit);
+    if (st)
+        goto out;
+    out->transcript_tokens = c.transcript_tokens;
+    out->n_segments = c.t.n_segments;
+    /* What to say next depends on the latest talk: when all of it does not fit, the most
+     * recent segments that do (reported in the result and the meta). */
+    size_t from = 0;
+    const char *tr = c.transcript;
+    if (c.transcript_tokens > limit) {
+        int32_t used = 0;
+        from = c.t.n_segments;
+        while (from > 0) {
+            char *line = NULL;
+            int32_t k = 0;
+            st = parley_task_render_transcript(&c.t, from - 1, from, &line);
+            if (!st)
+                st = parley_llm_count_tokens(llm, line, &k);
+            free(line);
+            if (st)
+                goto out;
+            if (used + k > limit)
+                break;
+            used += k;
+            from--;
+        }
+        if (from == c.t.n_segments) {
+            st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                             "the last segment alone does not fit the context (%u tokens); use --ctx", c.n_ctx);
+            goto out;
+        }
+        st = parley_task_render_transcript(&c.t, from, c.t.n_segments, &window);
+        if (st)
+            goto out;
+        tr = window;
+    }
+    out->first_segment = from;
+    st = system_text(rules, "Transcript", tr, &sys);
+    if (st)
+        goto out;
+    parley_llm_message u = {"user", suggest_request};
+    gen_out go;
+    gen_in in = {sys, tr, &u, 1, g.data, max_tokens, true};
+    st = generate(llm, p, &in, &go);
+    if (st)
+        goto out;
+    stats_add(&out->stats, &go.stats);
+    out->json = go.text;
+    d = yyjson_read(go.text, strlen(go.text), 0);
+    yyjson_val *arr = d ? yyjson_doc_get_root(d) : NULL;
+    size_t na = yyjson_arr_size(arr);
+    if (!arr || !yyjson_is_arr(arr) || na < 1 || na > 3) {
+        st = parley_fail(PARLEY_ERR_FORMAT, "%s: %.200s",
+                         go.finish == PARLEY_LLM_FINISH_LENGTH ? "the suggestions reached max_tokens before the JSON "
+                                                                 "array was complete"
+                                                               : "the suggestions are not a JSON array of 1-3 strings",
+                         go.text);
+        goto out;
+    }
+    parley_buf lines = {0};
+    size_t i, n;
+    yyjson_val *v;
+    yyjson_arr_foreach(arr, i, n, v)
+    {
+        if (!st)
+            st = parley_buf_printf(&lines, "%s\n", yyjson_is_str(v) ? yyjson_get_str(v) : "");
+    }
+    out->text = lines.data;
+    if (st)
+        goto out;
+    meta = make_meta(&c, NULL, 1, 0, "window", from);
+    if (!meta) {
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    st = store_artifact(&c, "suggestions", "json", out->json, PARLEY_PROMPT_SUGGEST, &out->stats, meta,
+                        &out->artifact_id);
+    out->meta = meta;
+    meta = NULL;
+    out->n_chunks = 1;
+out:
+    yyjson_doc_free(d);
+    parley_buf_free(&g);
+    free(sys);
+    free(meta);
+    free(window);
+    ctx_close(&c);
+    if (st) {
+        struct parley_llm_stats keep = out->stats;
+        parley_task_result_clear(out);
+        out->stats = keep;
+    }
+    return st;
+}
