@@ -1,6 +1,7 @@
 /* find.c: where model files are looked for: the models directory, then $PARLEY_MODEL_PATH. */
 #include <parley/asr.h>
 
+#include "catalog/lookup.h"
 #include "core/internal.h"
 
 #include <dirent.h>
@@ -86,6 +87,13 @@ parley_status parley_model_find(const char *kind, const char *spec, char *out, s
             return parley_fail(PARLEY_ERR_NOT_FOUND, "%s model %s: no such file", vad ? "VAD" : "speech", spec);
         char abs[PATH_MAX];
         return put(out, out_size, realpath(spec, abs) ? abs : spec);
+    }
+    if (!vad) {
+        /* A catalog id ("whisper-base"), or this device's chosen speech model. */
+        bool done = false;
+        parley_status st = parley_catalog_lookup(PARLEY_MODEL_SPEECH, spec, out, out_size, &done);
+        if (done || st)
+            return st;
     }
     char dirs[8][PATH_MAX];
     size_t nd = search_dirs(dirs, 8);

@@ -4,6 +4,8 @@
 
 #include "core/internal.h"
 
+#include "catalog/lookup.h"
+
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -37,6 +39,11 @@ parley_status parley_llm_model_find(const char *spec, char *out, size_t out_size
             return parley_fail(PARLEY_ERR_TOO_LARGE, "path too long: %s", p);
         return PARLEY_OK;
     }
+    /* A catalog or own-model id (or, with no spec, this device's chosen model). */
+    bool done = false;
+    parley_status st = parley_catalog_lookup(PARLEY_MODEL_LLM, spec, out, out_size, &done);
+    if (done || st)
+        return st;
     /* The search path: the models directory first, then $PARLEY_MODEL_PATH. */
     char dirs[8][PATH_MAX];
     size_t nd = 0;
