@@ -3,7 +3,7 @@
 # session summarised and asked about, and every result is checked. The tiny whisper
 # stand-in, the Silero VAD and stories260K (with an explicit chatml template) stand in
 # for real models.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../cli_lib.sh"
 need_vad
 M="$PARLEY_SHARED/models/stories260K.gguf"
 [ -f "$M" ] || t_skip_all "needs $M (see shared/models/MODELS.md)"

@@ -2,7 +2,7 @@
 # the real command with the tiny stories260K model and an explicit chatml template:
 # JSON that parses, artifacts stored and exported, map-reduce announced, a model without
 # a template refused with a clear message, Ctrl-C storing nothing.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../cli_lib.sh"
 M="$PARLEY_SHARED/models/stories260K.gguf"
 [ -f "$M" ] || t_skip_all "needs $M (see shared/models/MODELS.md)"
 P=$PARLEY_BIN

@@ -2,7 +2,7 @@
 # a recording becomes a stored session whose segments sit inside the VAD's speech
 # regions, listed and exported as valid SRT and VTT; bad input fails clearly and
 # stores nothing.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../cli_lib.sh"
 need_vad
 standin_whisper tiny || t_skip_all "could not generate the tiny whisper stand-in"
 P=$PARLEY_BIN

@@ -1,4 +1,4 @@
-# lib.sh: helpers for the shell tests in tests/cli (sourced, not a test itself).
+# cli_lib.sh: helpers for the shell tests in tests/cli/ (sourced by them; not a test).
 # Environment from CTest: PARLEY_BIN, PARLEY_TOOLS (build dir), PARLEY_SHARED, PARLEY_TEST_TMP, PARLEY_SRC.
 set -u
 T_NAME=$(basename "$0" .sh)
