@@ -30,26 +30,6 @@ static bool is_file(const char *p)
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-/* The search path as a list of directories: models dir first. */
-static size_t search_dirs(char dirs[][PATH_MAX], size_t max)
-{
-    size_t n = 0;
-    if (parley_dir_path(PARLEY_DIR_MODELS, dirs[n], PATH_MAX) == PARLEY_OK)
-        n++;
-    const char *mp = getenv("PARLEY_MODEL_PATH");
-    while (mp && *mp && n < max) {
-        const char *c = strchr(mp, ':');
-        size_t len = c ? (size_t)(c - mp) : strlen(mp);
-        if (len && len < PATH_MAX) {
-            memcpy(dirs[n], mp, len);
-            dirs[n][len] = '\0';
-            n++;
-        }
-        mp = c ? c + 1 : NULL;
-    }
-    return n;
-}
-
 static parley_status put(char *out, size_t n, const char *path)
 {
     if (!fmt_path(out, n, "%s", path))
@@ -96,7 +76,7 @@ parley_status parley_model_find(const char *kind, const char *spec, char *out, s
             return st;
     }
     char dirs[8][PATH_MAX];
-    size_t nd = search_dirs(dirs, 8);
+    size_t nd = parley_model_search_dirs(dirs, 8);
     char cand[PATH_MAX];
     static const char *defaults[] = {"large-v3-turbo", "large-v3", "medium", "small", "base", "base.en", "tiny",
                                      "tiny.en"};

@@ -120,3 +120,23 @@ parley_status parley_dir_path(parley_dir which, char *out, size_t n)
     }
     return parley_fail(PARLEY_ERR_INVALID_ARG, "unknown directory kind %d", (int)which);
 }
+
+/* The search path as a list of directories: models dir first. */
+size_t parley_model_search_dirs(char dirs[][PATH_MAX], size_t max)
+{
+    size_t n = 0;
+    if (parley_dir_path(PARLEY_DIR_MODELS, dirs[n], PATH_MAX) == PARLEY_OK)
+        n++;
+    const char *mp = getenv("PARLEY_MODEL_PATH");
+    while (mp && *mp && n < max) {
+        const char *c = strchr(mp, ':');
+        size_t len = c ? (size_t)(c - mp) : strlen(mp);
+        if (len && len < PATH_MAX) {
+            memcpy(dirs[n], mp, len);
+            dirs[n][len] = '\0';
+            n++;
+        }
+        mp = c ? c + 1 : NULL;
+    }
+    return n;
+}

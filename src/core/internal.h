@@ -4,6 +4,7 @@
 
 #include <parley/parley.h>
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,11 @@ void parley_buf_free(parley_buf *b);
 char *parley_strdup(const char *s); /* NULL in, NULL out */
 
 
+
+/* Where model files are looked for: the models directory (parley_dir_path), then each
+ * directory of $PARLEY_MODEL_PATH (colon-separated). Fills up to max entries of dirs and
+ * returns how many. */
+size_t parley_model_search_dirs(char dirs[][PATH_MAX], size_t max);
 
 /* mkdir -p with mode 0700 for new directories. */
 parley_status parley_mkdirs(const char *path);

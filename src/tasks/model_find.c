@@ -46,18 +46,7 @@ parley_status parley_llm_model_find(const char *spec, char *out, size_t out_size
         return st;
     /* The search path: the models directory first, then $PARLEY_MODEL_PATH. */
     char dirs[8][PATH_MAX];
-    size_t nd = 0;
-    if (parley_dir_path(PARLEY_DIR_MODELS, dirs[0], PATH_MAX) == PARLEY_OK)
-        nd++;
-    for (const char *mp = getenv("PARLEY_MODEL_PATH"); mp && *mp && nd < 8;) {
-        const char *c = strchr(mp, ':');
-        size_t len = c ? (size_t)(c - mp) : strlen(mp);
-        if (len && len < PATH_MAX) {
-            memcpy(dirs[nd], mp, len);
-            dirs[nd++][len] = '\0';
-        }
-        mp = c ? c + 1 : NULL;
-    }
+    size_t nd = parley_model_search_dirs(dirs, 8);
     char where[2048] = "", cand[PATH_MAX + 300];
     for (size_t i = 0; i < nd; i++) {
         size_t l = strlen(where);
