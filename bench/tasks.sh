@@ -70,9 +70,9 @@ L = []
 L.append("# Meeting tasks benchmark\n")
 L.append("Produced by `scripts/root.sh run bash bench/tasks.sh` (what `scripts/dev.sh bench bench/tasks.sh` runs after building) "
          f"(THREADS={threads} TOKENS={tokens} CTX={ctx} RUN90={run90}), started {started}, took {took} s.")
-L.append(f"Machine: {ncpu} CPUs, load average at the end: {load}. **Other engineers were compiling and "
-         "benchmarking on the same 2 cores during this run**, so every figure here is slower than an idle "
-         "machine would give; ratios between figures of the same run are what to read.\n")
+L.append(f"Machine: {ncpu} CPUs, load average at the end: {load} (the benchmark's own 2 threads "
+         "count about 2; more means other work shared the cores and slowed every figure, so read ratios "
+         "between figures of the same run).\n")
 L.append("Model: the Qwen 3.5 2B stand-in from `build/gguf_standin --model qwen3.5-2b` (real architecture and "
          "tensor shapes, Q4_K_M-like types, random weights, synthetic 248k vocabulary): it runs at the real "
          "model's speed, its text is meaningless. Its random weights favour single-byte tokens, so it writes "
@@ -132,7 +132,7 @@ L.append("")
 L.append("The summary output (stand-in, meaningless): `" + a["step2.text"][:200] + "`\n")
 L.append("Exact command: `scripts/dev.sh bench bench/tasks.sh` (or `bash bench/tasks.sh` inside the build "
          "root). A peer tool side by side: llama.cpp's prompt speed on the same stand-in is in "
-         "docs/benchmarks/llm.md (Parley's engine at 0.94-0.95 of llama-bench for pp512); the tasks layer "
+         "docs/benchmarks/llm.md (Parley's prompt processing within 5 % of llama-bench's); the tasks layer "
          "adds no compute of its own beyond token counting for budgets.")
 open(out, "w").write("\n".join(L) + "\n")
 print(open(out).read())
