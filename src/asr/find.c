@@ -24,12 +24,6 @@ static bool fmt_path(char *out, size_t n, const char *fmt, ...)
     return w >= 0 && (size_t)w < n;
 }
 
-static bool is_file(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
 static parley_status put(char *out, size_t n, const char *path)
 {
     if (!fmt_path(out, n, "%s", path))
@@ -62,8 +56,8 @@ parley_status parley_model_find(const char *kind, const char *spec, char *out, s
     bool vad = strcmp(kind, "vad") == 0;
     if (!vad && strcmp(kind, "whisper") != 0)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "unknown model kind '%s'", kind);
-    if (spec && *spec && (strchr(spec, '/') || is_file(spec))) {
-        if (!is_file(spec))
+    if (spec && *spec && (strchr(spec, '/') || parley_is_file(spec))) {
+        if (!parley_is_file(spec))
             return parley_fail(PARLEY_ERR_NOT_FOUND, "%s model %s: no such file", vad ? "VAD" : "speech", spec);
         char abs[PATH_MAX];
         return put(out, out_size, realpath(spec, abs) ? abs : spec);
@@ -83,7 +77,7 @@ parley_status parley_model_find(const char *kind, const char *spec, char *out, s
     for (size_t i = 0; i < nd; i++) {
         if (vad) {
             if (spec && *spec) {
-                if (fmt_path(cand, sizeof cand, "%s/ggml-%s.bin", dirs[i], spec) && is_file(cand))
+                if (fmt_path(cand, sizeof cand, "%s/ggml-%s.bin", dirs[i], spec) && parley_is_file(cand))
                     return put(out, out_size, cand);
             } else if (find_silero(dirs[i], cand, sizeof cand)) {
                 return put(out, out_size, cand);
@@ -91,14 +85,14 @@ parley_status parley_model_find(const char *kind, const char *spec, char *out, s
             continue;
         }
         if (spec && *spec) {
-            if (fmt_path(cand, sizeof cand, "%s/ggml-%s.bin", dirs[i], spec) && is_file(cand))
+            if (fmt_path(cand, sizeof cand, "%s/ggml-%s.bin", dirs[i], spec) && parley_is_file(cand))
                 return put(out, out_size, cand);
-            if (fmt_path(cand, sizeof cand, "%s/%s", dirs[i], spec) && is_file(cand))
+            if (fmt_path(cand, sizeof cand, "%s/%s", dirs[i], spec) && parley_is_file(cand))
                 return put(out, out_size, cand);
             continue;
         }
         for (size_t k = 0; k < sizeof defaults / sizeof defaults[0]; k++) {
-            if (fmt_path(cand, sizeof cand, "%s/ggml-%s.bin", dirs[i], defaults[k]) && is_file(cand))
+            if (fmt_path(cand, sizeof cand, "%s/ggml-%s.bin", dirs[i], defaults[k]) && parley_is_file(cand))
                 return put(out, out_size, cand);
         }
     }

@@ -140,3 +140,9 @@ size_t parley_model_search_dirs(char dirs[][PATH_MAX], size_t max)
     }
     return n;
 }
+
+bool parley_is_file(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}

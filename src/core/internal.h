@@ -46,6 +46,9 @@ char *parley_strdup(const char *s); /* NULL in, NULL out */
  * returns how many. */
 size_t parley_model_search_dirs(char dirs[][PATH_MAX], size_t max);
 
+/* Whether path names an existing regular file (following symlinks). */
+bool parley_is_file(const char *path);
+
 /* mkdir -p with mode 0700 for new directories. */
 parley_status parley_mkdirs(const char *path);
 

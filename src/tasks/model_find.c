@@ -13,12 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static bool is_file(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
 static bool ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
@@ -30,8 +24,8 @@ parley_status parley_llm_model_find(const char *spec, char *out, size_t out_size
     if (!out || out_size == 0)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_model_find: no output buffer");
     out[0] = '\0';
-    if (spec && *spec && (strchr(spec, '/') || is_file(spec))) {
-        if (!is_file(spec))
+    if (spec && *spec && (strchr(spec, '/') || parley_is_file(spec))) {
+        if (!parley_is_file(spec))
             return parley_fail(PARLEY_ERR_NOT_FOUND, "LLM %s: no such file", spec);
         char abs[PATH_MAX];
         const char *p = realpath(spec, abs) ? abs : spec;
@@ -58,8 +52,10 @@ parley_status parley_llm_model_find(const char *spec, char *out, size_t out_size
             for (int k = 0; k < 2; k++) {
                 if (k == 0 && ends_with(spec, ".gguf"))
                     continue;
-                snprintf(cand, sizeof cand, forms[k], dirs[i], spec);
-                if (is_file(cand)) {
+                int w = snprintf(cand, sizeof cand, forms[k], dirs[i], spec);
+                if (w < 0 || (size_t)w >= sizeof cand) /* too long to be a file here */
+                    continue;
+                if (parley_is_file(cand)) {
                     if ((size_t)snprintf(out, out_size, "%s", cand) >= out_size)
                         return parley_fail(PARLEY_ERR_TOO_LARGE, "path too long: %s", cand);
                     return PARLEY_OK;
@@ -80,7 +76,7 @@ parley_status parley_llm_model_find(const char *spec, char *out, size_t out_size
             if (!ends_with(e->d_name, ".gguf"))
                 continue;
             snprintf(cand, sizeof cand, "%.3800s/%.255s", dirs[i], e->d_name);
-            if (!is_file(cand))
+            if (!parley_is_file(cand))
                 continue;
             if (found++ == 0 && (size_t)snprintf(out, out_size, "%s", cand) >= out_size)
                 out[0] = '\0';
