@@ -17,7 +17,10 @@ set -euo pipefail
 PKGS="cmake make gcc g++ pkg-config ca-certificates util-linux
 libllama-dev libwhisper-dev libggml-dev llama.cpp-tools whisper.cpp-tools
 libsqlite3-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
-libcurl4-openssl-dev libyyjson-dev ffmpeg espeak-ng sox python3 iproute2"
+libcurl4-openssl-dev libyyjson-dev ffmpeg espeak-ng sox python3 iproute2
+libpulse-dev pulseaudio pulseaudio-utils libspeexdsp-dev libmicrohttpd-dev
+clang libclang-rt-dev strace tmux wrk chromium nodejs npm
+mesa-vulkan-drivers libggml0-backend-vulkan"
 ROOT_FORMAT=1   # bump when the way the root is made changes
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

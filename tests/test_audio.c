@@ -216,10 +216,12 @@ TEST(progress_reports_and_can_cancel)
     parley_audio a;
     ASSERT_STATUS(parley_audio_decode_file(path("two-min.wav"), &p, &a), PARLEY_ERR_CANCELLED);
     ASSERT_EQ_INT(calls, 3);
-    atomic_bool cancel = true;
+    parley_cancel *cancel = parley_cancel_new();
+    parley_cancel_set(cancel);
     p = parley_audio_default_params();
-    p.cancel = &cancel;
+    p.cancel = cancel;
     ASSERT_STATUS(parley_audio_decode_file(path("two-min.wav"), &p, &a), PARLEY_ERR_CANCELLED);
+    parley_cancel_free(cancel);
 }
 
 int main(void)

@@ -610,7 +610,7 @@ TEST(not_found)
 }
 
 struct canceller {
-    atomic_bool *flag;
+    parley_cancel *flag;
     double delay_s;
     double set_at;
 };
@@ -620,25 +620,26 @@ static void *cancel_later(void *arg)
     struct canceller *c = arg;
     usleep((useconds_t)(c->delay_s * 1e6));
     c->set_at = parley_now();
-    atomic_store(c->flag, true);
+    parley_cancel_set(c->flag);
     return NULL;
 }
 
 TEST(stall_then_cancel)
 {
-    atomic_bool flag = false;
+    parley_cancel *flag = parley_cancel_new();
     struct parley_fetch_params p = quick_params();
     p.sha256 = srv.sha256;
-    p.cancel = &flag;
+    p.cancel = flag;
     const char *dest = path_in("stall.bin");
     const char *part = path_in("stall.bin.part");
-    struct canceller c = {&flag, 0.5, 0};
+    struct canceller c = {flag, 0.5, 0};
     pthread_t t;
     log_reset();
     ASSERT(pthread_create(&t, NULL, cancel_later, &c) == 0);
     parley_status st = parley_fetch_file(url_of("/stall/x.bin"), dest, &p, NULL);
     double done_at = parley_now();
     pthread_join(t, NULL);
+    parley_cancel_free(flag);
     ASSERT_STATUS(st, PARLEY_ERR_CANCELLED);
     ASSERT_CONTAINS(parley_last_error(), "kept for a resume");
     fprintf(stderr, "   cancel took %.3f s\n", done_at - c.set_at);
@@ -976,7 +977,7 @@ TEST(unwritable_dir)
 
 struct bg_fetch {
     const char *url, *dest;
-    atomic_bool *cancel;
+    parley_cancel *cancel;
     parley_status st;
 };
 
@@ -992,11 +993,11 @@ static void *bg_fetch_run(void *arg)
 
 TEST(same_dest_locked)
 {
-    atomic_bool flag = false;
+    parley_cancel *flag = parley_cancel_new();
     char url[512];
     snprintf(url, sizeof url, "%s", url_of("/stall/x.bin"));
     const char *dest = path_in("locked.bin");
-    struct bg_fetch b = {url, dest, &flag, PARLEY_OK};
+    struct bg_fetch b = {url, dest, flag, PARLEY_OK};
     pthread_t t;
     log_reset();
     ASSERT(pthread_create(&t, NULL, bg_fetch_run, &b) == 0);
@@ -1005,8 +1006,9 @@ TEST(same_dest_locked)
     struct parley_fetch_params p = quick_params();
     p.sha256 = srv.sha256;
     parley_status st = parley_fetch_file(url_of("/ok/x.bin"), dest, &p, NULL);
-    atomic_store(&flag, true);
+    parley_cancel_set(flag);
     pthread_join(t, NULL);
+    parley_cancel_free(flag);
     ASSERT_STATUS(st, PARLEY_ERR_IO);
     ASSERT_CONTAINS(parley_last_error(), "another download");
     ASSERT_EQ_INT(b.st, PARLEY_ERR_CANCELLED);

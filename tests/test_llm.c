@@ -38,7 +38,7 @@ struct collect {
     parley_buf buf;
     int calls;
     int stop_after; /* 0 = never */
-    atomic_bool *cancel_after;
+    parley_cancel *cancel_after;
 };
 
 static bool on_token(const char *s, size_t n, void *ud)
@@ -47,7 +47,7 @@ static bool on_token(const char *s, size_t n, void *ud)
     c->calls++;
     parley_buf_append(&c->buf, s, n);
     if (c->cancel_after && c->calls >= c->stop_after)
-        atomic_store(c->cancel_after, true);
+        parley_cancel_set(c->cancel_after);
     else if (c->stop_after && c->calls >= c->stop_after)
         return false;
     return true;
@@ -192,14 +192,13 @@ TEST(cancel_during_long_prompt_is_fast_and_engine_recovers)
     ASSERT_OK(parley_llm_count_tokens(llm, prompt.data, &n_tok));
     ASSERT_MSG(n_tok > 3000 && n_tok < 8000, "prompt of %d tokens", n_tok);
 
-    atomic_bool cancel;
-    atomic_init(&cancel, false);
+    parley_cancel *cancel = parley_cancel_new();
     struct progress pr;
     atomic_init(&pr.batches, 0);
     struct parley_llm_request rq = parley_llm_default_request();
     rq.prompt = prompt.data;
     rq.max_tokens = 8;
-    rq.cancel = &cancel;
+    rq.cancel = cancel;
     rq.on_progress = on_progress;
     rq.user_data = &pr;
     parley_llm_job *job;
@@ -212,7 +211,7 @@ TEST(cancel_during_long_prompt_is_fast_and_engine_recovers)
         usleep(200);
     ASSERT_MSG(!parley_llm_job_done(job), "the prompt finished before the cancel");
     double t0 = parley_now();
-    atomic_store(&cancel, true);
+    parley_cancel_set(cancel);
     struct parley_llm_result res;
     parley_status st = parley_llm_job_wait(job, &res);
     double ms = (parley_now() - t0) * 1000.0;
@@ -225,7 +224,7 @@ TEST(cancel_during_long_prompt_is_fast_and_engine_recovers)
     parley_llm_result_clear(&res);
 
     /* The engine works right after, and gives what a fresh engine gives. */
-    atomic_store(&cancel, false);
+    parley_cancel_reset(cancel);
     struct parley_llm_request r2 = parley_llm_default_request();
     r2.prompt = "Once upon a time";
     r2.max_tokens = 24;
@@ -239,14 +238,14 @@ TEST(cancel_during_long_prompt_is_fast_and_engine_recovers)
     ASSERT_STR(a.text, b.text);
 
     /* Cancel during generation too: set from the token callback after 3 pieces. */
-    struct collect c = {.stop_after = 3, .cancel_after = &cancel};
-    r2.cancel = &cancel;
+    struct collect c = {.stop_after = 3, .cancel_after = cancel};
+    r2.cancel = cancel;
     r2.on_token = on_token;
     r2.user_data = &c;
     struct parley_llm_result d;
     ASSERT_STATUS(parley_llm_generate(llm, &r2, &d), PARLEY_ERR_CANCELLED);
     ASSERT(d.stats.n_generated >= 3 && d.stats.n_generated < 24);
-    atomic_store(&cancel, false);
+    parley_cancel_reset(cancel);
     struct parley_llm_result e;
     r2.on_token = NULL;
     ASSERT_OK(parley_llm_generate(llm, &r2, &e));
@@ -260,6 +259,7 @@ TEST(cancel_during_long_prompt_is_fast_and_engine_recovers)
     parley_buf_free(&prompt);
     parley_llm_free(fresh);
     parley_llm_free(llm);
+    parley_cancel_free(cancel);
 }
 
 TEST(cancel_inside_one_big_batch_goes_through_the_abort_callback)
@@ -277,17 +277,16 @@ TEST(cancel_inside_one_big_batch_goes_through_the_abort_callback)
     parley_buf prompt = {0};
     while (prompt.len < 9000)
         ASSERT_OK(parley_buf_append(&prompt, story, strlen(story)));
-    atomic_bool cancel;
-    atomic_init(&cancel, false);
+    parley_cancel *cancel = parley_cancel_new();
     struct parley_llm_request rq = parley_llm_default_request();
     rq.prompt = prompt.data;
     rq.max_tokens = 4;
-    rq.cancel = &cancel;
+    rq.cancel = cancel;
     parley_llm_job *job;
     ASSERT_OK(parley_llm_start(llm, &rq, &job));
     usleep(20000);
     double t0 = parley_now();
-    atomic_store(&cancel, true);
+    parley_cancel_set(cancel);
     struct parley_llm_result res;
     parley_status st = parley_llm_job_wait(job, &res);
     double ms = (parley_now() - t0) * 1000.0;
@@ -297,13 +296,14 @@ TEST(cancel_inside_one_big_batch_goes_through_the_abort_callback)
     ASSERT_EQ_INT(res.stats.n_evaluated, 0);
     ASSERT_MSG(ms < 200.0, "cancel took %.1f ms", ms);
     parley_llm_result_clear(&res);
-    atomic_store(&cancel, false);
+    parley_cancel_reset(cancel);
     rq.prompt = "Once upon a time";
     ASSERT_OK(parley_llm_generate(llm, &rq, &res));
     ASSERT_EQ_INT(res.stats.n_evaluated, res.stats.n_prompt);
     parley_llm_result_clear(&res);
     parley_buf_free(&prompt);
     parley_llm_free(llm);
+    parley_cancel_free(cancel);
 }
 
 TEST(no_template_is_an_error_and_explicit_template_works)
@@ -574,10 +574,11 @@ TEST(prefix_reuse_evaluates_only_new_tokens_and_matches_scratch)
     ASSERT_EQ_INT(ps.n_evaluated, parley_llm_prefix_tokens(llm) - n_pre);
 
     /* A cancelled prefix leaves none (never half of one). */
-    atomic_bool cancel;
-    atomic_init(&cancel, true);
-    ASSERT_STATUS(parley_llm_prefix_set(llm, "Something else entirely. ", &cancel, NULL),
+    parley_cancel *cancel = parley_cancel_new();
+    parley_cancel_set(cancel);
+    ASSERT_STATUS(parley_llm_prefix_set(llm, "Something else entirely. ", cancel, NULL),
                   PARLEY_ERR_CANCELLED);
+    parley_cancel_free(cancel);
     ASSERT_EQ_INT(parley_llm_prefix_tokens(llm), 0);
 
     parley_llm_result_clear(&cached);

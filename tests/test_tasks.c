@@ -445,13 +445,13 @@ TEST(no_template_is_an_error_and_nothing_is_stored)
     parley_chat_messages_free(m, n);
 }
 
-static atomic_bool cancel_flag;
+static parley_cancel *cancel_flag;
 static bool cancel_after_first(const char *t, size_t n, void *ud)
 {
     (void)t;
     (void)n;
     (void)ud;
-    atomic_store(&cancel_flag, true);
+    parley_cancel_set(cancel_flag);
     return true;
 }
 
@@ -471,31 +471,31 @@ TEST(cancel_stores_nothing)
     parley_llm *llm = load(2048, "chatml");
     ASSERT(llm);
     struct parley_task_params p = small_params();
-    p.cancel = &cancel_flag;
+    p.cancel = cancel_flag;
     struct parley_task_result r;
     /* Set before: nothing runs. */
-    atomic_store(&cancel_flag, true);
+    parley_cancel_set(cancel_flag);
     ASSERT_STATUS(parley_task_summarize(llm, db, sid, &p, &r), PARLEY_ERR_CANCELLED);
     ASSERT_STATUS(parley_task_ask(llm, db, sid, "Why?", &p, &r), PARLEY_ERR_CANCELLED);
     /* Set while generating (after the first piece). */
-    atomic_store(&cancel_flag, false);
+    parley_cancel_reset(cancel_flag);
     p.on_token = cancel_after_first;
     ASSERT_STATUS(parley_task_summarize(llm, db, sid, &p, &r), PARLEY_ERR_CANCELLED);
-    atomic_store(&cancel_flag, false);
+    parley_cancel_reset(cancel_flag);
     ASSERT_STATUS(parley_task_notes(llm, db, sid, &p, &r), PARLEY_ERR_CANCELLED);
-    atomic_store(&cancel_flag, false);
+    parley_cancel_reset(cancel_flag);
     ASSERT_STATUS(parley_task_suggest(llm, db, sid, &p, &r), PARLEY_ERR_CANCELLED);
-    atomic_store(&cancel_flag, false);
+    parley_cancel_reset(cancel_flag);
     ASSERT_STATUS(parley_task_ask(llm, db, sid, "Why?", &p, &r), PARLEY_ERR_CANCELLED);
     ASSERT(r.text == NULL);
     /* on_token returning false is a cancel too: a partial answer is not stored. */
-    atomic_store(&cancel_flag, false);
+    parley_cancel_reset(cancel_flag);
     p.cancel = NULL;
     p.on_token = stop_at_once;
     ASSERT_STATUS(parley_task_notes(llm, db, sid, &p, &r), PARLEY_ERR_CANCELLED);
     ASSERT_STATUS(parley_task_ask(llm, db, sid, "Why?", &p, &r), PARLEY_ERR_CANCELLED);
     /* The engine is fine afterwards. */
-    atomic_store(&cancel_flag, false);
+    parley_cancel_reset(cancel_flag);
     p.on_token = NULL;
     ASSERT_OK(parley_task_suggest(llm, db, sid, &p, &r));
     parley_task_result_clear(&r);
@@ -555,6 +555,7 @@ TEST(model_find_resolves_paths_and_ids)
 int main(void)
 {
     parley_init();
+    cancel_flag = parley_cancel_new();
     mp = test_shared_model("stories260K.gguf");
     const char *dir = test_tmpdir("tasks");
     char path[4200];

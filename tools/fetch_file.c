@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static atomic_bool cancel_flag;
+static parley_cancel *cancel_flag;
 
 static void on_sigint(int sig)
 {
     (void)sig;
-    atomic_store(&cancel_flag, true);
+    parley_cancel_set(cancel_flag);
 }
 
 static bool show(const parley_fetch_progress *p, void *ud)
@@ -92,8 +92,9 @@ int main(int argc, char **argv)
         snprintf(url, sizeof url, "%s", pos[0]);
         dest = pos[1];
     }
+    cancel_flag = parley_cancel_new();
     signal(SIGINT, on_sigint);
-    p.cancel = &cancel_flag;
+    p.cancel = cancel_flag;
     if (!quiet && isatty(2)) {
         p.progress = show;
     }

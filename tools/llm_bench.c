@@ -216,18 +216,17 @@ int main(int argc, char **argv)
         double worst = 0, sum = 0;
         int n = 3;
         for (int r = 0; r < n; r++) {
-            atomic_bool cancel;
-            atomic_init(&cancel, false);
+            parley_cancel *cancel = parley_cancel_new();
             rq = parley_llm_default_request();
             rq.prompt = p;
             rq.max_tokens = 4;
-            rq.cancel = &cancel;
+            rq.cancel = cancel;
             parley_llm_job *job;
             if ((st = parley_llm_start(llm, &rq, &job))) die("cancel start", st);
             /* A different point in the prompt each time, also inside a batch. */
             usleep((useconds_t)(cancel_after_ms + r * 337) * 1000u);
             double a = parley_now();
-            atomic_store(&cancel, true);
+            parley_cancel_set(cancel);
             st = parley_llm_job_wait(job, &res);
             double ms = (parley_now() - a) * 1000;
             if (st != PARLEY_ERR_CANCELLED) {
@@ -246,6 +245,7 @@ int main(int argc, char **argv)
             rq.max_tokens = 2;
             if ((st = parley_llm_generate(llm, &rq, &res))) die("after cancel", st);
             parley_llm_result_clear(&res);
+            parley_cancel_free(cancel);
         }
         printf("cancel_ms_mean %.1f\ncancel_ms_max %.1f\n", sum / n, worst);
         free(p);

@@ -37,7 +37,6 @@
 #include <parley/parley.h>
 #include <parley/transcript.h>
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,7 +83,7 @@ struct parley_transcribe_params {
     void *progress_user_data;
     parley_segment_fn on_segment; /* may be NULL */
     void *on_segment_user_data;
-    const atomic_bool *cancel;   /* set true to cancel; may be NULL */
+    const parley_cancel *cancel;   /* set true to cancel; may be NULL */
 };
 struct parley_transcribe_params parley_transcribe_default_params(void);
 

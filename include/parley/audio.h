@@ -21,7 +21,6 @@
 
 #include <parley/parley.h>
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,7 +38,7 @@ struct parley_audio_params {
     bool allow_truncated;       /* decode what a truncated file holds instead of failing */
     parley_progress_fn progress; /* may be NULL */
     void *progress_user_data;
-    const atomic_bool *cancel;  /* when it becomes true, decoding stops with PARLEY_ERR_CANCELLED; may be NULL */
+    const parley_cancel *cancel;  /* when it becomes true, decoding stops with PARLEY_ERR_CANCELLED; may be NULL */
 };
 
 struct parley_audio_params parley_audio_default_params(void);

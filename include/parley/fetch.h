@@ -9,7 +9,7 @@
  *                            url, sizeof url);        // https://huggingface.co/.../resolve/main/...
  *     struct parley_fetch_params p = parley_fetch_default_params();
  *     p.expected_size = 1280835840;                   // and/or p.sha256 = "<64 hex digits>"
- *     p.cancel = &cancel_flag;                        // optional
+ *     p.cancel = cancel;                              // optional parley_cancel *
  *     struct parley_fetch_result r;
  *     parley_status st = parley_fetch_file(url, "/models/Qwen3.5-2B-Q4_K_M.gguf", &p, &r);
  *     if (st != PARLEY_OK)
@@ -61,7 +61,6 @@
 
 #include <parley/parley.h>
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,7 +101,7 @@ struct parley_fetch_params {
     parley_fetch_progress_fn progress; /* may be NULL */
     void *progress_user_data;
     double progress_interval_s; /* minimum seconds between progress calls; 0 = every chance */
-    const atomic_bool *cancel;  /* when it becomes true the download stops within ~0.1 s with
+    const parley_cancel *cancel;  /* when it becomes true the download stops within ~0.1 s with
                                  * PARLEY_ERR_CANCELLED, keeping the .part; may be NULL */
     long connect_timeout_s;     /* per connection attempt; 0 = libcurl's default (300 s) */
     long low_speed_limit;       /* bytes per second below which the transfer counts as

@@ -23,7 +23,7 @@
  *     rq.n_messages = 2;
  *     rq.max_tokens = 400;
  *     rq.on_token = print_piece;               // called on the worker thread
- *     rq.cancel = &my_cancel_flag;             // atomic_bool; set it to stop within ~0.1 s
+ *     rq.cancel = my_cancel;                   // parley_cancel_set() stops it within ~0.1 s
  *     struct parley_llm_result res;
  *     parley_status st = parley_llm_generate(llm, &rq, &res);
  *     // st == PARLEY_OK: res.text, res.stats (tokens, ms, tokens/s)
@@ -61,7 +61,6 @@
 
 #include <parley/parley.h>
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -206,7 +205,7 @@ struct parley_llm_request {
     parley_llm_token_fn on_token;       /* NULL = no streaming (text still in result) */
     parley_llm_progress_fn on_progress; /* NULL = none */
     void *user_data;                    /* passed to both callbacks */
-    const atomic_bool *cancel;          /* NULL = cannot be cancelled; must outlive the job */
+    const parley_cancel *cancel;          /* NULL = cannot be cancelled; must outlive the job */
 };
 
 /* Defaults: no prompt, max_tokens 512, greedy (temperature 0; top_k 40, top_p 0.95 and
@@ -274,7 +273,7 @@ parley_status parley_llm_generate(parley_llm *llm, const struct parley_llm_reque
  * Otherwise the old prefix is dropped first. Blocks; computes on the worker thread.
  * stats (may be NULL) gets the counts and timings. On cancel or error the prefix is
  * empty (never half-evaluated). */
-parley_status parley_llm_prefix_set(parley_llm *llm, const char *text, const atomic_bool *cancel,
+parley_status parley_llm_prefix_set(parley_llm *llm, const char *text, const parley_cancel *cancel,
                                     struct parley_llm_stats *stats);
 
 /* Drops the cached prefix. No job may be running. */

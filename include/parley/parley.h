@@ -81,6 +81,19 @@ typedef void (*parley_log_fn)(parley_log_level level, const char *msg, void *use
  * fn NULL restores the default. Call before starting work on other threads. */
 void parley_log_set(parley_log_fn fn, void *user_data, parley_log_level max_level);
 
+/* A cancel flag shared between the code that does long work and whoever may stop it.
+ * Opaque (rather than an atomic_bool in the API) so that every header compiles as C and
+ * C++ alike. parley_cancel_set() is async-signal-safe: a SIGINT handler may call it.
+ * Everything that takes a `const parley_cancel *` accepts NULL (cannot be cancelled) and
+ * stops within its documented latency once the flag is set. */
+typedef struct parley_cancel parley_cancel;
+/* A new, clear flag; NULL when out of memory. Free it with parley_cancel_free(). */
+parley_cancel *parley_cancel_new(void);
+void parley_cancel_free(parley_cancel *c);                  /* NULL is a no-op */
+void parley_cancel_set(parley_cancel *c);                   /* any thread, signal handlers too */
+void parley_cancel_reset(parley_cancel *c);                 /* clear it again for the next job */
+int parley_cancel_is_set(const parley_cancel *c);           /* 0 for NULL */
+
 /* Monotonic clock in seconds (for timings and progress). */
 double parley_now(void);
 

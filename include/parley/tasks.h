@@ -10,7 +10,7 @@
  *     parley_store *db;                       // opened with parley_store_open()
  *     struct parley_task_params tp = parley_task_default_params();
  *     tp.on_token = print_piece;              // stream the output as it is made
- *     tp.cancel = &flag;                      // set it to stop; nothing is stored then
+ *     tp.cancel = cancel;                     // parley_cancel_set() stops it; nothing stored
  *     struct parley_task_result r;
  *     if (parley_task_summarize(llm, db, session_id, &tp, &r) != PARLEY_OK)
  *         die(parley_last_error());
@@ -49,7 +49,6 @@
 #include <parley/parley.h>
 #include <parley/store.h>
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -92,7 +91,7 @@ struct parley_task_params {
                                        nothing stored): a partial answer is not a result */
     parley_task_event_fn on_event;  /* chunk/merge progress; NULL = none */
     void *user_data;                /* passed to both */
-    const atomic_bool *cancel;      /* NULL = cannot be cancelled */
+    const parley_cancel *cancel;      /* NULL = cannot be cancelled */
 };
 
 struct parley_task_params parley_task_default_params(void);

@@ -1,4 +1,5 @@
 /* asr.c: whisper.cpp behind parley's API: load, VAD + transcribe, cancel, segments. */
+#include <stdatomic.h>
 #include <parley/asr.h>
 
 #include "core/internal.h"
@@ -457,7 +458,7 @@ parley_status parley_asr_transcribe(parley_asr *asr, const struct parley_transcr
     bool cancelled = false;
     pthread_mutex_lock(&j->lock);
     while (!j->done) {
-        if (params->cancel && atomic_load(params->cancel)) {
+        if (parley_cancel_is_set(params->cancel)) {
             atomic_store(&j->abandoned, true); /* under the lock: no callback is running */
             cancelled = true;
             break;

@@ -244,7 +244,7 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
     int bad_packets = 0, bad_frames = 0, read_error = 0;
     double last_fraction = -1;
     for (;;) {
-        if (p.cancel && atomic_load(p.cancel)) {
+        if (parley_cancel_is_set(p.cancel)) {
             st = parley_fail(PARLEY_ERR_CANCELLED, "decoding cancelled");
             goto out;
         }

@@ -21,7 +21,7 @@ int cmd_hw(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM; long work polls it (and hands it to the library as its cancel
  * flag). A second Ctrl-C while cancelling exits at once. */
-extern atomic_bool cli_cancel;
+extern parley_cancel *cli_cancel; /* set by SIGINT/SIGTERM (cli_install_signals) */
 void cli_install_signals(void);
 
 /* Prints "parley: <what>: <strerror> (<detail>)" and returns the exit code for st:

@@ -391,7 +391,7 @@ static bool pull_progress(const parley_fetch_progress *p, void *ud)
     cli_progress *bar = ud;
     if (p->total > 0)
         cli_progress_update(bar, (double)p->done / (double)p->total);
-    return !atomic_load(&cli_cancel);
+    return !parley_cancel_is_set(cli_cancel);
 }
 
 static int models_pull(int argc, char **argv)
@@ -415,7 +415,7 @@ static int models_pull(int argc, char **argv)
     struct parley_fetch_params fp = parley_fetch_default_params();
     fp.progress = pull_progress;
     fp.progress_user_data = &bar;
-    fp.cancel = &cli_cancel;
+    fp.cancel = cli_cancel;
     struct parley_fetch_result res;
     memset(&res, 0, sizeof res);
     parley_status st = parley_catalog_pull(cat, argv[0], &fp, &res);

@@ -265,10 +265,10 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
     tp.max_items = (int32_t)o->max_items;
     tp.on_token = o->json ? NULL : on_token;
     tp.on_event = on_event;
-    tp.cancel = &cli_cancel;
+    tp.cancel = cli_cancel;
     struct parley_task_result r;
     parley_status st = run_task(o, llm, db, question, &tp, &r);
-    if (st == PARLEY_OK && atomic_load(&cli_cancel))
+    if (st == PARLEY_OK && parley_cancel_is_set(cli_cancel))
         st = PARLEY_ERR_CANCELLED; /* stopped by on_token after the last piece */
     if (st == PARLEY_ERR_CANCELLED) {
         fflush(stdout);
@@ -352,7 +352,7 @@ static int run(task_kind k, int argc, char **argv)
     for (;;) {
         fprintf(stderr, "> ");
         if (!fgets(line, sizeof line, stdin)) {
-            if (atomic_load(&cli_cancel)) {
+            if (parley_cancel_is_set(cli_cancel)) {
                 fprintf(stderr, "\ncancelled\n");
                 rc = 130;
             } else {

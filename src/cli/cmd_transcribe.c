@@ -41,7 +41,7 @@ static bool on_progress(double f, void *ud)
 {
     progress_ctx *p = ud;
     cli_progress_update(&p->bar, f);
-    return !atomic_load(&cli_cancel);
+    return !parley_cancel_is_set(cli_cancel);
 }
 
 /* Fails early, before minutes of work, when the output cannot be written. */
@@ -162,7 +162,7 @@ int cmd_transcribe(int argc, char **argv)
 
     struct parley_audio_params ap = parley_audio_default_params();
     ap.allow_truncated = allow_truncated;
-    ap.cancel = &cli_cancel;
+    ap.cancel = cli_cancel;
     ap.progress = on_progress;
     ap.progress_user_data = &pc;
     cli_progress_start(&pc.bar, "Decoding    ", 0);
@@ -190,7 +190,7 @@ int cmd_transcribe(int argc, char **argv)
     tp.no_fallback = no_fallback;
     tp.vad = !no_vad;
     tp.vad_model_path = no_vad ? NULL : vad_path;
-    tp.cancel = &cli_cancel;
+    tp.cancel = cli_cancel;
     tp.progress = on_progress;
     tp.progress_user_data = &pc;
     cli_progress_start(&pc.bar, "Transcribing", audio.duration_s);
@@ -200,7 +200,7 @@ int cmd_transcribe(int argc, char **argv)
         rc = cli_error(st, "transcribe");
         goto out;
     }
-    if (atomic_load(&cli_cancel)) {
+    if (parley_cancel_is_set(cli_cancel)) {
         rc = cli_error(PARLEY_ERR_CANCELLED, "transcribe");
         goto out;
     }

@@ -1,18 +1,21 @@
 /* util.c: signals, errors, progress bar and option parsing for the parley command. */
 #include "cli.h"
 
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-atomic_bool cli_cancel;
+parley_cancel *cli_cancel;
+static atomic_bool interrupted;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    if (atomic_exchange(&cli_cancel, true)) {
+    parley_cancel_set(cli_cancel);
+    if (atomic_exchange(&interrupted, true)) {
         static const char msg[] = "\nparley: interrupted again; exiting now\n";
         (void)!write(2, msg, sizeof msg - 1);
         _exit(130);
@@ -21,6 +24,10 @@ static void on_signal(int sig)
 
 void cli_install_signals(void)
 {
+    if (!cli_cancel && !(cli_cancel = parley_cancel_new())) {
+        fputs("parley: out of memory\n", stderr);
+        exit(1);
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

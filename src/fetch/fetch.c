@@ -116,7 +116,7 @@ static void job_msg(struct fetch_job *j, parley_status st, const char *fmt, ...)
 
 static bool cancel_requested(const struct fetch_job *j)
 {
-    return j->p->cancel && atomic_load(j->p->cancel);
+    return parley_cancel_is_set(j->p->cancel);
 }
 
 /* Sends a progress report when the interval has passed (or when forced). Returns false when

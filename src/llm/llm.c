@@ -13,6 +13,7 @@
  * prefix's cells, so it costs nothing for attention layers. */
 #include "llm/llm_internal.h"
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -45,7 +46,7 @@ struct parley_llm {
     int32_t n_prefix;
 
     atomic_bool busy;          /* a job is running */
-    const atomic_bool *cancel; /* the running job's flag, read by the abort callback */
+    const parley_cancel *cancel; /* the running job's flag, read by the abort callback */
     struct ggml_threadpool *tp; /* our CPU threadpool (NULL: none could be made) */
     void (*tp_free)(struct ggml_threadpool *);
     atomic_bool stop;          /* set when on_progress asked to stop */
@@ -72,7 +73,7 @@ struct parley_llm_job {
 
 static bool is_cancelled(parley_llm *llm)
 {
-    return (llm->cancel && atomic_load_explicit(llm->cancel, memory_order_relaxed)) ||
+    return parley_cancel_is_set(llm->cancel) ||
            atomic_load_explicit(&llm->stop, memory_order_relaxed);
 }
 
@@ -932,7 +933,7 @@ static void job_free(parley_llm_job *job)
     free(job);
 }
 
-static parley_status job_launch(parley_llm *llm, parley_llm_job *job, const atomic_bool *cancel)
+static parley_status job_launch(parley_llm *llm, parley_llm_job *job, const parley_cancel *cancel)
 {
     bool expected = false;
     if (!atomic_compare_exchange_strong(&llm->busy, &expected, true)) {
@@ -1046,7 +1047,7 @@ parley_status parley_llm_generate(parley_llm *llm, const struct parley_llm_reque
     return parley_llm_job_wait(job, result);
 }
 
-parley_status parley_llm_prefix_set(parley_llm *llm, const char *text, const atomic_bool *cancel,
+parley_status parley_llm_prefix_set(parley_llm *llm, const char *text, const parley_cancel *cancel,
                                     struct parley_llm_stats *stats)
 {
     if (stats)
