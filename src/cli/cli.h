@@ -24,9 +24,15 @@ int cmd_hw(int argc, char **argv);
  * flag). A second Ctrl-C while cancelling exits at once. */
 extern parley_cancel *cli_cancel; /* set by SIGINT/SIGTERM (cli_install_signals) */
 void cli_install_signals(void);
+/* Which signal cancelled the run (SIGINT or SIGTERM), 0 when none arrived. */
+int cli_cancel_signal(void);
+/* The exit code for a cancelled run, as a shell reports a process ended by that signal:
+ * 130 after SIGINT (Ctrl-C), 143 after SIGTERM; 130 when the cancel came otherwise.
+ * Every command returns this instead of a literal 130. */
+int cli_exit_code_for_cancel(void);
 
 /* Prints "parley: <what>: <strerror> (<detail>)" and returns the exit code for st:
- * 130 for a cancel (as a shell does for SIGINT), 1 otherwise. */
+ * cli_exit_code_for_cancel() for a cancel (130 after SIGINT, 143 after SIGTERM), 1 otherwise. */
 int cli_error(parley_status st, const char *what);
 /* A usage error: prints the message and the command's usage line, returns 2. */
 int cli_usage_error(const char *usage, const char *fmt, ...);
