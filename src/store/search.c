@@ -162,6 +162,7 @@ struct parley_search_params parley_search_default_params(void)
 }
 
 #define MAX_QUERY_BYTES 1000
+#define RANK_WINDOW 5000 /* matches ranked per query, newest first (see parley_store_search) */
 #define MAX_QUERY_TERMS 32
 
 static bool has_word_char(const char *p, size_t n)
@@ -297,21 +298,28 @@ parley_status parley_store_search(parley_store *s, const char *query, const stru
     if ((st = store_fts_query(query, &fq)))
         return st;
     sqlite3_stmt *q;
-    /* ORDER BY rank lets FTS5 rank the matches itself; the snippet and the joins then run
-     * for the page's rows only. The segment index counts the segments before it in time
-     * order, on the (session_id, t0_ms, idx) index. */
+    /* Ranking every match of a common word (a million rows in 10 million words) costs
+     * seconds, so BM25 ranks the newest RANK_WINDOW matches: FTS5 walks the index
+     * newest first (rowid order) and stops there. Below that many matches the ranking
+     * is exact; above it, the best hits of the most recent meetings come first, which
+     * is what a person searching for a common word wants. The snippet and the joins run
+     * for the page's rows only. The segment index counts the segments before the hit in
+     * time order, on the (session_id, t0_ms, idx) index. */
     st = store_prepare(
         s,
-        "WITH h AS (SELECT rowid AS r, session_id AS sid, t0_ms AS t0, rank AS score,"
-        "  snippet(search_index, 0, ?2, ?3, '…', ?4) AS snip"
-        "  FROM search_index WHERE search_index MATCH ?1 ORDER BY rank LIMIT ?5 OFFSET ?6) "
-        "SELECT h.r, h.sid, h.t0, h.snip, -h.score, se.title, se.created, a.kind,"
+        "WITH c AS (SELECT rowid AS r, session_id AS sid, t0_ms AS t0, rank AS score"
+        "  FROM search_index WHERE search_index MATCH ?1 ORDER BY rowid DESC LIMIT ?7),"
+        " h AS (SELECT * FROM c ORDER BY score, r DESC LIMIT ?5 OFFSET ?6) "
+        "SELECT h.r, h.sid, h.t0,"
+        "  (SELECT snippet(search_index, 0, ?2, ?3, '…', ?4) FROM search_index"
+        "   WHERE search_index MATCH ?1 AND rowid = h.r),"
+        "  -h.score, se.title, se.created, a.kind,"
         "  CASE WHEN h.r % 8 = 1 THEN (SELECT count(*) FROM segments g, segments g2 WHERE g.id = h.r / 8"
         "    AND g2.session_id = g.session_id AND (g2.t0_ms < g.t0_ms OR (g2.t0_ms = g.t0_ms AND g2.idx < g.idx)))"
         "  ELSE -1 END "
         "FROM h JOIN sessions se ON se.id = h.sid "
         "LEFT JOIN artifacts a ON h.r % 8 = 2 AND a.id = h.r / 8 "
-        "ORDER BY h.score, h.r",
+        "ORDER BY h.score, h.r DESC",
         &q);
     if (st) {
         free(fq);
@@ -323,6 +331,7 @@ parley_status parley_store_search(parley_store *s, const char *query, const stru
     sqlite3_bind_int(q, 4, tokens);
     sqlite3_bind_int64(q, 5, limit);
     sqlite3_bind_int64(q, 6, p->offset);
+    sqlite3_bind_int64(q, 7, RANK_WINDOW);
     size_t cap = 0, cnt = 0;
     parley_search_hit *h = NULL;
     int rc;

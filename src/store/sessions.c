@@ -358,9 +358,13 @@ parley_status parley_store_get_session(parley_store *s, int64_t id, parley_trans
         parley_status err = PARLEY_OK;
         char *text = store_col(q, 2, &err), *spk = store_col(q, 3, &err);
         float conf = sqlite3_column_type(q, 4) == SQLITE_NULL ? -1.0f : (float)sqlite3_column_double(q, 4);
+        /* Clamped as on insert: a bad segment from an older Parley or another writer
+         * must not make the whole session unreadable (and every export fail). */
+        int64_t t0 = sqlite3_column_int64(q, 0), t1 = sqlite3_column_int64(q, 1);
+        t0 = t0 < 0 ? 0 : t0;
+        t1 = t1 < t0 ? t0 : t1;
         if (!err)
-            err = parley_transcript_add(out, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
-                                        text ? text : "", spk, conf);
+            err = parley_transcript_add(out, t0, t1, text ? text : "", spk, conf);
         free(text);
         free(spk);
         if ((st = err))
