@@ -105,6 +105,10 @@ struct parley_task_params {
                                 no known language = the model's choice (usually the
                                 transcript's). Borrowed */
     bool no_history;         /* chat: leave the earlier questions and answers out */
+    const char *earlier;     /* a summary of the meeting before the transcript's first segment
+                                (live compaction, assist.h): put in the system message before
+                                the transcript, so the model knows what came earlier. NULL =
+                                none. Borrowed */
 };
 
 struct parley_task_params parley_task_default_params(void);
@@ -165,6 +169,13 @@ parley_status parley_task_ask_transcript(parley_llm *llm, const parley_transcrip
                                          const struct parley_task_params *p, struct parley_task_result *out);
 parley_status parley_task_suggest_transcript(parley_llm *llm, const parley_transcript *t,
                                              const struct parley_task_params *p, struct parley_task_result *out);
+
+/* Evaluates t into the engine's cached prefix exactly as the tasks above will use it (the
+ * system message: rules, p->earlier, the transcript), generating nothing; later tasks on
+ * the same transcript, or on one with more segments appended, evaluate only what is new.
+ * stats (may be NULL): what was evaluated now. p may be NULL. */
+parley_status parley_task_prefill(parley_llm *llm, const parley_transcript *t, const struct parley_task_params *p,
+                                  struct parley_llm_stats *stats);
 
 /* Renders a transcript for a prompt: "[HH:MM:SS] text" (or "[HH:MM:SS] Speaker: text")
  * per segment, segments [from, to). *out malloc'd. */

@@ -432,6 +432,26 @@ static parley_status system_text(const char *head, const char *label, const char
     return PARLEY_OK;
 }
 
+/* The system message of a task on the whole (or recent) transcript: rules, the summary of
+ * earlier parts when the transcript was compacted (live), then the transcript. */
+static parley_status main_system(const ctx *c, const char *label, const char *transcript, char **out)
+{
+    const char *earlier = c->p ? c->p->earlier : NULL;
+    if (!earlier || !*earlier)
+        return system_text(rules, label, transcript, out);
+    parley_buf b = {0};
+    b.max = 40u << 20;
+    parley_status st = parley_buf_printf(&b, "%s\n\nSummary of the earlier part of the meeting (before the "
+                                             "transcript below):\n%s\n\n%s:\n%s",
+                                         rules, earlier, label, transcript);
+    if (st) {
+        parley_buf_free(&b);
+        return st;
+    }
+    *out = b.data;
+    return PARLEY_OK;
+}
+
 typedef struct chunk {
     size_t from, to;       /* segments [from, to) */
     int32_t tokens;        /* transcript tokens in it */
@@ -444,7 +464,7 @@ static parley_status budget(ctx *c, const char *request, int32_t max_tokens, int
     char *sys = NULL;
     int32_t n = 0;
     parley_llm_message u = {"user", request};
-    parley_status st = system_text(rules, "Transcript (part 99 of 99, 00:00:00 to 00:00:00)", "", &sys);
+    parley_status st = main_system(c, "Transcript (part 99 of 99, 00:00:00 to 00:00:00)", "", &sys);
     if (!st)
         st = prompt_tokens(c->llm, sys, &u, 1, &n);
     free(sys);
@@ -534,7 +554,7 @@ static parley_status chunk_system(ctx *c, const chunk *k, int i, int n, char **o
     snprintf(label, sizeof label, "Transcript (part %d of %d, %s to %s)", i, n, a, b);
     parley_status st = parley_task_render_transcript(&c->t, k->from, k->to, &tr);
     if (!st)
-        st = system_text(rules, label, tr, out);
+        st = main_system(c, label, tr, out);
     free(tr);
     return st;
 }
@@ -815,7 +835,7 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
     out->n_segments = c.t.n_segments;
 
     if (c.transcript_tokens <= limit) {
-        st = system_text(rules, "Transcript", c.transcript, &sys);
+        st = main_system(&c, "Transcript", c.transcript, &sys);
         gen_out go;
         if (!st) {
             gen_in in = {sys, c.transcript, &u, 1, g.data, max_tokens, true};
@@ -994,7 +1014,7 @@ static parley_status task_notes(parley_llm *llm, parley_store *db, int64_t sessi
             if (!st)
                 st = chunk_system(&c, &ch[i], (int)i + 1, (int)n_ch, &sys);
         } else {
-            st = system_text(rules, "Transcript", c.transcript, &sys);
+            st = main_system(&c, "Transcript", c.transcript, &sys);
         }
         gen_out go;
         if (!st) {
@@ -1070,7 +1090,7 @@ static parley_status task_ask(parley_llm *llm, parley_store *db, int64_t session
     if (!st && !mem && !p->no_history)
         st = parley_store_list_chat(db, session_id, &hist, &n_hist);
     if (!st)
-        st = system_text(rules, "Transcript", c.transcript, &sys);
+        st = main_system(&c, "Transcript", c.transcript, &sys);
     if (st)
         goto out;
     int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : 512;
@@ -1225,7 +1245,7 @@ static parley_status task_suggest(parley_llm *llm, parley_store *db, int64_t ses
         tr = window;
     }
     out->first_segment = from;
-    st = system_text(rules, "Transcript", tr, &sys);
+    st = main_system(&c, "Transcript", tr, &sys);
     if (st)
         goto out;
     parley_llm_message u = {"user", c.req};
@@ -1340,4 +1360,40 @@ parley_status parley_task_suggest_transcript(parley_llm *llm, const parley_trans
     if (!t)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_suggest_transcript: NULL transcript");
     return task_suggest(llm, NULL, 0, t, p, out);
+}
+
+parley_status parley_task_prefill(parley_llm *llm, const parley_transcript *t, const struct parley_task_params *p_in,
+                                  struct parley_llm_stats *stats)
+{
+    if (stats)
+        memset(stats, 0, sizeof *stats);
+    if (!llm || !t)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_prefill: NULL argument");
+    struct parley_task_params dp = parley_task_default_params();
+    const struct parley_task_params *p = p_in ? p_in : &dp;
+    ctx c;
+    char *sys = NULL;
+    parley_status st = ctx_open_mem(&c, llm, t, p);
+    if (!st)
+        st = main_system(&c, "Transcript", c.transcript, &sys);
+    if (!st) {
+        /* The user turn is a placeholder: only the system message is evaluated. */
+        parley_llm_message m[2] = {{"system", sys}, {"user", "?"}};
+        struct parley_llm_request rq = parley_llm_default_request();
+        rq.messages = m;
+        rq.n_messages = 2;
+        rq.cache_prefix = true;
+        rq.prefill_only = true;
+        rq.on_progress = p->on_progress;
+        rq.user_data = p->user_data;
+        rq.cancel = p->cancel;
+        struct parley_llm_result res;
+        st = parley_llm_generate(llm, &rq, &res);
+        if (stats)
+            *stats = res.stats;
+        parley_llm_result_clear(&res);
+    }
+    free(sys);
+    ctx_close(&c);
+    return st;
 }
