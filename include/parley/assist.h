@@ -38,9 +38,9 @@
  * the prompt becomes [rules][summary of the meeting up to HH:MM:SS][the transcript since
  * then, verbatim]. The cached prefix then stays valid until the next compaction, instead
  * of sliding (and being re-evaluated) on every new segment. Nothing is dropped silently:
- * parley_assist_status() says how many segments are covered by the summary, and each
- * task's result meta carries "compacted_segments". The segments themselves are all kept
- * (parley_assist_transcript()) for storing and for a full summary later.
+ * parley_assist_status() says how many segments are covered by the summary (and the log
+ * says when a compaction happens). The segments themselves are all kept
+ * (parley_assist_transcript()) for storing and for a full map-reduce summary later.
  *
  * Thread rules: every function may be called from any thread (the object has its own
  * lock) except parley_assist_free(), which must not race with the others. Callbacks in
@@ -69,8 +69,9 @@ typedef struct parley_assist_job parley_assist_job; /* one submitted task */
 
 struct parley_assist_params {
     int32_t reserve_tokens;  /* context kept free beside the transcript for a task's own
-                                instructions, question and answer; 0 = 1024. Compaction
-                                starts when the transcript needs more than n_ctx - this */
+                                instructions (the rules), question and answer; 0 = 1024.
+                                Compaction starts when the transcript (and the summary of
+                                earlier parts) needs more than n_ctx - this */
     const char *language;    /* default output language for summary/notes/suggestions
                                 (see parley_task_params.language); NULL = from the segments'
                                 transcript language set with parley_assist_set_language().
