@@ -61,6 +61,11 @@ struct parley_asr_params parley_asr_default_params(void);
 parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr **out);
 void parley_asr_free(parley_asr *asr); /* NULL is a no-op */
 
+/* Checks a language code without a model: NULL, "", "auto", or a 2-3 letter ISO 639
+ * code that whisper knows; else PARLEY_ERR_INVALID_ARG with the reason. For checking
+ * user input before long work (transcription checks it again, with the model). */
+parley_status parley_asr_check_language_code(const char *code);
+
 /* "tiny", "base", "small", "medium", "large" (whisper.cpp's naming). Borrowed; valid
  * while asr lives. */
 const char *parley_asr_model_type(const parley_asr *asr);

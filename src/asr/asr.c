@@ -87,7 +87,7 @@ void parley_asr_stream_gone(parley_asr *asr)
     pthread_mutex_unlock(&asr->streams_lock);
 }
 
-parley_status parley_asr_check_language(const parley_asr *asr, const char *lang)
+parley_status parley_asr_check_language_code(const char *lang)
 {
     if (!lang || !*lang || strcmp(lang, "auto") == 0)
         return PARLEY_OK;
@@ -101,6 +101,14 @@ parley_status parley_asr_check_language(const parley_asr *asr, const char *lang)
         return parley_fail(PARLEY_ERR_INVALID_ARG,
                            "unknown language '%.40s%s' (use an ISO 639-1 code such as en, de, fr, or auto)", lang,
                            n > 40 ? "..." : "");
+    return PARLEY_OK;
+}
+
+parley_status parley_asr_check_language(const parley_asr *asr, const char *lang)
+{
+    parley_status st = parley_asr_check_language_code(lang);
+    if (st || !lang || !*lang || strcmp(lang, "auto") == 0)
+        return st;
     if (strcmp(lang, "en") != 0 && !whisper_is_multilingual(asr->ctx))
         return parley_fail(PARLEY_ERR_INVALID_ARG, "model %s is English-only; it cannot transcribe '%s'",
                            asr->model_name, lang);

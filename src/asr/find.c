@@ -31,7 +31,8 @@ static parley_status put(char *out, size_t n, const char *path)
     return PARLEY_OK;
 }
 
-/* Newest silero file in dir (names sort by version: ggml-silero-v6.2.0.bin). */
+/* Newest silero file in dir: versions compare as numbers (v10 after v6.2.0), not as
+ * strings. */
 static bool find_silero(const char *dir, char *best, size_t n)
 {
     DIR *d = opendir(dir);
@@ -40,7 +41,8 @@ static bool find_silero(const char *dir, char *best, size_t n)
     char name[NAME_MAX + 1] = "";
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, "ggml-silero", 11) == 0 && strstr(e->d_name, ".bin") && strcmp(e->d_name, name) > 0)
+        if (strncmp(e->d_name, "ggml-silero", 11) == 0 && strstr(e->d_name, ".bin") &&
+            (!*name || strverscmp(e->d_name, name) > 0))
             snprintf(name, sizeof name, "%s", e->d_name);
     }
     closedir(d);
@@ -56,6 +58,9 @@ parley_status parley_model_find(const char *kind, const char *spec, char *out, s
     bool vad = strcmp(kind, "vad") == 0;
     if (!vad && strcmp(kind, "whisper") != 0)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "unknown model kind '%s'", kind);
+    if (spec && strlen(spec) >= PATH_MAX)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "%s model path too long (%zu characters; the limit is %d)",
+                           vad ? "VAD" : "speech", strlen(spec), PATH_MAX - 1);
     if (spec && *spec && (strchr(spec, '/') || parley_is_file(spec))) {
         if (!parley_is_file(spec))
             return parley_fail(PARLEY_ERR_NOT_FOUND, "%s model %s: no such file", vad ? "VAD" : "speech", spec);
@@ -72,8 +77,9 @@ parley_status parley_model_find(const char *kind, const char *spec, char *out, s
     char dirs[8][PATH_MAX];
     size_t nd = parley_model_search_dirs(dirs, 8);
     char cand[PATH_MAX];
-    static const char *defaults[] = {"large-v3-turbo", "large-v3", "medium", "small", "base", "base.en", "tiny",
-                                     "tiny.en"};
+    /* Largest first; an English-only model after the multilingual one of its size. */
+    static const char *defaults[] = {"large-v3-turbo", "large-v3", "large-v2", "large-v1", "large", "medium",
+                                     "medium.en", "small", "small.en", "base", "base.en", "tiny", "tiny.en"};
     for (size_t i = 0; i < nd; i++) {
         if (vad) {
             if (spec && *spec) {

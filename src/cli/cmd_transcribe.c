@@ -5,16 +5,22 @@
 #include <parley/audio.h>
 #include <parley/store.h>
 
+#include <parley/vad.h>
+
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage[] =
     "parley transcribe FILE [--model PATH|ID] [--language CODE|auto] [--threads N]\n"
     "                         [--format txt|srt|vtt|json] [--out FILE] [--title TEXT]\n"
-    "                         [--vad-model PATH] [--no-vad] [--allow-truncated] [--no-fallback] [--no-gpu]";
+    "                         [--vad-model PATH] [--no-vad] [--allow-truncated] [--no-fallback] [--no-gpu]\n"
+    "                         [--force]";
 
 static const char help[] =
     "Transcribes a recording (WAV, FLAC, MP3, OGG/Opus, M4A/AAC, or the audio of MP4/MKV/WebM)\n"
@@ -25,7 +31,9 @@ static const char help[] =
     "  --language CODE     spoken language (en, de, ...); default auto-detect\n"
     "  --threads N         CPU threads (default: all cores, at most 8)\n"
     "  --format F          what to print: txt (default), srt, vtt or json\n"
-    "  --out FILE          write it to FILE (atomically) instead of standard output\n"
+    "  --out FILE          write it to FILE (atomically) instead of standard output; an\n"
+    "                      existing FILE needs --force, and the recording itself is refused\n"
+    "  --force             replace an existing --out FILE\n"
     "  --title TEXT        session title (default: the file name)\n"
     "  --vad-model PATH    Silero VAD model (default: ggml-silero-*.bin in the models directory)\n"
     "  --no-vad            transcribe without cutting silence first (silence may become text)\n"
@@ -33,22 +41,92 @@ static const char help[] =
     "  --no-fallback       never re-decode doubtful audio at a higher temperature (faster)\n"
     "  --no-gpu            run on the CPU even when ggml has a GPU backend\n";
 
+/* The bar is redrawn by the library's progress callbacks (decoder thread, whisper's
+ * worker) and by a ticker every 0.25 s, so that the elapsed time moves while a stage
+ * reports nothing (the VAD pass, whisper's first window). One lock orders the writers. */
 typedef struct progress_ctx {
     cli_progress bar;
+    pthread_mutex_t lock;
+    double fraction;
+    bool ticking, stop;
+    pthread_t ticker;
 } progress_ctx;
 
 static bool on_progress(double f, void *ud)
 {
     progress_ctx *p = ud;
+    pthread_mutex_lock(&p->lock);
+    p->fraction = f;
     cli_progress_update(&p->bar, f);
+    pthread_mutex_unlock(&p->lock);
     return !parley_cancel_is_set(cli_cancel);
 }
 
-/* Fails early, before minutes of work, when the output cannot be written. */
-static int check_out_writable(const char *out)
+static void *tick_main(void *ud)
 {
+    progress_ctx *p = ud;
+    for (;;) {
+        nanosleep(&(struct timespec){0, 250 * 1000000L}, NULL);
+        pthread_mutex_lock(&p->lock);
+        if (p->stop) {
+            pthread_mutex_unlock(&p->lock);
+            return NULL;
+        }
+        p->bar.last_pct = -1; /* redraw even when the percentage has not moved */
+        cli_progress_update(&p->bar, p->fraction);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+static void progress_begin(progress_ctx *p, const char *label, double media_s)
+{
+    pthread_mutex_lock(&p->lock);
+    p->fraction = 0;
+    p->stop = false;
+    cli_progress_start(&p->bar, label, media_s);
+    pthread_mutex_unlock(&p->lock);
+    p->ticking = p->bar.enabled && pthread_create(&p->ticker, NULL, tick_main, p) == 0;
+}
+
+static void progress_end(progress_ctx *p)
+{
+    if (p->ticking) {
+        pthread_mutex_lock(&p->lock);
+        p->stop = true;
+        pthread_mutex_unlock(&p->lock);
+        pthread_join(p->ticker, NULL);
+        p->ticking = false;
+    }
+    pthread_mutex_lock(&p->lock);
+    cli_progress_done(&p->bar);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Fails early, before minutes of work, when the output cannot or must not be written:
+ * the recording itself (the same file under any name), a directory, a missing or
+ * read-only directory, an existing file without --force. */
+static int check_out(const char *out, const char *input, bool force)
+{
+    struct stat so, si;
+    if (stat(out, &so) == 0) {
+        if (stat(input, &si) == 0 && so.st_dev == si.st_dev && so.st_ino == si.st_ino) {
+            fprintf(stderr, "parley: transcribe: --out %s is the recording itself; refusing to replace it\n", out);
+            return 1;
+        }
+        if (S_ISDIR(so.st_mode)) {
+            fprintf(stderr, "parley: transcribe: --out %s is a directory; name a file\n", out);
+            return 1;
+        }
+        if (!force) {
+            fprintf(stderr, "parley: transcribe: --out %s exists; pass --force to replace it\n", out);
+            return 1;
+        }
+    }
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", out);
+    if (snprintf(dir, sizeof dir, "%s", out) >= (int)sizeof dir) {
+        fprintf(stderr, "parley: transcribe: --out path too long\n");
+        return 1;
+    }
     char *slash = strrchr(dir, '/');
     if (slash == dir)
         dir[1] = '\0';
@@ -56,6 +134,15 @@ static int check_out_writable(const char *out)
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
+    struct stat sd;
+    if (stat(dir, &sd) != 0) {
+        fprintf(stderr, "parley: transcribe: cannot write %s: %s: %s\n", out, dir, strerror(errno));
+        return 1;
+    }
+    if (!S_ISDIR(sd.st_mode)) {
+        fprintf(stderr, "parley: transcribe: cannot write %s: %s is not a directory\n", out, dir);
+        return 1;
+    }
     if (access(dir, W_OK) != 0) {
         fprintf(stderr, "parley: transcribe: cannot write %s: %s\n", out, strerror(errno));
         return 1;
@@ -81,7 +168,7 @@ int cmd_transcribe(int argc, char **argv)
     const char *file = NULL, *model = NULL, *vad_model = NULL, *language = NULL, *format = "txt", *out = NULL,
                *title = NULL, *v = NULL;
     int threads = 0;
-    bool no_vad = false, allow_truncated = false, no_gpu = false, no_fallback = false;
+    bool no_vad = false, allow_truncated = false, no_gpu = false, no_fallback = false, force = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_flag(a, "--help") || cli_flag(a, "-h")) {
@@ -114,8 +201,10 @@ int cmd_transcribe(int argc, char **argv)
                 return cli_usage_error(usage, "--out needs a value");
             out = v;
         } else if (cli_opt(argc, argv, &i, "--title", &v)) {
-            if (!v || !*v)
+            if (!v)
                 return cli_usage_error(usage, "--title needs a value");
+            if (!*v)
+                return cli_usage_error(usage, "a title may not be empty");
             title = v;
         } else if (cli_flag(a, "--no-vad")) {
             no_vad = true;
@@ -125,6 +214,8 @@ int cmd_transcribe(int argc, char **argv)
             no_fallback = true;
         } else if (cli_flag(a, "--no-gpu")) {
             no_gpu = true;
+        } else if (cli_flag(a, "--force")) {
+            force = true;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage_error(usage, "unknown option %s", a);
         } else if (file) {
@@ -138,7 +229,9 @@ int cmd_transcribe(int argc, char **argv)
     parley_format fmt;
     if (parley_format_parse(format, &fmt) != PARLEY_OK || fmt == PARLEY_FORMAT_MD)
         return cli_usage_error(usage, "--format must be txt, srt, vtt or json (got '%s')", format);
-    if (out && check_out_writable(out))
+    if (language && parley_asr_check_language_code(language) != PARLEY_OK)
+        return cli_usage_error(usage, "%s", parley_last_error());
+    if (out && check_out(out, file, force))
         return 1;
 
     /* Everything that can be checked cheaply is checked before the long work. */
@@ -148,9 +241,16 @@ int cmd_transcribe(int argc, char **argv)
         return cli_error(st, "transcribe");
     if (!no_vad && (st = parley_model_find("vad", vad_model, vad_path, sizeof vad_path)))
         return cli_error(st, "transcribe");
+    if (!no_vad && (st = parley_vad_check_model(vad_path)))
+        return cli_error(st, "transcribe");
     parley_store *db = NULL;
     if ((st = parley_store_open(NULL, &db)))
         return cli_error(st, "transcribe: opening the session database");
+    if ((st = parley_store_check_writable(db))) {
+        parley_store_close(db);
+        return cli_error(st, "transcribe: the session database cannot be written, so the transcript could not "
+                             "be stored");
+    }
 
     int rc = 1;
     parley_asr *asr = NULL;
@@ -158,17 +258,18 @@ int cmd_transcribe(int argc, char **argv)
     parley_transcript t = {0};
     char *text = NULL;
     size_t text_len = 0;
-    progress_ctx pc;
+    progress_ctx pc = {0};
+    pthread_mutex_init(&pc.lock, NULL);
 
     struct parley_audio_params ap = parley_audio_default_params();
     ap.allow_truncated = allow_truncated;
     ap.cancel = cli_cancel;
     ap.progress = on_progress;
     ap.progress_user_data = &pc;
-    cli_progress_start(&pc.bar, "Decoding    ", 0);
+    progress_begin(&pc, "Decoding    ", 0);
     double t0 = parley_now();
     st = parley_audio_decode_file(file, &ap, &audio);
-    cli_progress_done(&pc.bar);
+    progress_end(&pc);
     if (st) {
         rc = cli_error(st, "transcribe");
         goto out;
@@ -193,9 +294,9 @@ int cmd_transcribe(int argc, char **argv)
     tp.cancel = cli_cancel;
     tp.progress = on_progress;
     tp.progress_user_data = &pc;
-    cli_progress_start(&pc.bar, "Transcribing", audio.duration_s);
+    progress_begin(&pc, "Transcribing", audio.duration_s);
     st = parley_asr_transcribe(asr, &tp, audio.samples, audio.n_samples, &t);
-    cli_progress_done(&pc.bar);
+    progress_end(&pc);
     if (st) {
         rc = cli_error(st, "transcribe");
         goto out;
@@ -209,7 +310,12 @@ int cmd_transcribe(int argc, char **argv)
         t.title = strdup(title);
     int64_t id = 0;
     if ((st = parley_store_add_session(db, &t, &id))) {
+        /* The database was writable a minute ago (checked above) and is not now: the
+         * transcript is still printed or written, never thrown away. */
         rc = cli_error(st, "transcribe: storing the session");
+        if (parley_transcript_export(&t, fmt, &text, &text_len) == PARLEY_OK && write_output(out, text, text_len) == 0)
+            fprintf(stderr, "parley: transcribe: the transcript was %s but NOT stored\n",
+                    out ? "written" : "printed");
         goto out;
     }
     t.id = id;
@@ -218,6 +324,16 @@ int cmd_transcribe(int argc, char **argv)
         goto out;
     }
     rc = write_output(out, text, text_len);
+    if (rc) {
+        /* Nothing half-done: the output the user asked for failed, so the session is not
+         * kept either (a retry would otherwise store it twice). */
+        if (parley_store_delete_session(db, id) == PARLEY_OK)
+            fprintf(stderr, "parley: transcribe: nothing was stored; run it again with a writable --out\n");
+        else
+            fprintf(stderr, "parley: transcribe: the transcript is stored as session %lld (parley sessions export "
+                    "%lld)\n", (long long)id, (long long)id);
+        goto out;
+    }
     if (isatty(2)) {
         double el = parley_now() - t0;
         char dur[32];
@@ -225,9 +341,9 @@ int cmd_transcribe(int argc, char **argv)
         fprintf(stderr, "Session %lld: %zu segment%s from %s of audio, language %s, in %.1f s (%.1fx real time)%s%s\n",
                 (long long)id, t.n_segments, t.n_segments == 1 ? "" : "s", dur, t.language ? t.language : "?", el,
                 el > 0 ? audio.duration_s / el : 0.0, out ? "; written to " : "", out ? out : "");
-        if (t.n_segments == 0)
-            fprintf(stderr, "No speech was found in %s.\n", file);
     }
+    if (t.n_segments == 0) /* also in a pipe: an empty transcript on stdout says nothing by itself */
+        fprintf(stderr, "No speech was found in %s.\n", file);
 out:
     free(text);
     parley_transcript_free(&t);
@@ -243,5 +359,6 @@ out:
     }
     parley_asr_free(asr);
     parley_store_close(db);
+    pthread_mutex_destroy(&pc.lock);
     return rc;
 }

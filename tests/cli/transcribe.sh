@@ -94,6 +94,10 @@ ffmpeg -v error -y -f lavfi -i anullsrc=r=16000:cl=mono -t 8 "$T_DIR/silence.wav
 run "$P" transcribe "$T_DIR/silence.wav" --model tiny --threads 2 --no-fallback --format json
 expect_rc 0 && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["segments"]==[], d["segments"]' "$T_DIR/out" && t_ok || t_fail "silence produced text: $(head -c 300 "$T_DIR/out")"
 
+t_begin "silence in a pipe says so on stderr too"
+run "$P" transcribe "$T_DIR/silence.wav" --model tiny --threads 2 --no-fallback
+expect_rc 0 && expect_err "No speech was found" && [ ! -s "$T_DIR/out" ] && t_ok
+
 before=$(n_sessions)
 t_begin "a text file is refused and nothing is stored"
 printf 'Agenda\n1. budget\n' >"$T_DIR/agenda.mp3"
@@ -169,10 +173,10 @@ else expect_rc 1 && expect_err "disk full" && grep -q "previous export" "$T_DIR/
 t_begin "a full disk under the database fails clearly and keeps what was stored"
 mkdir -p "$T_DIR/fulldb"
 run unshare -m --propagation unchanged sh -c '
-  mount -t tmpfs -o size=1m tmpfs "$1" || exit 99
+  mount -t tmpfs -o size=3m tmpfs "$1" || exit 99
   XDG_DATA_HOME="$1" "$2" transcribe "$3" --model tiny --no-fallback --threads 2 >/dev/null || exit 98
   n=$(XDG_DATA_HOME="$1" "$2" sessions list --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
-  head -c 2000000 /dev/zero > "$1/filler" 2>/dev/null
+  head -c 4000000 /dev/zero > "$1/filler" 2>/dev/null
   XDG_DATA_HOME="$1" "$2" transcribe "$4" --model tiny --no-fallback --threads 2; rc=$?
   rm -f "$1/filler"   # space again: what was stored before must all be there
   m=$(XDG_DATA_HOME="$1" "$2" sessions list --json | python3 -c "import json,sys; print(len(json.load(sys.stdin)))")
@@ -181,6 +185,103 @@ run unshare -m --propagation unchanged sh -c '
   exit $rc' sh "$T_DIR/fulldb" "$P" "$T_DIR/tone.wav" "$T_DIR/tone.wav"
 if [ "$RC" = 99 ]; then echo "SKIP (no tmpfs mount here)" >&2; t_ok
 else expect_rc 1 && expect_err "disk full" && expect_err "before=1 after=1" && t_ok; fi
+
+# ---- defects from the 2026-11-27 reviews (issue 10); each failed on main before ----
+
+t_begin "a 1000-character --language is refused, not a crash"
+long=$(head -c 1000 /dev/zero | tr '\0' x)
+run "$P" transcribe "$T_DIR/tone.wav" --model tiny --language "$long"
+expect_rc 2 && expect_err "unknown language" && t_ok
+
+t_begin "an empty --title is refused"
+run "$P" transcribe "$T_DIR/tone.wav" --model tiny --title ""
+expect_rc 2 && expect_err "a title may not be empty" && t_ok
+
+t_begin "--out naming the recording itself is refused, the recording kept"
+cp "$T_DIR/tone.wav" "$T_DIR/rec.wav"
+ln -f "$T_DIR/rec.wav" "$T_DIR/rec-link.wav"
+sum=$(md5sum <"$T_DIR/rec.wav")
+run "$P" transcribe "$T_DIR/rec.wav" --model tiny --out "$T_DIR/rec-link.wav" --force
+expect_rc 1 && expect_err "is the recording itself" && [ "$(md5sum <"$T_DIR/rec.wav")" = "$sum" ] && t_ok
+
+t_begin "an existing --out needs --force"
+echo "keep me" >"$T_DIR/existing.txt"
+before=$(n_sessions)
+run "$P" transcribe "$T_DIR/tone.wav" --model tiny --no-fallback --threads 2 --out "$T_DIR/existing.txt"
+if expect_rc 1 && expect_err "pass --force" && grep -q "keep me" "$T_DIR/existing.txt" && [ "$(n_sessions)" = "$before" ]; then
+    run "$P" transcribe "$T_DIR/tone.wav" --model tiny --no-fallback --threads 2 --out "$T_DIR/existing.txt" --force
+    expect_rc 0 && ! grep -q "keep me" "$T_DIR/existing.txt" && t_ok
+fi
+
+t_begin "an --out that cannot be written is found before any work"
+before=$(n_sessions)
+run "$P" transcribe "$T_DIR/agenda.mp3" --model tiny --out "$T_DIR"
+if expect_rc 1 && expect_err "is a directory"; then
+    run "$P" transcribe "$T_DIR/agenda.mp3" --model tiny --out "$T_DIR/no/such/dir/x.txt"
+    expect_rc 1 && expect_err "cannot write" && [ "$(n_sessions)" = "$before" ] && t_ok
+fi
+
+t_begin "a bad VAD model is found before decoding"
+# agenda.mp3 is not audio: an error about the VAD model proves it was checked first
+run "$P" transcribe "$T_DIR/agenda.mp3" --model tiny --vad-model "$PARLEY_MODELS_DIR/ggml-tiny.bin"
+if expect_rc 1 && expect_err "not a Silero VAD model"; then
+    head -c 300000 "$PARLEY_SHARED/models/ggml-silero-v6.2.0.bin" >"$T_DIR/cut-vad.bin"
+    run "$P" transcribe "$T_DIR/agenda.mp3" --model tiny --vad-model "$T_DIR/cut-vad.bin"
+    expect_rc 1 && expect_err "VAD model .* truncated or damaged" && t_ok
+fi
+
+t_begin "a 5000-character --vad-model says the path is too long"
+long=$(head -c 5000 /dev/zero | tr '\0' v)
+run "$P" transcribe "$T_DIR/tone.wav" --model tiny --vad-model "$long"
+expect_rc 1 && expect_err "path too long" && t_ok
+
+t_begin "an English-only model is found automatically"
+mkdir -p "$T_DIR/enmodels"
+ln -sf "$PARLEY_MODELS_DIR/ggml-tiny.bin" "$T_DIR/enmodels/ggml-small.en.bin"
+ln -sf "$PARLEY_SHARED/models/ggml-silero-v6.2.0.bin" "$T_DIR/enmodels/"
+# the recording is not audio: failing on it means the model was found
+run env PARLEY_MODELS_DIR="$T_DIR/enmodels" "$P" transcribe "$T_DIR/agenda.mp3"
+expect_rc 1 && expect_err "not an audio or video file" && t_ok
+
+t_begin "a database that exists but cannot be written is found before any work"
+mkdir -p "$T_DIR/rodb"
+XDG_DATA_HOME="$T_DIR/rodb" "$P" sessions list >/dev/null 2>&1  # creates the database
+run unshare -m --propagation unchanged sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" || exit 99
+  XDG_DATA_HOME="$1" "$2" transcribe "$3" --model tiny' sh "$T_DIR/rodb" "$P" "$T_DIR/agenda.mp3"
+if [ "$RC" = 99 ]; then echo "SKIP (cannot make a read-only mount here): $(err)" >&2; t_ok
+else expect_rc 1 && expect_err "cannot be written\|not writable" && ! grep -q "not an audio" "$T_DIR/err" && t_ok; fi
+
+t_begin "SIGTERM cancels with exit 143"
+"$P" transcribe "$WAV" --model tiny --no-fallback --threads 2 >/dev/null 2>"$T_DIR/err" &
+pid=$!
+# wait until parley handles SIGTERM (SigCgt bit 15), else the default action would end it
+for _ in $(seq 100); do
+    mask=$(sed -n 's/^SigCgt:\s*//p' /proc/$pid/status 2>/dev/null) || break
+    [ -n "$mask" ] && [ $(( 0x$mask & 0x4000 )) != 0 ] && break
+    sleep 0.1
+done
+sleep 1
+kill -TERM $pid
+wait $pid
+RC=$?
+expect_rc 143 && expect_err "cancelled" && t_ok
+
+t_begin "the progress bar ticks from the start on a terminal"
+if command -v script >/dev/null; then
+    env -u PARLEY_NO_PROGRESS script -qfec "$P transcribe $WAV --model tiny --no-fallback --threads 2 --out $T_DIR/tty.txt --force" /dev/null >"$T_DIR/tty.log" 2>&1
+    # every redraw starts with a carriage return; the elapsed time must change at least every 0.5 s
+    python3 - "$T_DIR/tty.log" <<'PY' && t_ok || t_fail "the bar did not tick"
+import re, sys
+raw = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+el = re.findall(r"Transcribing\s+\d+% \|[# ]*\| (\d+):(\d+) elapsed", raw)
+secs = [int(m) * 60 + int(s) for m, s in el]
+assert secs, "no transcription progress lines"
+# each whole second of the run appears (redrawn at least every 0.5 s)
+missing = [t for t in range(0, max(secs)) if t not in secs]
+assert not missing, f"seconds without a redraw: {missing[:10]} of {max(secs)}"
+print(f"{len(el)} redraws over {max(secs)} s", file=sys.stderr)
+PY
+else echo "SKIP (no script(1) for a terminal)" >&2; t_ok; fi
 
 t_begin "Ctrl-C cancels within a second and stores nothing"
 ffmpeg -v error -y -f lavfi -i "sine=frequency=220:duration=600" -ar 16000 "$T_DIR/long.wav"
