@@ -123,6 +123,16 @@ void parley_parakeet_stream_free(parley_parakeet_stream *s);
  * order). PARLEY_ERR_NOT_FOUND names where it looked. */
 parley_status parley_parakeet_find(const char *spec, char *out, size_t out_size);
 
+/* ---- the common interface's side (parakeet_asr.c; asr.c calls these) ---- */
+
+/* Whether path's header says Parakeet (then parley_asr_init hands it to the next). */
+bool parley_asr_is_parakeet_file(const char *path);
+/* parley_asr_init for a Parakeet file: the parley_asr holds the engine in asr->pk. */
+parley_status parley_asr_init_parakeet(const struct parley_asr_params *params, parley_asr **out);
+/* "parakeet-tdt-0.6b-v3", "parakeet-tdt-0.6b-v2" or "parakeet" (static), for
+ * parley_asr_model_type. */
+const char *parley_parakeet_model_type(const parley_parakeet *pk);
+
 /* ---- shared between parakeet.c and parakeet_stream.c ---- */
 
 struct parakeet_context;
