@@ -135,6 +135,8 @@ int cmd_sessions(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
+    if (!strcmp(sub, "recover")) /* cmd_live.c (live) */
+        return cmd_sessions_recover(argc - 1, argv + 1);
     bool json = false;
     const char *format = NULL, *out = NULL, *v = NULL;
     const char *pos[3] = {0};
