@@ -46,15 +46,14 @@ parley_status parley_capture_default_source(parley_capture_kind kind, char *out,
     return capture_backend_default(kind, out, out_size);
 }
 
-void capture_deliver(parley_capture *cap, const float *s, size_t n, double latency_ms)
+void capture_deliver(parley_capture *cap, const float *s, size_t n, double heard_at)
 {
     uint64_t done = atomic_load(&cap->samples);
     if (cap->first_t_ms < 0) {
-        /* Placed where its first sample was heard: now, less the chunk and the server's
-         * buffer. Replays start at 0 exactly. */
-        double t = cap->input_path ? 0
-                                   : (parley_now() - cap->p.origin) * 1000.0 - (double)n * 1000.0 / PARLEY_CAPTURE_RATE -
-                                         latency_ms;
+        /* Placed where its first sample was heard; replays start at 0 exactly. */
+        if (heard_at <= 0)
+            heard_at = parley_now() - (double)n / PARLEY_CAPTURE_RATE;
+        double t = cap->input_path ? 0 : (heard_at - cap->p.origin) * 1000.0;
         cap->first_t_ms = t > 0 ? (int64_t)t : 0;
     }
     int64_t t_ms = cap->first_t_ms + (int64_t)(done * 1000 / PARLEY_CAPTURE_RATE);

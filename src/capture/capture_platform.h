@@ -23,9 +23,10 @@ struct parley_capture {
     void *backend;                  /* the platform's stream */
 };
 
-/* Hands n samples to the user, stamping them. latency_ms: how long ago the first
- * sample was heard (the server's buffer), for the first chunk's placement. */
-void capture_deliver(parley_capture *cap, const float *s, size_t n, double latency_ms);
+/* Hands n samples to the user, stamping them. heard_at: the parley_now() time at which
+ * the stream's first sample was heard (used for the first chunk only); 0 = now less the
+ * chunk's duration. */
+void capture_deliver(parley_capture *cap, const float *s, size_t n, double heard_at);
 /* Records why the stream ended and calls on_end (once). */
 void capture_end(parley_capture *cap, parley_status st, const char *detail);
 

@@ -220,7 +220,6 @@ void capture_backend_run(parley_capture *cap)
         capture_end(cap, PARLEY_ERR_NOMEM, "capture buffer");
         return;
     }
-    bool first = true;
     while (!atomic_load(&cap->stop)) {
         int err = 0;
         if (pa_simple_read(s, buf, n * sizeof *buf, &err) < 0) {
@@ -229,13 +228,15 @@ void capture_backend_run(parley_capture *cap)
             capture_end(cap, PARLEY_ERR_NO_DEVICE, detail);
             break;
         }
-        double latency_ms = 0;
-        if (first) {
+        double heard_at = 0;
+        if (atomic_load(&cap->samples) == 0) {
+            /* The first chunk was heard its own length plus what the server still holds
+             * before now. (Not "when the stream opened": a source may start delivering
+             * later than that, e.g. a null sink's monitor renders in blocks of up to 2 s.) */
             pa_usec_t us = pa_simple_get_latency(s, &err);
-            latency_ms = us == (pa_usec_t)-1 ? 0 : (double)us / 1000.0;
-            first = false;
+            heard_at = parley_now() - (double)n / PARLEY_CAPTURE_RATE - (us == (pa_usec_t)-1 ? 0 : (double)us / 1e6);
         }
-        capture_deliver(cap, buf, n, latency_ms);
+        capture_deliver(cap, buf, n, heard_at);
     }
     free(buf);
 }
