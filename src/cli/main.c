@@ -26,6 +26,7 @@ static const struct command {
     {"ask", cmd_ask, "ask questions about a session (chat; history stored)"},
     {"suggest", cmd_suggest, "1-3 things to say or ask next in a session (stored)"},
     {"models", cmd_models, "the model picker: catalog, fit for this machine, add/rm/use models"},
+    {"serve", cmd_serve, "the local web app on 127.0.0.1: meetings, search, chat, models (prints its address)"},
     {"hw", cmd_hw, "what this machine has for running models (RAM, CPU, GPUs, bandwidth)"},
     {"version", cmd_version, "print Parley's, llama.cpp's and whisper.cpp's versions"},
     {"help", cmd_help, "this list"},
