@@ -5,6 +5,7 @@
 # allows only 'self', and stalled clients do not stop it answering.
 . "$(dirname "$0")/../cli_lib.sh"
 command -v python3 >/dev/null || t_skip_all "needs python3"
+export PYTHONDONTWRITEBYTECODE=1
 t_begin "security checks against a real server"
 PYTHONPATH="$(dirname "$0")" python3 - <<'PY' 2>"$T_DIR/py.err" && t_ok || t_fail "$(tail -c 1500 "$T_DIR/py.err")"
 import json, os, signal, socket, sys, time
