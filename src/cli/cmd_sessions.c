@@ -20,7 +20,8 @@ static const char usage[] =
     "       parley sessions artifacts ID [--json]\n"
     "       parley sessions artifact-rm ARTIFACT_ID\n"
     "       parley sessions edit ID SEGMENT_INDEX [--text TEXT] [--speaker NAME]\n"
-    "       parley sessions chat-clear ID";
+    "       parley sessions chat-clear ID\n"
+    "       parley sessions recover [--json]";
 
 static const char help[] =
     "\n"
@@ -36,7 +37,9 @@ static const char help[] =
     "  artifact-rm   delete one of them by id (see 'artifacts')\n"
     "  edit          correct a transcript line: SEGMENT_INDEX counts from 0 as 'show' lists them;\n"
     "                --speaker \"\" clears the speaker\n"
-    "  chat-clear    delete a session's chat history ('ask' starts afresh)\n";
+    "  chat-clear    delete a session's chat history ('ask' starts afresh)\n"
+    "  recover       find meetings interrupted by a crash, transcribe their journals and\n"
+    "                store them, marked recovered\n";
 
 enum {
     O_JSON = 1 << 0,
@@ -411,6 +414,8 @@ int cmd_sessions(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *name = argv[1];
+    if (!strcmp(name, "recover")) /* cmd_live.c (live) */
+        return cmd_sessions_recover(argc - 1, argv + 1);
     const struct sub *sc = NULL;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (!strcmp(subs[i].name, name))
