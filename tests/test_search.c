@@ -219,6 +219,36 @@ TEST(pages_and_marks)
     parley_store_close(db);
 }
 
+TEST(common_words_rank_their_newest_matches)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/common.db", dir);
+    parley_store *db;
+    ASSERT_OK(parley_store_open(p, &db));
+    parley_transcript t = {0};
+    for (int i = 0; i < 2500; i++)
+        ASSERT_OK(parley_transcript_add(&t, i * 1000, i * 1000 + 900, "alpha and some other words here", NULL, -1));
+    int64_t old_id, new_id;
+    ASSERT_OK(parley_store_add_session(db, &t, &old_id));
+    parley_transcript_free(&t);
+    ASSERT_OK(parley_transcript_add(&t, 0, 900, "alpha alpha alpha", NULL, -1));
+    ASSERT_OK(parley_store_add_session(db, &t, &new_id));
+    parley_transcript_free(&t);
+    parley_search_hit *h;
+    size_t n;
+    ASSERT_OK(parley_store_search(db, "alpha", NULL, &h, &n));
+    ASSERT_EQ_INT(n, 20);
+    ASSERT_EQ_INT(h[0].session_id, new_id); /* the densest match first */
+    ASSERT(h[0].score > h[1].score);
+    parley_search_hits_free(h, n);
+    struct parley_search_params sp = parley_search_default_params();
+    sp.offset = 1990;
+    ASSERT_OK(parley_store_search(db, "alpha", &sp, &h, &n));
+    ASSERT_EQ_INT(n, 10); /* 2,000 ranked matches reachable */
+    parley_search_hits_free(h, n);
+    parley_store_close(db);
+}
+
 int main(void)
 {
     dir = test_tmpdir("search");
@@ -226,5 +256,6 @@ int main(void)
     RUN(index_follows_every_change);
     RUN(no_query_is_a_syntax_error);
     RUN(pages_and_marks);
+    RUN(common_words_rank_their_newest_matches);
     return test_summary();
 }
