@@ -38,14 +38,15 @@ static const char common_help[] =
     "(default 4096; 0 keeps nothing).\n";
 
 static const char ask_help[] =
-    "  --no-history        leave the earlier questions and answers out of this question\n";
+    "  --no-history        leave the earlier questions and answers out of this question\n"
+    "  --clear             delete the session's chat history (with a question: before asking it)\n";
 
 typedef struct opts {
     task_kind kind;
     int64_t session;
     const char *model, *tmpl, *question, *lang;
     long ctx, threads, max_tokens, chunk_tokens, item_chars, max_items;
-    bool json, no_gpu, no_history;
+    bool json, no_gpu, no_history, clear;
 } opts;
 
 static void usage_of(task_kind k, char *out, size_t n)
@@ -54,7 +55,7 @@ static void usage_of(task_kind k, char *out, size_t n)
              "parley %s SESSION%s [--model PATH|ID] [--ctx N] [--threads N] [--template NAME]\n"
              "        [--max-tokens N] [--chunk-tokens N] [--item-chars N] [--max-items N] [--lang LANG]\n"
              "        [--json] [--no-gpu]%s",
-             names[k], k == TASK_ASK ? " [\"QUESTION\"]" : "", k == TASK_ASK ? " [--no-history]" : "");
+             names[k], k == TASK_ASK ? " [\"QUESTION\"]" : "", k == TASK_ASK ? " [--no-history] [--clear]" : "");
 }
 
 static bool parse_num(const char *v, long lo, long hi, long *out)
@@ -133,6 +134,8 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
             o->lang = v;
         } else if (k == TASK_ASK && cli_flag(a, "--no-history")) {
             o->no_history = true;
+        } else if (k == TASK_ASK && cli_flag(a, "--clear")) {
+            o->clear = true;
         } else if (cli_flag(a, "--json")) {
             o->json = true;
         } else if (cli_flag(a, "--no-gpu")) {
@@ -157,6 +160,8 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
     o->session = id;
     if (k == TASK_ASK && o->question && !*o->question)
         return cli_usage_error(usage, "the question is empty");
+    if (k == TASK_ASK && o->clear && !o->question)
+        return -1; /* --clear alone: clear and stop */
     if (k == TASK_ASK && !o->question && (!isatty(0) || o->json))
         return cli_usage_error(usage, "which question? (give it as an argument; the interactive chat needs a "
                                       "terminal and no --json)");
@@ -397,6 +402,19 @@ static int run(task_kind k, int argc, char **argv)
     if (st) {
         rc = cli_error(st, what);
         goto out;
+    }
+    if (o.clear) {
+        int64_t removed = 0;
+        if ((st = parley_store_chat_clear(db, o.session, &removed))) {
+            rc = cli_error(st, what);
+            goto out;
+        }
+        fprintf(stderr, "parley: ask: cleared the chat of session %lld (%lld message%s)\n", (long long)o.session,
+                (long long)removed, removed == 1 ? "" : "s");
+        if (!o.question) {
+            rc = 0;
+            goto out;
+        }
     }
     if (t.n_segments == 0) {
         fprintf(stderr, "parley: %s: session %lld has no transcript segments (nothing was said)\n", what,
