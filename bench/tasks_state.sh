@@ -21,10 +21,10 @@ model=$standins/qwen3.5-2b.gguf
 [ -f "$model" ] || { mkdir -p "$standins"; "$build/gguf_standin" --model qwen3.5-2b -o "$model" >&2; }
 export PARLEY_DATA_DIR=$work/data XDG_CACHE_HOME=$work/cache XDG_CONFIG_HOME=$work/config
 mkdir -p "$PARLEY_DATA_DIR"
-# A 30-minute meeting of about TOKENS tokens (tasks_bench's sentences, ~20 tokens a line).
+# A 30-minute meeting of about TOKENS tokens in the stand-in's tokenizer (tasks_bench's sentences).
 python3 - "$TOKENS" >"$work/m.json" <<'PY'
 import json, sys
-n = int(sys.argv[1]) // 20
+n = int(sys.argv[1]) // 50  # the stand-in tokenizer: about 50 tokens a line
 s = ["Let us look at the numbers for the third quarter before we decide anything.",
      "The supplier said the parts would arrive two weeks late, which moves the launch.",
      "I can take the action to call them tomorrow and ask for a firm date.",
@@ -69,7 +69,7 @@ L = ["", "## A second question in a new process (issue 9 b)", "",
      f"started {started}, took {took} s, on {ncpu} shared CPUs (load average at the end {load}: other helpers' "
      "builds and benchmarks ran at the same time, so compare the two columns of one round, not rounds of "
      "different runs).", "",
-     "A stored 30-minute meeting (synthetic, ~20 tokens a segment), the Qwen 3.5 2B stand-in, `parley ask ID "
+     "A stored 30-minute meeting (synthetic, about 50 stand-in tokens a segment), the Qwen 3.5 2B stand-in, `parley ask ID "
      "QUESTION` twice, each a new process: the first with an empty state directory (the transcript is evaluated "
      "and its sequence state saved under `$XDG_CACHE_HOME/parley/state/`), the second loading that state "
      "(`llama_state_seq_set_data`). Time = from starting the process to the first answer byte on stdout "

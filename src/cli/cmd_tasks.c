@@ -7,6 +7,8 @@
 #include <parley/tasks.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,16 +170,32 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
     return -1;
 }
 
-/* What was shown, for the worker-thread callbacks (one task at a time). */
+/* What was shown, for the worker-thread callbacks (one task at a time) and the ticker. */
 typedef struct show {
     bool progress_tty;   /* stderr is a terminal and stdout is not JSON */
+    pthread_mutex_t mu;  /* orders the progress line against the first answer piece */
     bool progress_shown; /* a "Reading the transcript" line is on screen */
+    bool reading;        /* the prompt is being evaluated (done < total) */
+    int32_t done, total;
     bool streamed;       /* tokens went to stdout */
     bool ends_nl;        /* the last streamed byte was a newline */
+    bool stop;           /* the ticker ends */
     double t0;
 } show;
 
-static void progress_clear(show *sh)
+/* Call with sh->mu held. */
+static void progress_draw(show *sh)
+{
+    if (!sh->progress_tty || !sh->reading || sh->total <= 0)
+        return;
+    int pct = (int)((int64_t)sh->done * 100 / sh->total);
+    fprintf(stderr, "\r\033[KReading the transcript %d %% (%d of %d tokens, %.0f s)", pct, sh->done, sh->total,
+            parley_now() - sh->t0);
+    fflush(stderr);
+    sh->progress_shown = true;
+}
+
+static void progress_clear_locked(show *sh)
 {
     if (sh->progress_shown) {
         fputs("\r\033[K", stderr);
@@ -186,10 +204,19 @@ static void progress_clear(show *sh)
     }
 }
 
+static void progress_clear(show *sh)
+{
+    pthread_mutex_lock(&sh->mu);
+    sh->reading = false;
+    progress_clear_locked(sh);
+    pthread_mutex_unlock(&sh->mu);
+}
+
 static bool on_token(const char *text, size_t len, void *ud)
 {
     show *sh = ud;
-    progress_clear(sh);
+    if (sh->reading || sh->progress_shown)
+        progress_clear(sh);
     fwrite(text, 1, len, stdout);
     fflush(stdout);
     if (len) {
@@ -200,20 +227,37 @@ static bool on_token(const char *text, size_t len, void *ud)
 }
 
 /* "Reading the transcript 43 %" while the model evaluates the prompt: on a terminal only,
- * updated after every batch, gone when the answer starts. */
+ * redrawn after every batch and by the ticker twice a second (the elapsed time moves even
+ * inside a long batch), gone when the answer starts. */
 static bool on_progress(int32_t done, int32_t total, void *ud)
 {
     show *sh = ud;
-    if (!sh->progress_tty || total <= 0)
-        return true;
-    int pct = (int)((int64_t)done * 100 / total);
-    fprintf(stderr, "\r\033[KReading the transcript %d %% (%d of %d tokens, %.0f s)", pct, done, total,
-            parley_now() - sh->t0);
-    fflush(stderr);
-    sh->progress_shown = done < total;
-    if (done >= total)
-        fputs("\r\033[K", stderr);
+    pthread_mutex_lock(&sh->mu);
+    sh->done = done;
+    sh->total = total;
+    sh->reading = done < total;
+    if (sh->reading)
+        progress_draw(sh);
+    else
+        progress_clear_locked(sh);
+    pthread_mutex_unlock(&sh->mu);
     return true;
+}
+
+static void *ticker(void *ud)
+{
+    show *sh = ud;
+    for (;;) {
+        struct timespec ts = {0, 500 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&sh->mu);
+        bool stop = sh->stop;
+        if (!stop)
+            progress_draw(sh);
+        pthread_mutex_unlock(&sh->mu);
+        if (stop)
+            return NULL;
+    }
 }
 
 static void on_event(parley_task_event ev, int i, int n, void *ud)
@@ -335,7 +379,13 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
     tp.chunk_tokens = (int32_t)o->chunk_tokens;
     tp.item_chars = (int32_t)o->item_chars;
     tp.max_items = (int32_t)o->max_items;
-    show sh = {isatty(2) && !o->json, false, false, false, parley_now()};
+    show sh;
+    memset(&sh, 0, sizeof sh);
+    sh.progress_tty = isatty(2) && !o->json;
+    sh.t0 = parley_now();
+    pthread_mutex_init(&sh.mu, NULL);
+    pthread_t tick;
+    bool ticking = sh.progress_tty && pthread_create(&tick, NULL, ticker, &sh) == 0;
     tp.on_token = o->json ? NULL : on_token;
     tp.on_event = on_event;
     tp.on_progress = on_progress;
@@ -345,7 +395,14 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
     tp.no_history = o->no_history;
     struct parley_task_result r;
     parley_status st = run_task(o, llm, db, question, &tp, &r);
+    if (ticking) {
+        pthread_mutex_lock(&sh.mu);
+        sh.stop = true;
+        pthread_mutex_unlock(&sh.mu);
+        pthread_join(tick, NULL);
+    }
     progress_clear(&sh);
+    pthread_mutex_destroy(&sh.mu);
     if (st == PARLEY_ERR_CANCELLED) {
         fflush(stdout);
         fprintf(stderr, "\ncancelled\n");
