@@ -599,6 +599,7 @@ void parley_llm_prefix_clear(parley_llm *llm)
 struct prog {
     const struct parley_llm_request *rq; /* NULL = nobody to tell */
     int32_t done, total;
+    bool told;                           /* (0, total) was reported */
 };
 
 /* Evaluates toks[0..n) at positions pos0.. in seq, in batches; logits for the last one.
@@ -607,6 +608,15 @@ static parley_status eval_tokens(parley_llm *llm, const int32_t *toks, int32_t n
                                  llama_seq_id seq, struct prog *pg, int32_t *done)
 {
     *done = 0;
+    if (pg && pg->rq && pg->rq->on_progress && !pg->told && n > 0) {
+        /* Before the first batch: the total is known now, and a long first batch should not
+         * leave a screen blank. */
+        pg->told = true;
+        if (!pg->rq->on_progress(pg->done, pg->total, pg->rq->user_data)) {
+            atomic_store(&llm->stop, true);
+            return parley_fail(PARLEY_ERR_CANCELLED, "cancelled by the progress callback");
+        }
+    }
     for (int32_t i = 0; i < n; i += (int32_t)llm->n_batch) {
         if (is_cancelled(llm))
             return parley_fail(PARLEY_ERR_CANCELLED, "cancelled after %d of %d prompt tokens", i, n);
@@ -1096,7 +1106,7 @@ static parley_status run_generate(parley_llm_job *job)
         goto out;
     }
 
-    struct prog pg = {rq, 0, n};
+    struct prog pg = {rq, 0, n, false};
     double t0 = parley_now();
     int32_t ev_pre = 0;
     bool cache = rq->cache_prefix && rq->messages && first_end > 0 && first_end < n;
