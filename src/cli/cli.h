@@ -18,6 +18,7 @@ int cmd_ask(int argc, char **argv);
 int cmd_suggest(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_hw(int argc, char **argv);
+int cmd_remote(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM; long work polls it (and hands it to the library as its cancel
  * flag). A second Ctrl-C while cancelling exits at once. */

@@ -27,6 +27,7 @@ static const struct command {
     {"suggest", cmd_suggest, "1-3 things to say or ask next in a session (stored)"},
     {"models", cmd_models, "the model picker: catalog, fit for this machine, add/rm/use models"},
     {"hw", cmd_hw, "what this machine has for running models (RAM, CPU, GPUs, bandwidth)"},
+    {"remote", cmd_remote, "a team's own inference server: add, list, rm, default, chat (opt-in, labelled)"},
     {"version", cmd_version, "print Parley's, llama.cpp's and whisper.cpp's versions"},
     {"help", cmd_help, "this list"},
 };
