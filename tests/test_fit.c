@@ -311,6 +311,39 @@ TEST(known_bad_driver_table)
     ASSERT(!parley_hw_is_software_gpu("NVIDIA GeForce RTX 4070"));
 }
 
+TEST(speech_speed_rates_models_slower_than_real_time)
+{
+    /* a 2-core machine multiplying Q4_K weights at 12 GB/s (this VM when quiet) */
+    parley_hw hw = cpu_only(24, 15);
+    hw.cpu_matvec_gbs = 12;
+    const parley_model_info *tiny = model("whisper-tiny"), *large = model("whisper-large-v3");
+    const parley_model_info *small = model("whisper-small");
+    ASSERT(tiny && large && small);
+    parley_fit f = parley_fit_model(tiny, &hw, NULL);
+    /* calibration points: tiny's quiet run took 5.42 s for 53.4 s (docs/benchmarks/transcribe.md) */
+    ASSERT_NEAR(f.realtime_x, 53.4 / 5.42, 1.0);
+    ASSERT(f.keeps_up_live && f.level == PARLEY_FIT_GREAT && !f.slow);
+    ASSERT_STR(f.label, "Great fit");
+    ASSERT_CONTAINS(f.reason, "real time");
+    f = parley_fit_model(large, &hw, NULL);
+    ASSERT(f.realtime_x > 0 && f.realtime_x < 1);
+    ASSERT(f.level == PARLEY_FIT_TIGHT && f.slow && !f.keeps_up_live);
+    ASSERT_STR(f.label, "Tight fit + Slow");
+    ASSERT_CONTAINS(f.reason, "slower than speech");
+    /* speed scales with the machine's rate */
+    double a = parley_fit_speech_realtime(small, 6, 0), b = parley_fit_speech_realtime(small, 12, 0);
+    ASSERT_NEAR(b / a, 2.0, 1e-9);
+    /* unknown rate: unknown speed, and the old rule (nothing past small recommended on a CPU) */
+    hw.cpu_matvec_gbs = 0;
+    f = parley_fit_model(large, &hw, NULL);
+    ASSERT(f.realtime_x == 0 && f.score <= 0);
+    /* a GPU holding the whole model runs it at the GPU's rate */
+    parley_hw g = gpu_box(24);
+    g.cpu_matvec_gbs = 12;
+    f = parley_fit_model(large, &g, NULL);
+    ASSERT(f.placement == PARLEY_PLACE_GPU && f.realtime_x > 5 && f.level == PARLEY_FIT_GREAT);
+}
+
 TEST(no_device_blocks_the_picker)
 {
     parley_hw hw = cpu_only(16, 60);
@@ -448,6 +481,7 @@ int main(void)
     RUN(gpu_box_12gb_splits_and_is_slow);
     RUN(vram_budget_is_what_is_free_not_the_total);
     RUN(known_bad_driver_table);
+    RUN(speech_speed_rates_models_slower_than_real_time);
     RUN(no_device_blocks_the_picker);
     RUN(nothing_fits_blocks_with_the_smallest_need);
     RUN(tight_is_never_recommended);

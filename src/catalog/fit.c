@@ -169,14 +169,34 @@ static double quality(const parley_model_info *m)
     return m->stars * 1000.0 + eff / 1e9 + (m->hq ? 0.5 : 0);
 }
 
-/* Speech speed. whisper.cpp's time per second of audio is, to first order, a number of
- * passes over the weights (the encoder's 30-s windows, the decoder's tokens) plus a part
- * that does not grow with the model (mel, VAD, loading, the sampler). Both are expressed
- * as bytes through the CPU's mat-vec kernel, so the measured mat-vec rate (hw.h) scales
- * them to the machine. Fitted to parley transcribe runs of the tiny and base stand-ins
- * (docs/benchmarks/fit-speech.md, which also checks the prediction for small). */
-#define SPEECH_PASSES_PER_AUDIO_S 0.00 /* set below */
-#define SPEECH_FIXED_BYTES_PER_AUDIO_S 0.0
+/* Speech speed. whisper.cpp's time per second of audio is, to first order, passes over the
+ * encoder's weights (30-s windows: matrix-matrix work, cheaper per byte than a mat-vec) and
+ * over the decoder's weights plus its token embedding (the output head, read for every
+ * sampled token), plus a part that does not grow with the model (mel, VAD, loading, the
+ * sampler). All three are counted as bytes through the CPU's mat-vec kernel, so the
+ * measured mat-vec rate (hw.h) scales them to the machine:
+ *
+ *     bytes per audio second = PASSES x (ENC_WEIGHT x encoder bytes + decoder bytes) + FIXED
+ *
+ * Encoder and decoder bytes are F16 counts from the shape (12 d^2 per encoder layer, 16 d^2
+ * per decoder layer, n_vocab x d for the head); a quantised file scales the decoder part
+ * by its size against F16 (its mat-vecs read fewer bytes; the encoder's matrix products
+ * gain little). ENC_WEIGHT is the encoder/decoder cost per byte seen in whisper-cli's own
+ * timings of the tiny and small stand-ins (docs/standins.md); PASSES and FIXED fit the
+ * whole-command times of the tiny and base stand-ins on this 2-core machine when quiet
+ * (docs/benchmarks/transcribe.md), at its quiet mat-vec rate of 12 GB/s. The check against
+ * fresh runs is in docs/benchmarks/fit-speech.md. */
+#define SPEECH_PASSES 10.2
+#define SPEECH_ENC_WEIGHT 0.55
+#define SPEECH_FIXED_BYTES 0.54e9
+
+static void speech_bytes(const parley_model_info *m, double *enc, double *dec)
+{
+    const parley_model_shape *s = &m->shape;
+    double da = s->n_audio_state, dt = s->n_text_state;
+    *enc = 2.0 * 12 * s->n_audio_layer * da * da;
+    *dec = 2.0 * (16 * s->n_text_layer * dt * dt + (double)s->n_vocab * dt);
+}
 
 double parley_fit_speech_realtime(const parley_model_info *m, double matvec_gbs, double gpu_gbs)
 {
@@ -185,9 +205,16 @@ double parley_fit_speech_realtime(const parley_model_info *m, double matvec_gbs,
     double rate = gpu_gbs > 0 ? gpu_gbs : matvec_gbs;
     if (!(rate > 0))
         return 0;
-    double bytes = SPEECH_PASSES_PER_AUDIO_S * (double)m->size_bytes + SPEECH_FIXED_BYTES_PER_AUDIO_S;
-    double secs = bytes / (rate * GB);
-    return secs > 0 ? 1.0 / secs : 0;
+    double enc, dec;
+    speech_bytes(m, &enc, &dec);
+    if (!(enc + dec > 0))
+        return 0;
+    /* an F16 file is ~3-7 % larger than the two counts (norms, biases, positions) */
+    double q = (double)m->size_bytes / ((enc + dec) * 1.04);
+    if (q > 1)
+        q = 1;
+    double bytes = SPEECH_PASSES * (SPEECH_ENC_WEIGHT * enc + q * dec) + SPEECH_FIXED_BYTES;
+    return rate * GB / bytes;
 }
 
 static void set_label(parley_fit *f)
