@@ -139,8 +139,9 @@ typedef struct parley_session_filter {
     int64_t limit;      /* at most this many rows; 0 = all */
     int64_t offset;     /* skip this many (newest first) */
     int status;         /* a parley_session_status, or -1 for any */
-    const char *query;  /* NULL/"" = all; else words that must all occur in the session's
-                           title, transcript, summaries, notes or chat (full-text) */
+    const char *query;  /* NULL/"" = all; else a search query (parley_store_search's
+                           rules): sessions with at least one hit. Without FTS5, words
+                           of the title only */
 } parley_session_filter;
 parley_session_filter parley_session_default_filter(void); /* all, any status */
 
@@ -328,6 +329,50 @@ parley_status parley_store_chat_clear(parley_store *db, int64_t session_id, int6
 /* Keeps only the newest keep_messages messages of the session's chat (older ones
  * deleted, oldest first); *removed as above. */
 parley_status parley_store_chat_trim(parley_store *db, int64_t session_id, int64_t keep_messages, int64_t *removed);
+
+/* ---- Search ------------------------------------------------------------------------- */
+
+/* Full-text search over every session's transcript, title, summaries and notes made by
+ * models, notes typed during the meeting and chat (SQLite FTS5, tokenizer unicode61 with
+ * diacritics removed: "Ubergabe" finds "Übergabe"; ranked by BM25).
+ *
+ * The query is plain words, never FTS5 syntax: every word must occur in the same
+ * segment/title/summary/...; "a phrase in quotes" matches those words in a row; a word
+ * ending in * matches words starting with it ("budg*"). Operators and punctuation are
+ * taken as text, so no query is a syntax error; a query without any letter or digit is
+ * PARLEY_ERR_INVALID_ARG ("the query has no words to search for"). When this SQLite has
+ * no FTS5, PARLEY_ERR_UNSUPPORTED. */
+struct parley_search_params {
+    int64_t limit;          /* hits per page, 1..1000; 0 = 20 */
+    int64_t offset;         /* hits to skip (the page times limit) */
+    const char *mark_open;  /* put before each matched word in the snippet; NULL = "[" */
+    const char *mark_close; /* after it; NULL = "]" (a web page may use "\x02"/"\x03",
+                               escape the text, then turn them into <mark>) */
+    int snippet_tokens;     /* words of context in a snippet, 4..64; 0 = 16 */
+};
+struct parley_search_params parley_search_default_params(void);
+
+typedef struct parley_search_hit {
+    int64_t session_id;
+    char *session_title;
+    char *session_created; /* ISO 8601 UTC */
+    const char *where;     /* "segment", "title", "summary", "notes", "note" (typed) or
+                              "chat"; static storage */
+    int64_t ref_id;        /* the row found: segment, session, artifact, note or chat message id */
+    int64_t segment_index; /* where = "segment": its index in parley_store_get_session's
+                              segments (time order, as parley_store_segment_edit takes); else -1 */
+    int64_t t0_ms;         /* time to jump to in the recording (segment start, note time); -1: none */
+    char *snippet;         /* the matching text around the match, matches marked; "…" where cut */
+    double score;          /* relevance, higher is better (negated BM25) */
+} parley_search_hit;
+
+/* The hits for query, best first, one page (p may be NULL: defaults). */
+parley_status parley_store_search(parley_store *db, const char *query, const struct parley_search_params *p,
+                                  parley_search_hit **hits, size_t *n);
+void parley_search_hits_free(parley_search_hit *hits, size_t n); /* NULL is a no-op */
+
+/* Whether search works here: PARLEY_OK, or PARLEY_ERR_UNSUPPORTED (no FTS5 in SQLite). */
+parley_status parley_store_search_available(parley_store *db);
 
 /* ---- Export ------------------------------------------------------------------------- */
 

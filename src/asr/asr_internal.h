@@ -20,6 +20,7 @@ struct parley_asr {
     parley_vad *vad_ctx;         /* the batch VAD, kept loaded between transcriptions */
     char *vad_path;              /* the file vad_ctx was loaded from */
     int vad_threads;
+    struct parley_parakeet *pk;  /* parakeet: a Parakeet model (parakeet_internal.h); ctx is NULL */
 };
 
 /* Default CPU threads for whisper: all cores, at most 8. */

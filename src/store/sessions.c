@@ -188,25 +188,36 @@ static parley_status read_row(sqlite3_stmt *q, parley_session_row *x)
 }
 
 
-/* The WHERE clause shared by list and count: ?1 status name or NULL, ?2 FTS query or NULL. */
+/* The WHERE clause shared by list and count: ?1 status name or NULL, ?2 the query (an
+ * FTS5 query made by store_fts_query, or the words for a title match without FTS5). */
 static parley_status filter_where(parley_store *s, const parley_session_filter *f, parley_buf *b)
 {
     parley_status st = parley_buf_printf(b, " WHERE (?1 IS NULL OR s.status = ?1)");
     if (!st && f && f->query && *f->query)
-        st = parley_buf_printf(b, " AND s.title LIKE '%%' || ?2 || '%%'");
-    (void)s;
+        st = parley_buf_printf(b, s->fts ? " AND s.id IN (SELECT session_id FROM search_index WHERE search_index "
+                                           "MATCH ?2)"
+                                         : " AND s.title LIKE '%%' || ?2 || '%%'");
     return st;
 }
 
-static parley_status bind_filter(sqlite3_stmt *q, const parley_session_filter *f)
+static parley_status bind_filter(parley_store *s, sqlite3_stmt *q, const parley_session_filter *f)
 {
     if (f && f->status >= 0) {
         if (f->status > PARLEY_SESSION_RECOVERED)
             return parley_fail(PARLEY_ERR_INVALID_ARG, "unknown session status %d", f->status);
         sqlite3_bind_text(q, 1, parley_session_status_name((parley_session_status)f->status), -1, SQLITE_STATIC);
     }
-    if (f && f->query && *f->query)
-        store_bind_text(q, 2, f->query);
+    if (f && f->query && *f->query) {
+        if (!s->fts) {
+            store_bind_text(q, 2, f->query);
+            return PARLEY_OK;
+        }
+        char *fq;
+        parley_status st = store_fts_query(f->query, &fq);
+        if (st)
+            return st;
+        sqlite3_bind_text(q, 2, fq, -1, free);
+    }
     return PARLEY_OK;
 }
 
@@ -230,7 +241,7 @@ parley_status parley_store_list_sessions_ex(parley_store *s, const parley_sessio
         st = store_prepare(s, b.data, &q);
     parley_buf_free(&b);
     if (!st)
-        st = bind_filter(q, f);
+        st = bind_filter(s, q, f);
     if (st) {
         sqlite3_finalize(q);
         return st;
@@ -278,7 +289,7 @@ parley_status parley_store_count_sessions(parley_store *s, const parley_session_
         st = store_prepare(s, b.data, &q);
     parley_buf_free(&b);
     if (!st)
-        st = bind_filter(q, f);
+        st = bind_filter(s, q, f);
     if (st) {
         sqlite3_finalize(q);
         return st;
@@ -347,9 +358,13 @@ parley_status parley_store_get_session(parley_store *s, int64_t id, parley_trans
         parley_status err = PARLEY_OK;
         char *text = store_col(q, 2, &err), *spk = store_col(q, 3, &err);
         float conf = sqlite3_column_type(q, 4) == SQLITE_NULL ? -1.0f : (float)sqlite3_column_double(q, 4);
+        /* Clamped as on insert: a bad segment from an older Parley or another writer
+         * must not make the whole session unreadable (and every export fail). */
+        int64_t t0 = sqlite3_column_int64(q, 0), t1 = sqlite3_column_int64(q, 1);
+        t0 = t0 < 0 ? 0 : t0;
+        t1 = t1 < t0 ? t0 : t1;
         if (!err)
-            err = parley_transcript_add(out, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
-                                        text ? text : "", spk, conf);
+            err = parley_transcript_add(out, t0, t1, text ? text : "", spk, conf);
         free(text);
         free(spk);
         if ((st = err))

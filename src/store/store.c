@@ -117,6 +117,7 @@ typedef struct migration {
 static const migration migrations[] = {
     {1, v1_sql, NULL, false},
     {2, v2_sql, NULL, true},
+    {3, NULL, store_migrate_fts, false},
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -283,6 +284,8 @@ parley_status parley_store_open(const char *path, parley_store **out)
     if ((st = migrate(s)))
         goto fail;
     fts_probe(s);
+    if ((st = store_fts_ensure(s)))
+        goto fail;
     *out = s;
     return PARLEY_OK;
 fail:

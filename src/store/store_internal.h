@@ -49,4 +49,11 @@ parley_status store_grow(void **arr, size_t *cap, size_t cnt, size_t elem);
 /* PARLEY_OK when session id exists, PARLEY_ERR_NOT_FOUND ("no session N") otherwise. */
 parley_status store_session_exists(parley_store *s, int64_t id);
 
+/* search.c: migration step 3 (the FTS5 index), building the index when a database
+ * reached step 3 on a SQLite without FTS5, and a user's query made safe for MATCH
+ * (*out: free() it; PARLEY_ERR_INVALID_ARG for a query without words). */
+parley_status store_migrate_fts(parley_store *s);
+parley_status store_fts_ensure(parley_store *s);
+parley_status store_fts_query(const char *query, char **out);
+
 #endif
