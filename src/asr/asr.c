@@ -2,6 +2,9 @@
 #include <stdatomic.h>
 #include <parley/asr.h>
 
+#include "asr/asr_internal.h"
+#include "asr/check.h"
+#include "asr/parakeet_internal.h" /* parakeet: second engine */
 #include "core/internal.h"
 
 #include <ctype.h>
@@ -16,15 +19,7 @@
 #include <ggml.h>
 #include <whisper.h>
 
-typedef struct job job;
-
-struct parley_asr {
-    struct whisper_context *ctx;
-    char *model_name; /* file name of the model, for the transcript */
-    int64_t (*vad)[2];
-    size_t n_vad;
-    job *abandoned; /* a cancelled run whose worker may still be stopping; joined before the next */
-};
+typedef struct asr_job job;
 
 struct parley_asr_params parley_asr_default_params(void)
 {
@@ -43,106 +38,14 @@ struct parley_transcribe_params parley_transcribe_default_params(void)
     return p;
 }
 
-static bool read_i32(FILE *f, int32_t *v) { return fread(v, sizeof *v, 1, f) == 1; }
-
-/* Walks the whole whisper.cpp file layout (header, mel filters, vocabulary, then every
- * tensor's header, skipping its data) before whisper.cpp sees it. whisper.cpp's own
- * loader reports only that it failed, and a file cut before its first tensor even loads
- * as an "empty" model with uninitialised weights. Here every tensor must lie within the
- * file, their number must be what the layer counts imply, and they must end exactly at
- * the end of the file. */
-static parley_status check_model_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        return parley_fail(parley_status_from_errno(e), "speech model %s: %s", path, strerror(e));
-    }
-    parley_status st = PARLEY_OK;
-    unsigned char m[4] = {0};
-    size_t got = fread(m, 1, 4, f);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 4, SEEK_SET);
-    int32_t hp[11], n_mel = 0, n_fft = 0, n_vocab = 0;
-    long n_tensors = 0;
-    if (got < 4 || size < 1024) {
-        st = parley_fail(PARLEY_ERR_MODEL_LOAD, "speech model %s is empty or truncated (%ld bytes)", path, size);
-        goto out;
-    }
-    if (memcmp(m, "GGUF", 4) == 0) {
-        st = parley_fail(PARLEY_ERR_MODEL_ARCH, "%s is a GGUF language model, not a whisper speech model", path);
-        goto out;
-    }
-    if (memcmp(m, "lmgg", 4) != 0) { /* 0x67676d6c little-endian */
-        st = parley_fail(PARLEY_ERR_MODEL_LOAD, "%s is not a whisper.cpp model (bad magic)", path);
-        goto out;
-    }
-    if (fread(hp, sizeof hp[0], 11, f) != 11 || !read_i32(f, &n_mel) || !read_i32(f, &n_fft))
-        goto truncated;
-    /* hp: n_vocab, audio ctx/state/head/layer, text ctx/state/head/layer, n_mels, ftype */
-    if (hp[0] <= 0 || hp[4] <= 0 || hp[4] > 256 || hp[8] <= 0 || hp[8] > 256 || n_mel <= 0 || n_mel > 1024 ||
-        n_fft <= 0 || n_fft > 4096) {
-        st = parley_fail(PARLEY_ERR_MODEL_ARCH,
-                         "%s is not a whisper speech model (a Silero VAD model, or another network?)", path);
-        goto out;
-    }
-    if (fseek(f, (long)n_mel * n_fft * 4, SEEK_CUR) != 0 || !read_i32(f, &n_vocab) || n_vocab < 0 ||
-        n_vocab > 1000000)
-        goto truncated;
-    for (int32_t i = 0; i < n_vocab; i++) {
-        uint32_t len;
-        if (fread(&len, sizeof len, 1, f) != 1 || len > 4096 || fseek(f, (long)len, SEEK_CUR) != 0)
-            goto truncated;
-    }
-    if (ftell(f) > size)
-        goto truncated;
-    for (;;) {
-        int32_t hdr[3]; /* n_dims, name length, type */
-        size_t r = fread(hdr, sizeof hdr[0], 3, f);
-        if (r == 0 && feof(f))
-            break;
-        if (r != 3 || hdr[0] < 1 || hdr[0] > 4 || hdr[1] <= 0 || hdr[1] > 256 || hdr[2] < 0 ||
-            hdr[2] >= GGML_TYPE_COUNT || ggml_blck_size((enum ggml_type)hdr[2]) == 0)
-            goto truncated;
-        int64_t nel = 1;
-        for (int d = 0; d < hdr[0]; d++) {
-            int32_t ne;
-            if (!read_i32(f, &ne) || ne <= 0)
-                goto truncated;
-            nel *= ne;
-        }
-        int64_t bytes = nel / ggml_blck_size((enum ggml_type)hdr[2]) * (int64_t)ggml_type_size((enum ggml_type)hdr[2]);
-        if (fseek(f, hdr[1], SEEK_CUR) != 0 || ftell(f) + bytes > size || fseek(f, (long)bytes, SEEK_CUR) != 0)
-            goto truncated;
-        n_tensors++;
-    }
-    /* Encoder: conv1/2 (4), positional embedding, final norm (2) = 7, and 15 per layer;
-     * decoder: positional + token embedding, final norm (2) = 4, and 24 per layer. */
-    long want = 7 + 15L * hp[4] + 4 + 24L * hp[8];
-    if (n_tensors != want) {
-        st = parley_fail(PARLEY_ERR_MODEL_LOAD,
-                         "speech model %s is truncated or damaged: %ld of the %ld tensors its header implies "
-                         "are present (%ld bytes)",
-                         path, n_tensors, want, size);
-        goto out;
-    }
-    goto out;
-truncated:
-    st = parley_fail(PARLEY_ERR_MODEL_LOAD,
-                     "speech model %s is truncated or damaged: it ends inside its %s (%ld bytes, %ld tensors read)",
-                     path, n_tensors ? "tensor data" : "header", size, n_tensors);
-out:
-    fclose(f);
-    return st;
-}
-
 parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr **out)
 {
     if (!params || !params->model_path || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "a speech model path is required");
     *out = NULL;
-    parley_status st = check_model_file(params->model_path);
+    if (parley_asr_is_parakeet_file(params->model_path)) /* parakeet */
+        return parley_asr_init_parakeet(params, out);
+    parley_status st = parley_check_whisper_file(params->model_path);
     if (st)
         return st;
     struct whisper_context_params cp = whisper_context_default_params();
@@ -153,7 +56,7 @@ parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr
         /* A VAD model shares whisper's magic but is a different network. */
         return parley_fail(PARLEY_ERR_MODEL_LOAD,
                            "whisper.cpp could not load %s: the file is truncated, corrupt, or not a "
-                           "whisper speech model (run with PARLEY_DEBUG=1 for whisper.cpp's log)",
+                           "whisper speech model",
                            params->model_path);
     }
     parley_asr *a = calloc(1, sizeof *a);
@@ -164,31 +67,95 @@ parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     }
     a->ctx = ctx;
+    pthread_mutex_init(&a->streams_lock, NULL);
+    pthread_cond_init(&a->streams_cond, NULL);
     *out = a;
     return PARLEY_OK;
 }
 
 static void reap_abandoned(parley_asr *asr);
 
+void parley_asr_stream_born(parley_asr *asr)
+{
+    pthread_mutex_lock(&asr->streams_lock);
+    asr->n_streams++;
+    pthread_mutex_unlock(&asr->streams_lock);
+}
+
+void parley_asr_stream_gone(parley_asr *asr)
+{
+    pthread_mutex_lock(&asr->streams_lock);
+    if (--asr->n_streams == 0)
+        pthread_cond_broadcast(&asr->streams_cond);
+    pthread_mutex_unlock(&asr->streams_lock);
+}
+
+parley_status parley_asr_check_language(const parley_asr *asr, const char *lang)
+{
+    if (!lang || !*lang || strcmp(lang, "auto") == 0)
+        return PARLEY_OK;
+    /* Checked here before whisper.cpp sees it: its lookup logs the unknown code through a
+     * fixed buffer and a long one crashed it. Codes are 2-3 letters ("en", "haw"). */
+    size_t n = strlen(lang);
+    bool ok = n >= 2 && n <= 3;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (lang[i] >= 'a' && lang[i] <= 'z') || (lang[i] >= 'A' && lang[i] <= 'Z');
+    if (!ok || whisper_lang_id(lang) < 0)
+        return parley_fail(PARLEY_ERR_INVALID_ARG,
+                           "unknown language '%.40s%s' (use an ISO 639-1 code such as en, de, fr, or auto)", lang,
+                           n > 40 ? "..." : "");
+    if (strcmp(lang, "en") != 0 && !whisper_is_multilingual(asr->ctx))
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "model %s is English-only; it cannot transcribe '%s'",
+                           asr->model_name, lang);
+    return PARLEY_OK;
+}
+
 void parley_asr_free(parley_asr *asr)
 {
     if (!asr)
         return;
     reap_abandoned(asr);
+    /* Streams freed while their worker was inside whisper still use the model. */
+    pthread_mutex_lock(&asr->streams_lock);
+    while (asr->n_streams > 0)
+        pthread_cond_wait(&asr->streams_cond, &asr->streams_lock);
+    pthread_mutex_unlock(&asr->streams_lock);
+    pthread_mutex_destroy(&asr->streams_lock);
+    pthread_cond_destroy(&asr->streams_cond);
+    parley_parakeet_free(asr->pk); /* parakeet */
     whisper_free(asr->ctx);
+    parley_vad_free(asr->vad_ctx);
+    free(asr->vad_path);
     free(asr->model_name);
     free(asr->vad);
     free(asr);
 }
 
-const char *parley_asr_model_type(const parley_asr *asr) { return whisper_model_type_readable(asr->ctx); }
+const char *parley_asr_model_type(const parley_asr *asr)
+{
+    if (asr->pk) /* parakeet */
+        return parley_parakeet_model_type(asr->pk);
+    return whisper_model_type_readable(asr->ctx);
+}
 
-bool parley_asr_multilingual(const parley_asr *asr) { return whisper_is_multilingual(asr->ctx) != 0; }
+bool parley_asr_multilingual(const parley_asr *asr)
+{
+    if (asr->pk) /* parakeet */
+        return parley_parakeet_multilingual(asr->pk);
+    return whisper_is_multilingual(asr->ctx) != 0;
+}
 
-size_t parley_asr_n_vad_regions(const parley_asr *asr) { return asr->n_vad; }
+size_t parley_asr_n_vad_regions(const parley_asr *asr)
+{
+    if (asr->pk) /* parakeet */
+        return parley_parakeet_n_vad_regions(asr->pk);
+    return asr->n_vad;
+}
 
 parley_status parley_asr_vad_region(const parley_asr *asr, size_t i, int64_t *t0_ms, int64_t *t1_ms)
 {
+    if (asr->pk) /* parakeet */
+        return parley_parakeet_vad_region(asr->pk, i, t0_ms, t1_ms);
     if (i >= asr->n_vad)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "VAD region %zu of %zu", i, asr->n_vad);
     *t0_ms = asr->vad[i][0];
@@ -204,12 +171,17 @@ parley_status parley_asr_vad_region(const parley_asr *asr, size_t i, int64_t *t0
  * callbacks only under cb_lock while the job is not abandoned, so nothing of the
  * caller's is touched after the return. The abandoned worker stops at whisper.cpp's
  * next abort check and is joined by the next call on the same parley_asr (or its free). */
-struct job {
+struct asr_job {
     parley_asr *asr;
     struct parley_transcribe_params p; /* callbacks and user data; cancel is read by the caller */
     float *samples;                    /* owned copy */
     size_t n_samples;
     char lang[16];
+    char *vad_path;                    /* owned copy of p.vad_model_path */
+    int64_t (*regions)[2];             /* VAD speech regions, centiseconds on the original timeline */
+    size_t n_regions;
+    int64_t (*map)[2];                 /* (processed, original) centisecond pairs, as whisper.cpp maps */
+    size_t n_map;
     parley_transcript out;             /* the worker's; handed over on success */
     pthread_t thread;
     pthread_mutex_t lock;              /* guards done, and callback calls against abandoning */
@@ -220,6 +192,7 @@ struct job {
     parley_status err;                 /* first failure inside a callback */
     char errmsg[512];
     int rc;                            /* whisper_full's return */
+    bool ran;                          /* whisper_full ran (there was speech) */
 };
 
 static void job_free(job *j)
@@ -230,6 +203,9 @@ static void job_free(job *j)
     pthread_cond_destroy(&j->cond);
     parley_transcript_free(&j->out);
     free(j->samples);
+    free(j->vad_path);
+    free(j->regions);
+    free(j->map);
     free(j);
 }
 
@@ -278,23 +254,66 @@ static char *trim(char *s)
     return s;
 }
 
-/* whisper.cpp maps times from the speech-only audio back to the recording, but a time
- * that falls in the short silence it inserts between speech regions lands in a gap of
- * the original. Parley promises that text sits on speech: move a start forward to the
- * next region and an end back to the end of its region. */
-static int64_t snap_to_speech(struct whisper_context *ctx, int64_t t_cs, bool is_start)
+/* whisper.cpp's own VAD pipeline (1.9.5) maps a time on the speech-only audio back to
+ * the recording by linear interpolation between the mapping points: before the first,
+ * the first's original time; after the last, the last's. Kept identical so that times
+ * equal whisper-cli --vad's. */
+static int64_t map_time(const job *j, int64_t t)
 {
-    int n = whisper_full_n_vad_segments(ctx);
-    if (n <= 0)
+    if (j->n_map == 0)
+        return t;
+    if (t <= j->map[0][0])
+        return j->map[0][1];
+    if (t >= j->map[j->n_map - 1][0])
+        return j->map[j->n_map - 1][1];
+    size_t lo = 0, hi = j->n_map - 1; /* first entry with processed >= t */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (j->map[mid][0] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (j->map[lo][0] == t)
+        return j->map[lo][1];
+    int64_t dp = j->map[lo][0] - j->map[lo - 1][0], dor = j->map[lo][1] - j->map[lo - 1][1];
+    if (dp == 0)
+        return j->map[lo - 1][1];
+    return j->map[lo - 1][1] + (t - j->map[lo - 1][0]) * dor / dp;
+}
+
+/* A time that falls in the short silence inserted between speech regions lands in a gap
+ * of the original. Parley promises that text sits on speech: move a start forward to the
+ * next region and an end back to the end of its region. */
+static int64_t snap_to_speech(const job *j, int64_t t_cs, bool is_start)
+{
+    size_t n = j->n_regions;
+    if (n == 0)
         return t_cs;
-    for (int i = 0; i < n; i++) {
-        int64_t a = whisper_full_get_vad_segment_t0(ctx, i), b = whisper_full_get_vad_segment_t1(ctx, i);
+    for (size_t i = 0; i < n; i++) {
+        int64_t a = j->regions[i][0], b = j->regions[i][1];
         if (t_cs < a) /* in the gap before region i (or before the first) */
-            return is_start || i == 0 ? a : whisper_full_get_vad_segment_t1(ctx, i - 1);
+            return is_start || i == 0 ? a : j->regions[i - 1][1];
         if (t_cs <= b)
             return t_cs;
     }
-    return whisper_full_get_vad_segment_t1(ctx, n - 1); /* after the last region */
+    return j->regions[n - 1][1]; /* after the last region */
+}
+
+float parley_asr_segment_confidence(struct whisper_context *ctx, struct whisper_state *state, int i)
+{
+    whisper_token eot = whisper_token_eot(ctx);
+    double sum = 0;
+    int cnt = 0;
+    int nt = state ? whisper_full_n_tokens_from_state(state, i) : whisper_full_n_tokens(ctx, i);
+    for (int k = 0; k < nt; k++) {
+        whisper_token id = state ? whisper_full_get_token_id_from_state(state, i, k) : whisper_full_get_token_id(ctx, i, k);
+        if (id >= eot)
+            continue;
+        sum += state ? whisper_full_get_token_p_from_state(state, i, k) : whisper_full_get_token_p(ctx, i, k);
+        cnt++;
+    }
+    return cnt ? (float)(sum / cnt) : -1.0f;
 }
 
 static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *state, int n_new, void *ud)
@@ -304,7 +323,6 @@ static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *st
     if (j->err || atomic_load(&j->abandoned))
         return;
     int n = whisper_full_n_segments(ctx);
-    whisper_token eot = whisper_token_eot(ctx);
     for (int i = n - n_new; i < n; i++) {
         const char *raw = whisper_full_get_segment_text(ctx, i);
         char *text = parley_strdup(raw ? raw : "");
@@ -314,25 +332,20 @@ static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *st
         }
         char *t = trim(text);
         if (*t) {
-            /* Confidence: mean probability of the text tokens (ids below EOT are text). */
-            double sum = 0;
-            int cnt = 0;
-            int nt = whisper_full_n_tokens(ctx, i);
-            for (int k = 0; k < nt; k++) {
-                if (whisper_full_get_token_id(ctx, i, k) >= eot)
-                    continue;
-                sum += whisper_full_get_token_p(ctx, i, k);
-                cnt++;
-            }
-            int64_t t0 = snap_to_speech(ctx, whisper_full_get_segment_t0(ctx, i), true) * 10;
-            int64_t t1 = snap_to_speech(ctx, whisper_full_get_segment_t1(ctx, i), false) * 10;
+            float conf = parley_asr_segment_confidence(ctx, NULL, i);
+            int64_t t0c = map_time(j, whisper_full_get_segment_t0(ctx, i));
+            int64_t t1c = map_time(j, whisper_full_get_segment_t1(ctx, i));
+            if (j->n_map && t1c - t0c < 10) /* whisper.cpp's minimum length with VAD */
+                t1c = t0c + 10;
+            int64_t t0 = snap_to_speech(j, t0c, true) * 10;
+            int64_t t1 = snap_to_speech(j, t1c, false) * 10;
             /* whisper.cpp can place a last timestamp past the end of the audio. */
             int64_t end_ms = (int64_t)(j->n_samples * 1000 / PARLEY_AUDIO_RATE);
             if (t1 > end_ms)
                 t1 = end_ms;
             if (t0 > t1)
                 t0 = t1;
-            parley_status st = parley_transcript_add(&j->out, t0, t1, t, NULL, cnt ? (float)(sum / cnt) : -1.0f);
+            parley_status st = parley_transcript_add(&j->out, t0, t1, t, NULL, conf);
             if (st) {
                 job_fail(j, st);
             } else if (j->p.on_segment) {
@@ -346,7 +359,7 @@ static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *st
     }
 }
 
-static int default_threads(void)
+int parley_asr_default_threads(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1)
@@ -354,11 +367,148 @@ static int default_threads(void)
     return n > 8 ? 8 : (int)n;
 }
 
+/* whisper.cpp's centisecond <-> sample conversions for its VAD pipeline (rounded). */
+static int cs_to_samples(int64_t cs) { return (int)((double)cs / 100.0 * PARLEY_AUDIO_RATE + 0.5); }
+static int64_t samples_to_cs(int n) { return (int64_t)((double)n / PARLEY_AUDIO_RATE * 100.0 + 0.5); }
+
+static bool map_push(job *j, size_t *cap, int64_t processed, int64_t original)
+{
+    if (j->n_map == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        int64_t(*m)[2] = realloc(j->map, c * sizeof *m);
+        if (!m)
+            return false;
+        j->map = m;
+        *cap = c;
+    }
+    j->map[j->n_map][0] = processed;
+    j->map[j->n_map][1] = original;
+    j->n_map++;
+    return true;
+}
+
+/* The VAD pass that whisper_full does internally, done here with a persistent detector on
+ * one thread: whisper.cpp creates its VAD with 4 threads whatever the machine, and on a
+ * 2-core machine its per-32-ms graph runs spend most of their time spinning.
+ * The speech-only audio is built exactly as whisper.cpp 1.9.5 builds it (each region,
+ * all but the last extended by 0.1 s of overlap, separated by 0.1 s of zeros, the buffer
+ * sized for the regions' nominal lengths), so that whisper sees the same samples and the
+ * text equals whisper-cli --vad's; the (processed, original) time pairs are recorded in
+ * the same way and map_time() interpolates between them. *speech is NULL (and *n 0)
+ * when there is no speech. */
+static parley_status run_vad(job *j, float **speech, size_t *n_out)
+{
+    *speech = NULL;
+    *n_out = 0;
+    parley_asr *asr = j->asr;
+    if (!asr->vad_ctx || strcmp(asr->vad_path, j->vad_path) != 0) {
+        parley_vad_free(asr->vad_ctx);
+        asr->vad_ctx = NULL;
+        free(asr->vad_path);
+        asr->vad_path = NULL;
+        struct parley_vad_params vp = parley_vad_default_params();
+        vp.model_path = j->vad_path;
+        vp.n_threads = 1;
+        parley_status st = parley_vad_open(&vp, &asr->vad_ctx);
+        if (st)
+            return st;
+        if (!(asr->vad_path = parley_strdup(j->vad_path))) {
+            parley_vad_free(asr->vad_ctx);
+            asr->vad_ctx = NULL;
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        }
+    }
+    /* The thresholds are per call: a parley_vad's params are fixed at open, so set them here. */
+    parley_vad_set_batch_params(asr->vad_ctx, j->p.vad_threshold, j->p.vad_min_silence_ms, j->p.vad_speech_pad_ms);
+    parley_status st = parley_vad_regions_cs(asr->vad_ctx, j->samples, j->n_samples, &j->regions, &j->n_regions);
+    if (st || j->n_regions == 0)
+        return st;
+    if (j->p.progress) {
+        pthread_mutex_lock(&j->lock);
+        if (!atomic_load(&j->abandoned) && !j->p.progress(0.0, j->p.progress_user_data))
+            j->callback_cancelled = true;
+        pthread_mutex_unlock(&j->lock);
+    }
+    const int n = (int)j->n_samples, overlap = (int)(0.1f * PARLEY_AUDIO_RATE), gap = (int)(0.1 * PARLEY_AUDIO_RATE);
+    const size_t nr = j->n_regions;
+    int64_t total = 0;
+    for (size_t i = 0; i < nr; i++) {
+        int s = cs_to_samples(j->regions[i][0]), e = cs_to_samples(j->regions[i][1]);
+        if (i + 1 < nr)
+            e += overlap;
+        if (e > n - 1)
+            e = n - 1;
+        total += e - s;
+    }
+    total += (int64_t)(nr - 1) * gap;
+    if (total <= 0)
+        return PARLEY_OK;
+    float *buf = calloc((size_t)total, sizeof *buf);
+    if (!buf)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory for the speech-only audio");
+    size_t cap = 0;
+    int64_t off = 0;
+    for (size_t i = 0; i < nr; i++) {
+        int s = cs_to_samples(j->regions[i][0]), e = cs_to_samples(j->regions[i][1]);
+        if (s > n - 1)
+            s = n - 1;
+        if (e > n - 1)
+            e = n - 1;
+        int orig_len = e - s;
+        if (i + 1 < nr && (e += overlap) > n - 1)
+            e = n - 1;
+        int len = e - s;
+        if (len <= 0)
+            continue;
+        if (off + len > total) /* cannot happen with sane regions; never write past the buffer */
+            len = (int)(total - off);
+        if (!map_push(j, &cap, samples_to_cs((int)off), j->regions[i][0]) ||
+            !map_push(j, &cap, samples_to_cs((int)off + orig_len), j->regions[i][1]))
+            goto oom;
+        memcpy(buf + off, j->samples + s, (size_t)len * sizeof *buf);
+        off += len;
+        if (i + 1 < nr) {
+            if (!map_push(j, &cap, samples_to_cs((int)off), j->regions[i][1]) ||
+                !map_push(j, &cap, samples_to_cs((int)(off + gap)), j->regions[i + 1][0]))
+                goto oom;
+            off += gap; /* zeros: calloc */
+        }
+    }
+    /* Sort by processed time (stable: the table is nearly sorted already) and keep the
+     * first of equal processed times, as whisper.cpp does. */
+    for (size_t i = 1; i < j->n_map; i++) {
+        int64_t a = j->map[i][0], b = j->map[i][1];
+        size_t k = i;
+        while (k > 0 && j->map[k - 1][0] > a) {
+            j->map[k][0] = j->map[k - 1][0];
+            j->map[k][1] = j->map[k - 1][1];
+            k--;
+        }
+        j->map[k][0] = a;
+        j->map[k][1] = b;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < j->n_map; i++) {
+        if (w > 0 && j->map[w - 1][0] == j->map[i][0])
+            continue;
+        j->map[w][0] = j->map[i][0];
+        j->map[w][1] = j->map[i][1];
+        w++;
+    }
+    j->n_map = w;
+    *speech = buf;
+    *n_out = (size_t)total;
+    return PARLEY_OK;
+oom:
+    free(buf);
+    return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+}
+
 static void *worker_main(void *arg)
 {
     job *j = arg;
     struct whisper_full_params wp = whisper_full_default_params(WHISPER_SAMPLING_GREEDY);
-    wp.n_threads = j->p.n_threads > 0 ? j->p.n_threads : default_threads();
+    wp.n_threads = j->p.n_threads > 0 ? j->p.n_threads : parley_asr_default_threads();
     wp.language = j->lang;
     wp.translate = j->p.translate;
     if (j->p.no_fallback)
@@ -376,15 +526,25 @@ static void *worker_main(void *arg)
     wp.encoder_begin_callback_user_data = j;
     wp.abort_callback = abort_cb;
     wp.abort_callback_user_data = j;
-    wp.vad = j->p.vad;
-    wp.vad_model_path = j->p.vad ? j->p.vad_model_path : NULL;
-    if (j->p.vad_threshold > 0)
-        wp.vad_params.threshold = j->p.vad_threshold;
-    if (j->p.vad_min_silence_ms > 0)
-        wp.vad_params.min_silence_duration_ms = j->p.vad_min_silence_ms;
-    if (j->p.vad_speech_pad_ms > 0)
-        wp.vad_params.speech_pad_ms = j->p.vad_speech_pad_ms;
-    int rc = whisper_full(j->asr->ctx, wp, j->samples, (int)j->n_samples);
+    wp.vad = false; /* Parley runs the VAD itself: see run_vad() */
+    int rc = 0;
+    const float *audio = j->samples;
+    size_t n_audio = j->n_samples;
+    float *speech = NULL;
+    if (j->p.vad) {
+        parley_status st = run_vad(j, &speech, &n_audio);
+        if (st) {
+            job_fail(j, st);
+            rc = -1;
+        }
+        audio = speech;
+    }
+    if (rc == 0 && n_audio > 0 && !abort_cb(j))
+    {
+        rc = whisper_full(j->asr->ctx, wp, audio, (int)n_audio);
+        j->ran = true;
+    }
+    free(speech);
     pthread_mutex_lock(&j->lock);
     j->rc = rc;
     j->done = true;
@@ -408,6 +568,8 @@ parley_status parley_asr_transcribe(parley_asr *asr, const struct parley_transcr
 {
     if (!asr || !params || !out || (!samples && n_samples))
         return parley_fail(PARLEY_ERR_INVALID_ARG, "asr, params and out are required");
+    if (asr->pk) /* parakeet */
+        return parley_parakeet_transcribe(asr->pk, params, samples, n_samples, out);
     memset(out, 0, sizeof *out);
     reap_abandoned(asr);
     free(asr->vad);
@@ -421,28 +583,32 @@ parley_status parley_asr_transcribe(parley_asr *asr, const struct parley_transcr
     if (params->vad) {
         if (!params->vad_model_path)
             return parley_fail(PARLEY_ERR_INVALID_ARG, "VAD is on but no VAD model was given");
-        if (access(params->vad_model_path, R_OK) != 0) {
-            int e = errno;
-            return parley_fail(parley_status_from_errno(e), "VAD model %s: %s", params->vad_model_path, strerror(e));
-        }
+        parley_status st = parley_check_vad_file(params->vad_model_path);
+        if (st)
+            return st;
     }
     const char *lang = params->language && *params->language ? params->language : "auto";
-    if (strcmp(lang, "auto") != 0 && whisper_lang_id(lang) < 0)
-        return parley_fail(PARLEY_ERR_INVALID_ARG, "unknown language '%s' (use an ISO 639-1 code such as en, de, fr)",
-                           lang);
-    if (strcmp(lang, "auto") != 0 && strcmp(lang, "en") != 0 && !whisper_is_multilingual(asr->ctx))
-        return parley_fail(PARLEY_ERR_INVALID_ARG, "model %s is English-only; it cannot transcribe '%s'",
-                           asr->model_name, lang);
+    parley_status lst = parley_asr_check_language(asr, lang);
+    if (lst)
+        return lst;
 
     job *j = calloc(1, sizeof *j);
     if (!j)
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&j->lock, NULL);
-    pthread_cond_init(&j->cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the 50 ms poll must not jump with the wall clock */
+    pthread_cond_init(&j->cond, &ca);
+    pthread_condattr_destroy(&ca);
     j->asr = asr;
     j->p = *params;
     snprintf(j->lang, sizeof j->lang, "%s", lang);
     j->n_samples = n_samples;
+    if (params->vad && !(j->vad_path = parley_strdup(params->vad_model_path))) {
+        job_free(j);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
     j->samples = malloc(n_samples * sizeof *j->samples);
     if (!j->samples) {
         job_free(j);
@@ -464,7 +630,7 @@ parley_status parley_asr_transcribe(parley_asr *asr, const struct parley_transcr
             break;
         }
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_nsec += 50 * 1000000L;
         if (ts.tv_nsec >= 1000000000L) {
             ts.tv_sec++;
@@ -491,24 +657,24 @@ parley_status parley_asr_transcribe(parley_asr *asr, const struct parley_transcr
         job_free(j);
         return st;
     }
-    int nv = whisper_full_n_vad_segments(asr->ctx);
-    if (nv > 0) {
-        asr->vad = calloc((size_t)nv, sizeof *asr->vad);
+    if (j->n_regions > 0) {
+        asr->vad = calloc(j->n_regions, sizeof *asr->vad);
         if (!asr->vad) {
             job_free(j);
             return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
         }
-        for (int i = 0; i < nv; i++) {
-            asr->vad[i][0] = whisper_full_get_vad_segment_t0(asr->ctx, i) * 10;
-            asr->vad[i][1] = whisper_full_get_vad_segment_t1(asr->ctx, i) * 10;
+        for (size_t i = 0; i < j->n_regions; i++) {
+            asr->vad[i][0] = j->regions[i][0] * 10;
+            asr->vad[i][1] = j->regions[i][1] * 10;
         }
-        asr->n_vad = (size_t)nv;
+        asr->n_vad = j->n_regions;
     }
+    bool ran = j->ran;
     *out = j->out;
     memset(&j->out, 0, sizeof j->out);
     job_free(j);
     out->duration_s = (double)n_samples / PARLEY_AUDIO_RATE;
-    int lid = whisper_full_lang_id(asr->ctx);
+    int lid = ran ? whisper_full_lang_id(asr->ctx) : -1;
     const char *ls = lid >= 0 ? whisper_lang_str(lid) : (strcmp(lang, "auto") ? lang : NULL);
     out->language = ls ? parley_strdup(ls) : NULL;
     out->model = parley_strdup(asr->model_name);
