@@ -1,6 +1,6 @@
 # Thin wrapper: scripts/dev.sh does the work (inside a Debian unstable build root
 # when this host's packages are too old). See README.md.
-.PHONY: all build test asan bench clean
+.PHONY: all build test asan fuzz bench clean
 all: build
 build:
 	@scripts/dev.sh build
@@ -8,7 +8,10 @@ test:
 	@scripts/dev.sh test
 asan:
 	@scripts/dev.sh asan
+# Each libFuzzer target for FUZZ_SECONDS (default 600); FUZZ_TARGETS="gguf audio" picks some.
+fuzz:
+	@scripts/dev.sh fuzz
 bench:
 	@scripts/dev.sh bench
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

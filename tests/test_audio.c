@@ -169,6 +169,75 @@ TEST(truncated_m4a_is_refused)
                   0);
     parley_audio a;
     ASSERT_STATUS(parley_audio_decode_file(path("cut.m4a"), NULL, &a), PARLEY_ERR_BAD_AUDIO);
+    /* says what happened (the index is gone), not "not an audio or video file" */
+    ASSERT_CONTAINS(parley_last_error(), "moov");
+    ASSERT_CONTAINS(parley_last_error(), "truncated");
+}
+
+TEST(device_and_fifo_are_named_as_such)
+{
+    parley_audio a;
+    ASSERT_STATUS(parley_audio_decode_file("/dev/zero", NULL, &a), PARLEY_ERR_BAD_AUDIO);
+    ASSERT_CONTAINS(parley_last_error(), "not a regular file");
+    ASSERT_EQ_INT(sh("rm -f '%s' && mkfifo '%s'", path("pipe.wav"), path("pipe.wav")), 0);
+    ASSERT_STATUS(parley_audio_decode_file(path("pipe.wav"), NULL, &a), PARLEY_ERR_UNSUPPORTED);
+    ASSERT_CONTAINS(parley_last_error(), "pipe");
+}
+
+TEST(model_file_renamed_mp3_is_not_media)
+{
+    ASSERT_EQ_INT(sh("printf 'GGUF\\003\\000\\000\\000' > '%s' && head -c 60000 /dev/zero >> '%s'",
+                     path("model.mp3"), path("model.mp3")),
+                  0);
+    parley_audio a;
+    ASSERT_STATUS(parley_audio_decode_file(path("model.mp3"), NULL, &a), PARLEY_ERR_BAD_AUDIO);
+    ASSERT_CONTAINS(parley_last_error(), "not an audio or video file");
+    ASSERT_CONTAINS(parley_last_error(), "GGUF");
+}
+
+TEST(huge_max_seconds_is_clamped_not_undefined)
+{
+    if (!have_ffmpeg)
+        SKIP("needs the ffmpeg command to make test media");
+    ASSERT_EQ_INT(sh("ffmpeg -v error -y -f lavfi -i 'sine=duration=1' -ar 16000 '%s'", path("one.wav")), 0);
+    struct parley_audio_params p = parley_audio_default_params();
+    p.max_seconds = 1e300; /* (size_t)(1e300 * 16000) was undefined behaviour (UBSan) */
+    parley_audio a;
+    ASSERT_OK(parley_audio_decode_file(path("one.wav"), &p, &a));
+    ASSERT_NEAR(a.duration_s, 1.0, 0.05);
+    parley_audio_free(&a);
+}
+
+TEST(decode_from_memory_matches_the_file)
+{
+    if (!have_ffmpeg)
+        SKIP("needs the ffmpeg command to make test media");
+    ASSERT_EQ_INT(sh("ffmpeg -v error -y -f lavfi -i 'sine=frequency=440:duration=2:sample_rate=44100' -ac 2 "
+                     "-c:a flac '%s'",
+                     path("mem.flac")),
+                  0);
+    FILE *f = fopen(path("mem.flac"), "rb");
+    ASSERT(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    ASSERT(n > 1000 && n < sizeof buf);
+    parley_audio a, b;
+    ASSERT_OK(parley_audio_decode_file(path("mem.flac"), NULL, &a));
+    ASSERT_OK(parley_audio_decode_memory(buf, n, "upload.flac", NULL, &b));
+    ASSERT_EQ_INT(a.n_samples, b.n_samples);
+    ASSERT(memcmp(a.samples, b.samples, a.n_samples * sizeof(float)) == 0);
+    ASSERT_EQ_INT(b.source_channels, 2);
+    parley_audio_free(&a);
+    parley_audio_free(&b);
+    /* the same verdicts from memory, named by the label */
+    ASSERT_STATUS(parley_audio_decode_memory(buf, 0, "nothing.wav", NULL, &b), PARLEY_ERR_BAD_AUDIO);
+    ASSERT_CONTAINS(parley_last_error(), "nothing.wav");
+    ASSERT_STATUS(parley_audio_decode_memory("hello, this is text, not audio", 30, NULL, NULL, &b),
+                  PARLEY_ERR_BAD_AUDIO);
+    ASSERT_CONTAINS(parley_last_error(), "in memory");
+    ASSERT_STATUS(parley_audio_decode_memory(buf, n / 3, "cut.flac", NULL, &b), PARLEY_ERR_BAD_AUDIO);
+    ASSERT_CONTAINS(parley_last_error(), "truncated");
 }
 
 TEST(video_without_audio_says_so)
@@ -236,6 +305,10 @@ int main(void)
     RUN(directory_is_refused);
     RUN(truncated_wav_is_refused_unless_allowed);
     RUN(truncated_m4a_is_refused);
+    RUN(device_and_fifo_are_named_as_such);
+    RUN(model_file_renamed_mp3_is_not_media);
+    RUN(huge_max_seconds_is_clamped_not_undefined);
+    RUN(decode_from_memory_matches_the_file);
     RUN(video_without_audio_says_so);
     RUN(length_limit_is_enforced);
     RUN(progress_reports_and_can_cancel);

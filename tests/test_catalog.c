@@ -335,6 +335,96 @@ TEST(local_features_persist)
     ASSERT_STR(parley_feature_name(PARLEY_FEATURE_SUGGEST), "suggest");
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* local_features was stored and enforced nowhere; this is the check entry points call. */
+TEST(local_feature_allowed_follows_the_setting)
+{
+    unlink(set);
+    ASSERT_OK(parley_local_feature_allowed(PARLEY_FEATURE_SUMMARY, set)); /* no file: all on */
+    parley_catalog *cat;
+    struct parley_catalog_params cp = params();
+    ASSERT_OK(parley_catalog_open(&cp, &cat));
+    ASSERT_OK(parley_catalog_set_local_features(cat, PARLEY_FEATURE_TRANSCRIBE));
+    parley_catalog_free(cat);
+    ASSERT_OK(parley_local_feature_allowed(PARLEY_FEATURE_TRANSCRIBE, set));
+    ASSERT_STATUS(parley_local_feature_allowed(PARLEY_FEATURE_CHAT, set), PARLEY_ERR_UNSUPPORTED);
+    ASSERT_CONTAINS(parley_last_error(), "chat is switched off");
+    ASSERT_CONTAINS(parley_last_error(), "models local chat=on");
+    ASSERT_STATUS(parley_local_feature_allowed((parley_feature)0x30, set), PARLEY_ERR_INVALID_ARG);
+    unlink(set);
+}
+
+/* A damaged device.json refused every command, the ones that rewrite it included. */
+TEST(corrupt_settings_can_be_repaired)
+{
+    write_file(set, "{ this is not json");
+    parley_catalog *cat;
+    struct parley_catalog_params cp = params();
+    parley_status st = parley_catalog_open(&cp, &cat);
+    ASSERT_MSG(st == PARLEY_OK, "%s: %s", parley_strerror(st), parley_last_error());
+    struct parley_device_settings s;
+    parley_catalog_settings(cat, &s);
+    ASSERT_EQ_INT(s.local_features, PARLEY_FEATURE_ALL); /* defaults */
+    ASSERT_OK(parley_catalog_set_local_features(cat, PARLEY_FEATURE_SUMMARY)); /* rewrites it */
+    parley_catalog_free(cat);
+    ASSERT_OK(parley_catalog_open(&cp, &cat));
+    parley_catalog_settings(cat, &s);
+    ASSERT_EQ_INT(s.local_features, PARLEY_FEATURE_SUMMARY);
+    parley_catalog_free(cat);
+    write_file(set, "[1, 2]");
+    ASSERT_OK(parley_catalog_open(&cp, &cat));
+    parley_catalog_free(cat);
+    unlink(set);
+}
+
+/* size_bytes past 2^64 was converted to uint64_t (undefined; UBSan). */
+TEST(out_of_range_sizes_are_refused)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/catalog.json", cfgdir);
+    write_file(path, "{\"format\":1,\"version\":\"t\",\"models\":[{\"id\":\"tiny\",\"label\":\"Tiny\","
+                     "\"kind\":\"llm\",\"arch\":\"llama\",\"file\":\"tiny.gguf\",\"size_bytes\":1e300,"
+                     "\"params_total\":1e6,\"shape\":{\"n_layer\":2,\"n_embd\":8,\"n_head_kv\":1,\"head_dim\":8}}]}");
+    struct parley_catalog_params cp = params();
+    cp.builtin_only = false;
+    cp.catalog_path = path;
+    parley_catalog *cat;
+    ASSERT_STATUS(parley_catalog_open(&cp, &cat), PARLEY_ERR_FORMAT);
+    ASSERT_CONTAINS(parley_last_error(), "out of range");
+    unlink(path);
+}
+
+/* models add accepted a truncated GGUF that the loader then refused. */
+TEST(add_refuses_a_truncated_gguf)
+{
+    const char *good = make_gguf("whole.gguf", NULL);
+    if (!good)
+        SKIP("needs stories260K.gguf and build/gguf_add_template");
+    char cut[4300];
+    snprintf(cut, sizeof cut, "%s/cut.gguf", dir);
+    ASSERT(sh("head -c 600000 '%s' > '%s'", good, cut) == 0);
+    parley_catalog *cat;
+    struct parley_catalog_params cp = params();
+    ASSERT_OK(parley_catalog_open(&cp, &cat));
+    const parley_model_info *m = NULL;
+    ASSERT_STATUS(parley_catalog_add_own(cat, cut, &m), PARLEY_ERR_MODEL_LOAD);
+    ASSERT_CONTAINS(parley_last_error(), "truncated");
+    ASSERT(m == NULL);
+    parley_catalog_free(cat);
+    /* the template of the test stand-in is not one llama.cpp recognises: said at once */
+    char why[1200];
+    ASSERT_STATUS(parley_model_template_usable(good, why, sizeof why), PARLEY_ERR_NO_TEMPLATE);
+    ASSERT_CONTAINS(why, "--template");
+}
+
 TEST(pull_refuses_what_it_cannot_verify)
 {
     parley_catalog *cat;
@@ -379,6 +469,10 @@ int main(void)
     RUN(own_models_by_reference_survive_restart_and_moves);
     RUN(registry_file_is_checked);
     RUN(local_features_persist);
+    RUN(local_feature_allowed_follows_the_setting);
+    RUN(corrupt_settings_can_be_repaired);
+    RUN(out_of_range_sizes_are_refused);
+    RUN(add_refuses_a_truncated_gguf);
     RUN(pull_refuses_what_it_cannot_verify);
     return test_summary();
 }

@@ -11,10 +11,13 @@
  *   /stall/F     headers for the whole file, 1000 bytes, then nothing until the client leaves
  *   /redir/F     302 to /ok/F;  /loop/F: 302 to itself;  /toftp/F: 302 to an ftp:// URL
  *   /nolength/F  200 with no Content-Length, the body ends when the connection closes
+ *   /away/F      302 to http://192.0.2.1/F (TEST-NET-1: an address off this machine), which
+ *                the network gate (net.h) must refuse without connecting
  * Every request is logged (path, Range start, status) so tests can check what was asked. */
 #include "test.h"
 
 #include <parley/fetch.h>
+#include <parley/net.h>
 
 #include "fetch/fetch_internal.h"
 
@@ -188,6 +191,10 @@ static void *serve_conn(void *arg)
         status = 302;
         snprintf(extra, sizeof extra, "Location: ftp://127.0.0.1:%d/x.bin\r\nContent-Length: 0\r\n",
                  srv.port);
+        send_head(fd, 302, "Found", extra);
+    } else if (strcmp(kind, "away") == 0) {
+        status = 302;
+        snprintf(extra, sizeof extra, "Location: http://192.0.2.1%s\r\nContent-Length: 0\r\n", rest);
         send_head(fd, 302, "Found", extra);
     } else if (strcmp(kind, "nolength") == 0) {
         send_head(fd, 200, "OK", "");
@@ -825,6 +832,54 @@ TEST(redirects)
     ASSERT_EQ_INT(file_size(path_in("ftp.bin")), -1);
 }
 
+/* The network gate: a redirect from the (loopback) model host to a machine that is not
+ * the model host is refused before any socket is opened for it; so is such a URL given
+ * directly. Without the gate, libcurl would try to connect to 192.0.2.1. */
+TEST(network_gate_refuses_other_hosts)
+{
+    struct parley_fetch_params p = quick_params();
+    p.sha256 = srv.sha256;
+    p.connect_timeout_s = 2;
+    unsigned long before = parley_net_refused_count();
+    log_reset();
+    double t0 = parley_now();
+    ASSERT_STATUS(parley_fetch_file(url_of("/away/x.bin"), path_in("away.bin"), &p, NULL), PARLEY_ERR_PERMISSION);
+    ASSERT_CONTAINS(parley_last_error(), "network gate");
+    ASSERT_CONTAINS(parley_last_error(), "192.0.2.1");
+    ASSERT(parley_now() - t0 < 1.5); /* refused, not a connect that timed out */
+    ASSERT_EQ_INT(log_count(), 1);
+    ASSERT(parley_net_refused_count() > before);
+    ASSERT_EQ_INT(file_size(path_in("away.bin")), -1);
+
+    ASSERT_STATUS(parley_fetch_file("https://example.com/x.bin", path_in("direct.bin"), &p, NULL),
+                  PARLEY_ERR_PERMISSION);
+    ASSERT_CONTAINS(parley_last_error(), "example.com");
+    /* the policy itself */
+    ASSERT_OK(parley_net_check(PARLEY_NET_MODEL_PULL, "http://127.0.0.1:9/x"));
+    ASSERT_OK(parley_net_check(PARLEY_NET_SYNC, "http://[::1]:9/x"));
+    ASSERT_STATUS(parley_net_check(PARLEY_NET_TEAM_SERVER, "https://team.example.org/api"), PARLEY_ERR_PERMISSION);
+    ASSERT_CONTAINS(parley_last_error(), "local mode");
+    struct parley_net_policy pol = parley_net_default_policy();
+    pol.local_only = false;
+    pol.team_server = "team.example.org";
+    ASSERT_OK(parley_net_set_policy(&pol));
+    ASSERT_OK(parley_net_check(PARLEY_NET_TEAM_SERVER, "https://team.example.org/api"));
+    ASSERT_STATUS(parley_net_check(PARLEY_NET_SYNC, "https://team.example.org/api"), PARLEY_ERR_PERMISSION);
+    ASSERT_OK(parley_net_set_policy(NULL));
+    ASSERT_STATUS(parley_net_check(PARLEY_NET_TEAM_SERVER, "https://team.example.org/api"), PARLEY_ERR_PERMISSION);
+    const char *old = getenv("PARLEY_MODEL_BASE_URL");
+    char saved[512] = "";
+    if (old)
+        snprintf(saved, sizeof saved, "%s", old);
+    unsetenv("PARLEY_MODEL_BASE_URL");
+    ASSERT_OK(parley_net_check(PARLEY_NET_MODEL_PULL, "https://huggingface.co/org/repo/resolve/main/m.gguf"));
+    ASSERT_OK(parley_net_check(PARLEY_NET_MODEL_PULL, "https://cas-bridge.xethub.hf.co/xet/abc"));
+    ASSERT_STATUS(parley_net_check(PARLEY_NET_MODEL_PULL, "https://huggingface.co.evil.example/x"),
+                  PARLEY_ERR_PERMISSION);
+    if (saved[0])
+        setenv("PARLEY_MODEL_BASE_URL", saved, 1);
+}
+
 TEST(part_longer_than_expected)
 {
     /* A .part longer than the published size cannot be a prefix of the file: start over. */
@@ -1047,6 +1102,7 @@ int main(void)
     RUN(announced_size_mismatch);
     RUN(no_content_length);
     RUN(redirects);
+    RUN(network_gate_refuses_other_hosts);
     RUN(part_longer_than_expected);
     RUN(disk_full_precheck);
     RUN(disk_full_enospc);

@@ -8,6 +8,7 @@
 #include <parley/llm.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <yyjson.h>
 
@@ -590,6 +591,311 @@ TEST(prefix_reuse_evaluates_only_new_tokens_and_matches_scratch)
     parley_llm_free(llm);
 }
 
+/* Regression: a cached prefix that the next prompt does not start with kept its cells in
+ * the KV cache, so a prompt that fits the context on its own failed with a false
+ * CONTEXT_OVERFLOW ("no room in the cache"). Now the stale prefix is dropped. */
+TEST(stale_prefix_does_not_cause_a_false_overflow)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 512, NULL);
+    ASSERT(llm);
+    parley_buf pre = {0}, other = {0};
+    while (pre.len < 1000)
+        ASSERT_OK(parley_buf_append(&pre, story, strlen(story)));
+    while (other.len < 950)
+        ASSERT_OK(parley_buf_printf(&other, "The dog ran to the park and played with a ball. "));
+    ASSERT_OK(parley_llm_prefix_set(llm, pre.data, NULL, NULL));
+    ASSERT(parley_llm_prefix_tokens(llm) > 300);
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.prompt = other.data;
+    rq.max_tokens = 8;
+    struct parley_llm_result res;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+    ASSERT_MSG(res.stats.n_prompt > 150 && res.stats.n_prompt + 8 <= 512 && res.stats.n_prompt + 8 + 300 > 512, "prompt %d", res.stats.n_prompt);
+    ASSERT_EQ_INT(res.stats.n_reused, 0);
+    ASSERT_EQ_INT(parley_llm_prefix_tokens(llm), 0); /* dropped, not left behind */
+    parley_llm_result_clear(&res);
+    parley_buf_free(&pre);
+    parley_buf_free(&other);
+    parley_llm_free(llm);
+}
+
+/* Regression: n + max_tokens overflowed int32 (UBSan) and a huge max_tokens passed the
+ * check; it is a context overflow. */
+TEST(huge_max_tokens_is_an_overflow_not_a_wrap)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 256, NULL);
+    ASSERT(llm);
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.prompt = story;
+    rq.max_tokens = INT32_MAX;
+    struct parley_llm_result res;
+    ASSERT_STATUS(parley_llm_generate(llm, &rq, &res), PARLEY_ERR_CONTEXT_OVERFLOW);
+    ASSERT_CONTAINS(parley_last_error(), "max_tokens");
+    parley_llm_free(llm);
+}
+
+/* Regression: message contents were tokenized with special-token parsing on, so a
+ * meeting that said "</s>" (or "<|im_end|>" for Qwen) put a real end-of-sequence token
+ * into the prompt. Only the template's markup is special now. */
+TEST(special_token_text_in_a_message_stays_text)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 512, "chatml");
+    ASSERT(llm);
+    parley_llm_message with[] = {{"system", "Transcript: he said </s> and left."}, {"user", "What?"}};
+    parley_llm_message without[] = {{"system", "Transcript: he said and left."}, {"user", "What?"}};
+    int32_t n_with = 0, n_without = 0, first = 0;
+    ASSERT_OK(parley_llm_count_chat_tokens(llm, with, 2, &n_with, &first));
+    ASSERT_OK(parley_llm_count_chat_tokens(llm, without, 2, &n_without, NULL));
+    /* "</s>" as text is several tokens; parsed as special it would be one. */
+    int32_t n_text = 0;
+    ASSERT_OK(parley_llm_count_tokens(llm, " </s>", &n_text));
+    ASSERT(n_text > 2);
+    ASSERT_MSG(n_with - n_without >= 3, "with %d, without %d", n_with, n_without);
+    ASSERT(first > 0 && first < n_with);
+    /* The same through a generation (what the tasks do). */
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.messages = with;
+    rq.n_messages = 2;
+    rq.max_tokens = 2;
+    struct parley_llm_result a, b;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &a));
+    rq.messages = without;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &b));
+    ASSERT_EQ_INT(a.stats.n_prompt, n_with);
+    ASSERT(a.stats.n_prompt - b.stats.n_prompt >= 3);
+    parley_llm_result_clear(&a);
+    parley_llm_result_clear(&b);
+    parley_llm_free(llm);
+}
+
+/* A growing first message (a live transcript) with cache_prefix: each request evaluates
+ * only the new lines, and prefill_only brings the cache up to date without generating. */
+TEST(cache_prefix_grows_with_the_transcript)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 2048, "chatml");
+    ASSERT(llm);
+    parley_buf sys = {0};
+    ASSERT_OK(parley_buf_printf(&sys, "Rules.\n\nTranscript:\n"));
+    for (int i = 0; i < 6; i++)
+        ASSERT_OK(parley_buf_printf(&sys, "[00:00:%02d] %s", i, story));
+    parley_llm_message m[] = {{"system", sys.data}, {"user", "Who is Lily?"}};
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.messages = m;
+    rq.n_messages = 2;
+    rq.cache_prefix = true;
+    rq.prefill_only = true;
+    struct parley_llm_result r;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r));
+    int32_t first = 0, n_all = 0;
+    ASSERT_OK(parley_llm_count_chat_tokens(llm, m, 2, &n_all, &first));
+    ASSERT_EQ_INT(parley_llm_prefix_tokens(llm), first);
+    ASSERT_EQ_INT(r.stats.n_evaluated, first);
+    ASSERT_EQ_INT(r.stats.n_generated, 0);
+    parley_llm_result_clear(&r);
+    /* One more line: only its tokens (plus the prompt's tail) are evaluated. */
+    ASSERT_OK(parley_buf_printf(&sys, "[00:01:00] Then the dog ran home.\n"));
+    m[0].content = sys.data;
+    int32_t line = 0;
+    ASSERT_OK(parley_llm_count_tokens(llm, "[00:01:00] Then the dog ran home.\n", &line));
+    rq.prefill_only = false;
+    rq.max_tokens = 4;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r));
+    int32_t first2 = 0;
+    ASSERT_OK(parley_llm_count_chat_tokens(llm, m, 2, &n_all, &first2));
+    ASSERT_EQ_INT(first2, first + line);
+    ASSERT_EQ_INT(r.stats.n_reused, first);
+    ASSERT_EQ_INT(r.stats.n_evaluated, n_all - first);
+    ASSERT_EQ_INT(parley_llm_prefix_tokens(llm), first2);
+    /* Same answer as from scratch. */
+    char *cached = strdup(r.text);
+    parley_llm_result_clear(&r);
+    parley_llm_prefix_clear(llm);
+    rq.cache_prefix = false;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r));
+    ASSERT_EQ_INT(r.stats.n_evaluated, n_all);
+    ASSERT_STR(r.text, cached);
+    free(cached);
+    parley_llm_result_clear(&r);
+    parley_buf_free(&sys);
+    parley_llm_free(llm);
+}
+
+static int count_state_files(const char *dir, char *first, size_t n)
+{
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null | grep -c '\\.state$'", dir);
+    FILE *f = popen(cmd, "r");
+    int c = 0;
+    if (f && fscanf(f, "%d", &c) != 1)
+        c = 0;
+    if (f)
+        pclose(f);
+    if (first) {
+        snprintf(cmd, sizeof cmd, "ls '%s'/*.state 2>/dev/null | head -n 1", dir);
+        f = popen(cmd, "r");
+        first[0] = '\0';
+        if (f && fgets(first, (int)n, f))
+            first[strcspn(first, "\n")] = '\0';
+        if (f)
+            pclose(f);
+    }
+    return c;
+}
+
+static parley_llm *load_state(const char *path, const char *dir, uint64_t cap)
+{
+    struct parley_llm_params p = parley_llm_default_params();
+    p.n_ctx = 1024;
+    p.n_gpu_layers = 0;
+    p.n_threads = 1;
+    p.chat_template = "chatml";
+    p.state_dir = dir;
+    p.state_max_bytes = cap;
+    parley_llm *llm = NULL;
+    if (parley_llm_load(path, p, &llm) != PARLEY_OK)
+        fprintf(stderr, "load: %s\n", parley_last_error());
+    return llm;
+}
+
+struct logcap {
+    parley_buf b;
+};
+static void log_to_buf(parley_log_level l, const char *msg, void *ud)
+{
+    (void)l;
+    parley_buf_printf(&((struct logcap *)ud)->b, "%s\n", msg);
+}
+
+/* The evaluated prefix kept on disk: a second engine (a new process) loads it instead of
+ * evaluating; a truncated or corrupted file is a miss with a log line, never a crash; the
+ * directory stays within its cap. */
+TEST(prefix_state_is_kept_on_disk_and_bad_files_are_misses)
+{
+    NEED_MODEL();
+    const char *tmp = test_tmpdir("llm_state");
+    ASSERT(tmp);
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/state", tmp);
+    parley_buf sys = {0};
+    for (int i = 0; i < 5; i++)
+        ASSERT_OK(parley_buf_printf(&sys, "[00:00:%02d] %s", i, story));
+    parley_llm_message m[] = {{"system", sys.data}, {"user", "Who is Lily?"}};
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.messages = m;
+    rq.n_messages = 2;
+    rq.cache_prefix = true;
+    rq.max_tokens = 6;
+    struct parley_llm_result r1, r2;
+
+    parley_llm *llm = load_state(mp, dir, 0);
+    ASSERT(llm);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r1));
+    int32_t first = parley_llm_prefix_tokens(llm);
+    ASSERT(first > 100);
+    ASSERT_EQ_INT(r1.stats.n_state_loaded, 0);
+    ASSERT_EQ_INT(r1.stats.n_reused, 0);
+    parley_llm_free(llm);
+    char file[4400];
+    ASSERT_EQ_INT(count_state_files(dir, file, sizeof file), 1);
+
+    /* A new engine loads it: nothing of the prefix is evaluated, same answer. */
+    llm = load_state(mp, dir, 0);
+    ASSERT(llm);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r2));
+    ASSERT_EQ_INT(r2.stats.n_state_loaded, first);
+    ASSERT_EQ_INT(r2.stats.n_reused, first);
+    ASSERT_EQ_INT(r2.stats.n_evaluated, r1.stats.n_prompt - first);
+    ASSERT_STR(r2.text, r1.text);
+    parley_llm_result_clear(&r2);
+    parley_llm_free(llm);
+
+    struct logcap lc = {{0}};
+    parley_log_set(log_to_buf, &lc, PARLEY_LOG_WARN);
+    /* Truncated: a miss, logged, evaluated again, and the file is written anew. */
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "truncate -s 200 '%s'", file);
+    ASSERT_EQ_INT(system(cmd), 0);
+    llm = load_state(mp, dir, 0);
+    ASSERT(llm);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r2));
+    ASSERT_EQ_INT(r2.stats.n_state_loaded, 0);
+    ASSERT_EQ_INT(r2.stats.n_evaluated, r1.stats.n_prompt);
+    ASSERT_STR(r2.text, r1.text);
+    ASSERT_CONTAINS(lc.b.data ? lc.b.data : "", "truncated");
+    parley_llm_result_clear(&r2);
+    parley_llm_free(llm);
+    ASSERT_EQ_INT(count_state_files(dir, NULL, 0), 1);
+
+    /* Corrupted in the middle (same size): the checksum catches it. */
+    snprintf(cmd, sizeof cmd, "printf 'XXXXXXXXXXXXXXXX' | dd of='%s' bs=1 seek=4000 conv=notrunc status=none", file);
+    ASSERT_EQ_INT(system(cmd), 0);
+    lc.b.len = 0;
+    llm = load_state(mp, dir, 0);
+    ASSERT(llm);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r2));
+    ASSERT_EQ_INT(r2.stats.n_state_loaded, 0);
+    ASSERT_STR(r2.text, r1.text);
+    ASSERT_CONTAINS(lc.b.data ? lc.b.data : "", "corrupt");
+    parley_llm_result_clear(&r2);
+    parley_llm_free(llm);
+    parley_log_set(NULL, NULL, PARLEY_LOG_WARN);
+    parley_buf_free(&lc.b);
+
+    /* Another transcript with a cap of about one file: the oldest goes. */
+    struct stat sb;
+    ASSERT_EQ_INT(stat(file, &sb), 0);
+    llm = load_state(mp, dir, (uint64_t)sb.st_size + sb.st_size / 2);
+    ASSERT(llm);
+    ASSERT_OK(parley_buf_printf(&sys, "[00:01:00] The end.\n"));
+    m[0].content = sys.data;
+    parley_llm_prefix_clear(llm);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r2));
+    parley_llm_result_clear(&r2);
+    parley_llm_free(llm);
+    char file2[4400];
+    ASSERT_EQ_INT(count_state_files(dir, file2, sizeof file2), 1);
+    ASSERT(strcmp(file, file2) != 0);
+
+    parley_llm_result_clear(&r1);
+    parley_buf_free(&sys);
+}
+
+/* Grammar output under the sample-then-check sampler: most tokens need no grammar pass
+ * over the vocabulary; the output still always parses. */
+TEST(grammar_checks_the_chosen_token_first)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(mp, 512, NULL);
+    ASSERT(llm);
+    /* Strings may hold '<' and '"' (escaped) now. */
+    const char *gbnf = "root ::= \"[\" s (\",\" s){0,2} \"]\"\n"
+                       "s ::= \"\\\"\" c{1,24} \"\\\"\"\n"
+                       "c ::= [^\"\\\\\\x7F\\x00-\\x1F] | \"\\\\\" [\"\\\\/bfnrt]\n";
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.prompt = "Once upon a time";
+    rq.max_tokens = 120;
+    rq.grammar = gbnf;
+    struct parley_llm_result res;
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+    yyjson_doc *doc = yyjson_read(res.text, strlen(res.text), 0);
+    ASSERT_MSG(doc && yyjson_is_arr(yyjson_doc_get_root(doc)), "not a JSON array: %s", res.text);
+    yyjson_doc_free(doc);
+    ASSERT(res.stats.n_generated > 3);
+    ASSERT_MSG(res.stats.n_resampled < res.stats.n_generated + 1, "resampled %d of %d", res.stats.n_resampled,
+               res.stats.n_generated);
+    parley_llm_result_clear(&res);
+    /* A grammar that forces '<' and '"' into a string: they come out, escaped as JSON. */
+    rq.grammar = "root ::= \"[\\\"a<b\\\\\\\"c\\\"]\"\n";
+    ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+    ASSERT_STR(res.text, "[\"a<b\\\"c\"]");
+    parley_llm_result_clear(&res);
+    parley_llm_free(llm);
+}
+
 int main(void)
 {
     parley_init();
@@ -604,5 +910,11 @@ int main(void)
     RUN(context_overflow_is_reported);
     RUN(bad_files_give_model_load_with_reason);
     RUN(prefix_reuse_evaluates_only_new_tokens_and_matches_scratch);
+    RUN(stale_prefix_does_not_cause_a_false_overflow);
+    RUN(huge_max_tokens_is_an_overflow_not_a_wrap);
+    RUN(special_token_text_in_a_message_stays_text);
+    RUN(cache_prefix_grows_with_the_transcript);
+    RUN(prefix_state_is_kept_on_disk_and_bad_files_are_misses);
+    RUN(grammar_checks_the_chosen_token_first);
     return test_summary();
 }

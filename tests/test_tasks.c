@@ -193,8 +193,8 @@ TEST(summary_json_always_parses_and_is_stored_twice)
         ASSERT_STR(aj.content, r.json);
         ASSERT_STR(am.content, r.text);
         ASSERT_STR(aj.model, "stories260K.gguf");
-        ASSERT_STR(aj.prompt_version, "summary/1");
-        ASSERT_STR(am.prompt_version, "summary/1");
+        ASSERT_STR(aj.prompt_version, PARLEY_PROMPT_SUMMARY);
+        ASSERT_STR(am.prompt_version, PARLEY_PROMPT_SUMMARY);
         ASSERT(aj.prompt_tokens > 100 && aj.prompt_tokens == r.stats.n_evaluated);
         ASSERT_EQ_INT(aj.output_tokens, r.stats.n_generated);
         ASSERT(aj.prompt_ms > 0 && aj.gen_ms > 0);
@@ -228,7 +228,7 @@ TEST(notes_are_stored)
     ASSERT_OK(parley_store_latest_artifact(db, sid_short, "notes", "markdown", &a));
     ASSERT_EQ_INT(a.id, r.artifact_id);
     ASSERT_STR(a.content, r.text);
-    ASSERT_STR(a.prompt_version, "notes/1");
+    ASSERT_STR(a.prompt_version, PARLEY_PROMPT_NOTES);
     ASSERT(a.output_tokens > 0 && a.output_tokens <= 48);
     parley_artifact_free(&a);
     parley_task_result_clear(&r);
@@ -277,7 +277,12 @@ TEST(chat_is_multi_turn_stored_and_reuses_the_cached_transcript)
     ASSERT_STR(m[0].content, "Who sends the quote?");
     ASSERT(m[0].model == NULL);
     ASSERT_STR(m[1].role, "assistant");
+    /* Regression: an answer cut off by max_tokens was stored as if complete. */
     ASSERT_STR(m[1].content, r1.text);
+    ASSERT_EQ_INT(m[1].truncated, r1.truncated ? 1 : 0);
+    if (r1.truncated)
+        ASSERT_CONTAINS(r1.meta, "\"truncated\":true");
+    ASSERT(r1.truncated == (r1.stats.n_generated >= 24));
     ASSERT_STR(m[1].model, "stories260K.gguf");
     ASSERT_EQ_INT(m[1].id, r1.artifact_id);
     ASSERT_STR(m[2].content, "And by when?");
@@ -318,7 +323,7 @@ TEST(suggestions_are_one_to_three_strings_and_reuse_the_prefix)
         parley_artifact art;
         ASSERT_OK(parley_store_latest_artifact(db, sid_long, "suggestions", "json", &art));
         ASSERT_STR(art.content, r.json);
-        ASSERT_STR(art.prompt_version, "suggest/1");
+        ASSERT_STR(art.prompt_version, PARLEY_PROMPT_SUGGEST);
         ASSERT_EQ_INT(art.reused_tokens, r.stats.n_reused);
         ASSERT_EQ_INT(art.prompt_tokens, r.stats.n_evaluated);
         ASSERT_CONTAINS(art.meta, "\"whole_transcript\":true");
@@ -552,6 +557,115 @@ TEST(model_find_resolves_paths_and_ids)
     ASSERT_STATUS(parley_llm_model_find("/no/such.gguf", out, sizeof out), PARLEY_ERR_NOT_FOUND);
 }
 
+#include <pthread.h>
+static pthread_t main_thread;
+static int on_caller_thread, heading_calls;
+static bool thread_check(const char *s, size_t n, void *ud)
+{
+    (void)ud;
+    if (pthread_equal(pthread_self(), main_thread))
+        on_caller_thread++;
+    if (n >= 7 && memmem(s, n, "#### Part", 9))
+        heading_calls++;
+    return true;
+}
+static bool stop_at_heading(const char *s, size_t n, void *ud)
+{
+    (void)ud;
+    return !(n >= 9 && memmem(s, n, "#### Part", 9));
+}
+
+/* Regression: the part headings of notes in parts went to on_token from the caller's
+ * thread (tasks.h promises the worker thread) and their return value was ignored. */
+TEST(notes_headings_stream_on_the_worker_thread_and_can_stop)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(1536, "chatml");
+    ASSERT(llm);
+    struct parley_task_params p = parley_task_default_params();
+    p.max_tokens = 8;
+    p.chunk_tokens = 600;
+    p.on_token = thread_check;
+    main_thread = pthread_self();
+    on_caller_thread = heading_calls = 0;
+    struct parley_task_result r;
+    ASSERT_OK(parley_task_notes(llm, db, sid_long, &p, &r));
+    ASSERT(r.n_chunks > 1);
+    ASSERT_EQ_INT(on_caller_thread, 0);
+    ASSERT(heading_calls >= 1);
+    ASSERT(r.truncated); /* 8 tokens a part: cut off, and it says so */
+    ASSERT_CONTAINS(r.text, "Cut off");
+    parley_task_result_clear(&r);
+    p.on_token = stop_at_heading;
+    ASSERT_STATUS(parley_task_notes(llm, db, sid_long, &p, &r), PARLEY_ERR_CANCELLED);
+    parley_llm_free(llm);
+}
+
+/* A chat whose history no longer fits drops its oldest turns (and says how many)
+ * instead of failing every later question; no_history leaves it out. */
+TEST(chat_history_that_does_not_fit_drops_the_oldest_turns)
+{
+    NEED_MODEL();
+    int64_t sid = add_session("History", 12);
+    ASSERT(sid > 0);
+    parley_llm *llm = load(1280, "chatml");
+    ASSERT(llm);
+    struct parley_task_params p = parley_task_default_params();
+    p.max_tokens = 60;
+    struct parley_task_result r;
+    size_t dropped = 0;
+    for (int i = 0; i < 8; i++) {
+        char q[64];
+        snprintf(q, sizeof q, "Question number %d about the budget?", i);
+        parley_status st = parley_task_ask(llm, db, sid, q, &p, &r);
+        ASSERT_MSG(st == PARLEY_OK, "question %d: %s", i, parley_last_error());
+        dropped = r.n_history_dropped;
+        parley_task_result_clear(&r);
+    }
+    ASSERT_MSG(dropped > 0, "no history was dropped");
+    ASSERT(dropped % 2 == 0); /* whole exchanges */
+    p.no_history = true;
+    ASSERT_OK(parley_task_ask(llm, db, sid, "Anything else?", &p, &r));
+    ASSERT_EQ_INT(r.n_history_dropped, 0);
+    parley_task_result_clear(&r);
+    parley_llm_free(llm);
+}
+
+/* Summaries in the meeting's language or the one asked for; the same tasks on an
+ * in-memory transcript store nothing and reuse the cache of the stored one. */
+TEST(language_and_in_memory_transcripts)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(2048, "chatml");
+    ASSERT(llm);
+    struct parley_task_params p = small_params();
+    p.language = "de";
+    struct parley_task_result r;
+    ASSERT_OK(parley_task_suggest(llm, db, sid_short, &p, &r));
+    ASSERT_CONTAINS(r.meta, "\"language\":\"German\"");
+    parley_task_result_clear(&r);
+
+    parley_transcript t;
+    ASSERT_OK(parley_store_get_session(db, sid_short, &t));
+    free(t.language);
+    t.language = strdup("fr");
+    p.language = NULL;
+    int before = n_artifacts(sid_short, "summary");
+    ASSERT_OK(parley_task_summarize_transcript(llm, &t, &p, &r));
+    ASSERT_CONTAINS(r.meta, "\"language\":\"French\"");
+    ASSERT_EQ_INT(r.artifact_id, 0);
+    ASSERT(r.stats.n_reused > 0); /* the transcript was cached by the suggestion */
+    parley_task_result_clear(&r);
+    parley_llm_message hist[] = {{"user", "Who pays?"}, {"assistant", "Bob."}};
+    ASSERT_OK(parley_task_ask_transcript(llm, &t, hist, 2, "When?", &p, &r));
+    ASSERT_EQ_INT(r.artifact_id, 0);
+    ASSERT(r.stats.n_reused > 0);
+    parley_task_result_clear(&r);
+    ASSERT_EQ_INT(n_artifacts(sid_short, "summary"), before);
+    parley_transcript_free(&t);
+    parley_llm_free(llm);
+}
+
 int main(void)
 {
     parley_init();
@@ -587,6 +701,9 @@ int main(void)
     RUN(cancel_stores_nothing);
     RUN(bad_sessions_are_clear_errors);
     RUN(model_find_resolves_paths_and_ids);
+    RUN(notes_headings_stream_on_the_worker_thread_and_can_stop);
+    RUN(chat_history_that_does_not_fit_drops_the_oldest_turns);
+    RUN(language_and_in_memory_transcripts);
     parley_store_close(db);
     return test_summary();
 }

@@ -153,8 +153,9 @@ struct parley_asr_stream_params {
     float vad_threshold;        /* speech probability; 0 = 0.5 */
     int min_silence_ms;         /* a pause this long ends an utterance; 0 = 600 */
     int max_utterance_ms;       /* an utterance is cut at this length; 0 = 15000 */
-    int max_backlog_ms;         /* audio accepted but not yet transcribed, at most; past it push
-                                   returns PARLEY_ERR_TOO_LARGE; 0 = 120000 (2 minutes) */
+    int max_backlog_ms;         /* audio queued and not yet taken by the worker, at most; past it
+                                   push returns PARLEY_ERR_TOO_LARGE; 0 = 120000 (2 minutes). The
+                                   worker holds at most one utterance more (max_utterance_ms) */
     float energy_gate_db;       /* utterances quieter than this RMS (dBFS) are skipped; 0 = -55 */
     float no_speech_threshold;  /* whisper's no-speech probability above which a doubtful segment
                                    is dropped; 0 = 0.6 */
@@ -174,7 +175,7 @@ parley_status parley_asr_stream_open(parley_asr *asr, const struct parley_asr_st
 /* Queues n 16 kHz mono samples whose first sample is at t0_ms on the session timeline
  * (consecutive pushes normally continue the timeline; a jump is a gap, which ends an open
  * utterance). Copies the samples and returns at once; VAD and whisper run on the worker.
- * PARLEY_ERR_TOO_LARGE: the backlog would pass max_backlog_ms; nothing of this call was
+ * PARLEY_ERR_TOO_LARGE: the queue would pass max_backlog_ms; nothing of this call was
  * taken (push the same samples again later). PARLEY_ERR_INVALID_ARG after finish. */
 parley_status parley_asr_stream_push(parley_asr_stream *s, const float *samples, size_t n, int64_t t0_ms);
 
@@ -188,8 +189,10 @@ int64_t parley_asr_stream_backlog_ms(const parley_asr_stream *s);
  * No push after finish. */
 parley_status parley_asr_stream_finish(parley_asr_stream *s, const parley_cancel *cancel);
 
-/* Stops the worker (an utterance being transcribed is aborted at whisper's next check),
- * discards what is queued and frees everything. No callback runs after it returns.
+/* Discards what is queued and frees the stream. Returns at once (milliseconds), also in
+ * the middle of an utterance: no callback runs after it returns. whisper.cpp stops only
+ * between its encoder and decoder passes, so the worker may need a moment longer to
+ * stop; it then frees what is left by itself, and parley_asr_free() waits for it.
  * NULL is a no-op. */
 void parley_asr_stream_free(parley_asr_stream *s);
 

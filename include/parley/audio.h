@@ -10,7 +10,8 @@
  *     if (st == PARLEY_OK) { use(a.samples, a.n_samples); parley_audio_free(&a); }
  *
  * Errors: PARLEY_ERR_NOT_FOUND (no such file), PARLEY_ERR_BAD_AUDIO (not audio, corrupt,
- * empty, or truncated: the detail says which), PARLEY_ERR_NO_AUDIO (a container without an
+ * empty, not a regular file, or truncated: the detail says which), PARLEY_ERR_UNSUPPORTED
+ * (a pipe/FIFO), PARLEY_ERR_NO_AUDIO (a container without an
  * audio track, or with no samples), PARLEY_ERR_TOO_LARGE (longer than max_seconds),
  * PARLEY_ERR_CANCELLED.
  *
@@ -55,6 +56,12 @@ typedef struct parley_audio {
 } parley_audio;
 
 parley_status parley_audio_decode_file(const char *path, const struct parley_audio_params *params, parley_audio *out);
+
+/* The same from a recording held in memory (len bytes at data; borrowed for the call).
+ * name labels it in error details ("upload.m4a"); NULL gives "(recording in memory)".
+ * The same verdicts and errors as the file form. */
+parley_status parley_audio_decode_memory(const void *data, size_t len, const char *name,
+                                         const struct parley_audio_params *params, parley_audio *out);
 
 /* Frees the samples and zeroes a. NULL is a no-op. */
 void parley_audio_free(parley_audio *a);

@@ -144,8 +144,15 @@ const char *parley_model_state_name(parley_model_state st);
  * the file name, size, stars from the tensor element count). Errors:
  * NOT_FOUND/PERMISSION (cannot open), FORMAT (not GGUF / corrupt header),
  * MODEL_ARCH (architecture unknown to llama.cpp or not a text generator),
- * NO_TEMPLATE (no tokenizer.chat_template). */
+ * NO_TEMPLATE (no tokenizer.chat_template), MODEL_LOAD (the loader's pre-check,
+ * parley_llm_inspect, refuses it: truncated, its tensors end past the end of the file). */
 parley_status parley_model_read_gguf(const char *path, parley_model_info *out);
+
+/* Whether the GGUF's chat template is one llama.cpp's llama_chat_apply_template can use
+ * (the check the LLM loader makes). OK when it is; NO_TEMPLATE (none, or not recognised;
+ * then the tasks need an explicit template name) with the reason also copied into why
+ * (may be NULL); FORMAT for a corrupt header. */
+parley_status parley_model_template_usable(const char *path, char *why, size_t why_size);
 
 typedef struct parley_catalog parley_catalog;
 
@@ -181,8 +188,10 @@ const char *parley_catalog_version(const parley_catalog *cat);
 parley_status parley_catalog_refresh(parley_catalog *cat);
 
 /* Registers a GGUF of the user's by reference (absolute path stored; the file is never
- * copied or changed). Validates it first (parley_model_read_gguf). Adding the same file
- * twice returns the existing entry. *out (may be NULL) is borrowed as parley_catalog_get. */
+ * copied or changed). Validates it first (parley_model_read_gguf, which includes the
+ * loader's truncation check). A template llama.cpp does not recognise is accepted (the
+ * tasks can be given a template name) but logged as a warning that says so. Adding the
+ * same file twice returns the existing entry. *out (may be NULL) is borrowed as parley_catalog_get. */
 parley_status parley_catalog_add_own(parley_catalog *cat, const char *path, const parley_model_info **out);
 
 /* Removes a model: a downloaded catalog file is deleted from the models directory (or,
@@ -230,6 +239,15 @@ parley_status parley_catalog_use(parley_catalog *cat, const char *id);
 
 /* Sets which features run locally (parley_feature bits) and saves the settings. */
 parley_status parley_catalog_set_local_features(parley_catalog *cat, unsigned features);
+
+/* Whether feature may run on this device (the local_features setting, `parley models
+ * local FEATURE=off`). Every entry point that starts a feature calls this first and
+ * returns its status: transcription (TRANSCRIBE), summaries and notes (SUMMARY), chat
+ * (CHAT), suggestions (SUGGEST), whether from the CLI, the server or live mode.
+ * OK when allowed; PARLEY_ERR_UNSUPPORTED when switched off, with a detail that names
+ * the feature and how to switch it on; FORMAT/IO when the settings cannot be read.
+ * Reads <config>/device.json (settings_path NULL) or the given file. Any thread. */
+parley_status parley_local_feature_allowed(parley_feature feature, const char *settings_path);
 
 /* Name of one feature bit ("transcribe", ...), NULL for anything else; and the reverse
  * (0 when unknown). */

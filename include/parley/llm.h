@@ -89,6 +89,15 @@ struct parley_llm_params {
                               a template text. Copied. */
     bool thinking;         /* false (default): models that "think" (<think>) are asked not
                               to, and any <think>...</think> is removed from the stream */
+    const char *state_dir; /* NULL (default): no on-disk cache. Else a directory (created
+                              when missing) where the evaluated cached prefix is saved
+                              (llama_state_seq_get_data) and loaded again by a later process
+                              instead of being recomputed; keyed by the model file (path,
+                              size, mtime) and the exact prefix tokens. A corrupt or truncated
+                              file is a miss (logged), never an error. Copied. */
+    uint64_t state_max_bytes; /* most bytes the state_dir may hold; the oldest files are
+                              removed first. 0 = $PARLEY_STATE_CACHE_MB megabytes when set,
+                              else 4096 MB */
 };
 
 /* Defaults: n_ctx 4096, all layers on a GPU if there is one, all cores, n_batch 512, the
@@ -140,14 +149,18 @@ const char *parley_llm_model_template(const parley_llm *llm);
 /* ---- Tokens ----------------------------------------------------------------------- */
 
 /* Tokenizes text. add_special: add BOS (etc.) as the model wants at the start of a prompt.
- * Special tokens written in the text ("<|im_start|>") are parsed as such. Writes up to
+ * Special tokens written in the text ("<|im_start|>") are parsed as such (raw prompts;
+ * chat messages never are: see parley_llm_request.messages). Writes up to
  * max tokens; *n_out is the full count even when it is larger than max (then
  * PARLEY_ERR_TOO_LARGE). tokens may be NULL when max is 0. */
 parley_status parley_llm_tokenize(const parley_llm *llm, const char *text, bool add_special,
                                   int32_t *tokens, int32_t max, int32_t *n_out);
 
-/* Number of tokens of text as a prompt body (no BOS): for chunking long transcripts. */
+/* Number of tokens of text as a chat message's content (no BOS, special tokens not parsed,
+ * one run of lines at a time, as parley_llm_request.messages are tokenized): for chunking
+ * long transcripts. */
 parley_status parley_llm_count_tokens(const parley_llm *llm, const char *text, int32_t *n_out);
+
 
 /* Tokens back to text (special tokens not rendered). *out is malloc'd; free() it. */
 parley_status parley_llm_detokenize(const parley_llm *llm, const int32_t *tokens, int32_t n,
@@ -169,6 +182,12 @@ typedef struct parley_llm_message {
 parley_status parley_llm_format(const parley_llm *llm, const parley_llm_message *msgs, size_t n,
                                 bool add_generation_prompt, char **out);
 
+/* Number of tokens of a chat prompt exactly as a request with these messages evaluates it
+ * (template markup, contents, generation prompt). *first_end (may be NULL): tokens up to
+ * the end of the first message's content (what cache_prefix keeps). */
+parley_status parley_llm_count_chat_tokens(parley_llm *llm, const parley_llm_message *msgs, size_t n,
+                                           int32_t *n_out, int32_t *first_end);
+
 /* ---- Generation ------------------------------------------------------------------- */
 
 /* Receives the visible text as it is produced: whole UTF-8 characters, think blocks
@@ -182,9 +201,21 @@ typedef bool (*parley_llm_token_fn)(const char *text, size_t len, void *user_dat
 typedef bool (*parley_llm_progress_fn)(int32_t done, int32_t total, void *user_data);
 
 struct parley_llm_request {
-    /* The prompt: either chat messages (formatted with the chat template) ... */
+    /* The prompt: either chat messages (formatted with the chat template) ... Only the
+     * template's own markup is parsed for special tokens: a "<|im_end|>" inside a message's
+     * content stays text. Contents are tokenized one run of lines at a time (cut after
+     * each newline run), so appending lines to a message never changes the tokens of what
+     * came before (what lets the cached prefix grow without re-tokenizing). */
     const parley_llm_message *messages; /* copied at start; NULL = use prompt */
     size_t n_messages;
+    bool cache_prefix;      /* messages only: the tokens up to the end of the first message's
+                               content (the system message: rules + transcript) become the
+                               cached prefix, extended when it grows, replaced when it
+                               changes, loaded from params.state_dir when it is there, so
+                               the next request with the same first message evaluates only
+                               the rest. The progress callback covers its evaluation */
+    bool prefill_only;      /* with cache_prefix: bring the cached prefix up to date and
+                               generate nothing (live meetings prefill in idle time) */
     /* ... or a raw prompt used as is (BOS added, special tokens parsed). Copied. */
     const char *prompt;
 
@@ -198,6 +229,9 @@ struct parley_llm_request {
     const char *grammar;    /* GBNF the output must follow (e.g. JSON); NULL = free text.
                                Copied. A grammar that does not parse: PARLEY_ERR_INVALID_ARG */
     const char *grammar_root; /* start symbol; NULL = "root" */
+    bool keep_think;        /* true: <think>...</think> stays in the output. Default false:
+                               removed unless params.thinking. A grammar implies true: the
+                               grammar decides what the output is */
     bool ignore_eog;        /* never end the turn: end-of-generation tokens are masked, so
                                exactly max_tokens are generated (benchmarks, like
                                llama-bench). Needs max_tokens > 0; not with a grammar */
@@ -228,6 +262,9 @@ struct parley_llm_stats {
     double prompt_ms;       /* wall time evaluating the prompt */
     double gen_ms;          /* wall time generating (sampling included) */
     double prompt_tps;      /* n_evaluated / prompt seconds; 0 when nothing evaluated */
+    int32_t n_state_loaded; /* of n_reused, tokens whose state was loaded from state_dir */
+    int32_t n_resampled;    /* grammar: tokens sampled again because the first pick broke
+                               the grammar (the rest cost no grammar check of the vocabulary) */
     double gen_tps;         /* n_generated / gen seconds; 0 when nothing generated */
 };
 

@@ -16,6 +16,7 @@
 #define PARLEY_PARLEY_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -46,6 +47,8 @@ typedef enum parley_status {
     PARLEY_ERR_PERMISSION = 19,     /* a file or directory may not be written or read */
     PARLEY_ERR_FORMAT = 20,         /* malformed input data (JSON, GGUF header, ...) */
     PARLEY_ERR_NO_DEVICE = 21,      /* no usable compute device for this model */
+    /* New codes go above this line. */
+    PARLEY_ERR__COUNT               /* not a status: one past the last code (loops, tables) */
 } parley_status;
 
 /* A fixed English message for a status. Never NULL; static storage. */
@@ -62,8 +65,10 @@ const char *parley_whisper_version(void); /* whisper.cpp's, e.g. "1.9.5" */
 const char *parley_ggml_version(void);    /* ggml's */
 
 /* Loads ggml's compute backends (from $PARLEY_GGML_BACKEND_DIR when set, else ggml's
- * default places) and routes llama.cpp/whisper.cpp logs through parley's log callback.
- * Idempotent and thread-safe. */
+ * default places) and routes llama.cpp's, whisper.cpp's and FFmpeg's logs through
+ * parley's log callback. The work runs once per process (pthread_once): concurrent
+ * callers all wait for it, and every call returns its status (a failure stays a
+ * failure; the detail is set again on the calling thread). */
 parley_status parley_init(void);
 
 typedef enum parley_log_level {
@@ -93,6 +98,15 @@ void parley_cancel_free(parley_cancel *c);                  /* NULL is a no-op *
 void parley_cancel_set(parley_cancel *c);                   /* any thread, signal handlers too */
 void parley_cancel_reset(parley_cancel *c);                 /* clear it again for the next job */
 int parley_cancel_is_set(const parley_cancel *c);           /* 0 for NULL */
+
+/* UTF-8. File names on Linux are bytes and speech models can cut a character at a
+ * token boundary; JSON and the store need valid UTF-8. parley_utf8_valid() says whether
+ * the n bytes at s are well-formed UTF-8 (RFC 3629). parley_utf8_repair() returns a new
+ * NUL-terminated copy (free() it) in which every byte that starts no valid sequence is
+ * replaced by U+FFFD, its length in *out_len (may be NULL); NULL when out of memory.
+ * Any thread. */
+bool parley_utf8_valid(const char *s, size_t n);
+char *parley_utf8_repair(const char *s, size_t n, size_t *out_len);
 
 /* Monotonic clock in seconds (for timings and progress). */
 double parley_now(void);

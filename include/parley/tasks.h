@@ -29,8 +29,12 @@
  * boundaries (map) and merge them (reduce); r.n_chunks > 1 and the artifact's meta JSON
  * say so ({"map_reduce":true,"chunks":N,"chunk_tokens":[...],...}). Suggestions use the
  * most recent segments that fit and say which (r.first_segment, meta "window"). Chat
- * needs the whole transcript in the context and fails with PARLEY_ERR_CONTEXT_OVERFLOW.
+ * needs the whole transcript in the context and fails with PARLEY_ERR_CONTEXT_OVERFLOW;
+ * earlier chat turns that no longer fit are left out, oldest first (r.n_history_dropped).
  * Nothing is ever cut silently.
+ *
+ * Special tokens: only the chat template's markup is parsed as special tokens; a
+ * "<|im_end|>" said in a meeting (or asked) stays text.
  *
  * Errors are the engine's and the store's, with their cause: PARLEY_ERR_NO_TEMPLATE (the
  * model has no chat template: load it with parley_llm_params.chat_template),
@@ -58,11 +62,11 @@ extern "C" {
 #endif
 
 /* Prompt versions stored with each artifact: a changed prompt gets a new number. */
-#define PARLEY_PROMPT_SUMMARY "summary/1"
-#define PARLEY_PROMPT_SUMMARY_MERGE "summary-merge/1"
-#define PARLEY_PROMPT_NOTES "notes/1"
-#define PARLEY_PROMPT_CHAT "chat/1"
-#define PARLEY_PROMPT_SUGGEST "suggest/1"
+#define PARLEY_PROMPT_SUMMARY "summary/2"
+#define PARLEY_PROMPT_SUMMARY_MERGE "summary-merge/2"
+#define PARLEY_PROMPT_NOTES "notes/2"
+#define PARLEY_PROMPT_CHAT "chat/2"
+#define PARLEY_PROMPT_SUGGEST "suggest/2"
 
 /* What a task reports while it runs, besides the streamed text. */
 typedef enum parley_task_event {
@@ -90,8 +94,21 @@ struct parley_task_params {
                                        Returning false cancels the task (PARLEY_ERR_CANCELLED,
                                        nothing stored): a partial answer is not a result */
     parley_task_event_fn on_event;  /* chunk/merge progress; NULL = none */
-    void *user_data;                /* passed to both */
+    parley_llm_progress_fn on_progress; /* reading the transcript: tokens evaluated of those
+                                       that need it, after each batch, on the worker thread
+                                       ("Reading the transcript 43 %"); false cancels */
+    void *user_data;                /* passed to all three */
     const parley_cancel *cancel;      /* NULL = cannot be cancelled */
+    const char *language;    /* summary, notes, suggestions: the language to write in, as an
+                                ISO 639-1 code ("de") or a name ("German"); NULL = the
+                                session's detected language (transcript.language), "auto" or
+                                no known language = the model's choice (usually the
+                                transcript's). Borrowed */
+    bool no_history;         /* chat: leave the earlier questions and answers out */
+    const char *earlier;     /* a summary of the meeting before the transcript's first segment
+                                (live compaction, assist.h): put in the system message before
+                                the transcript, so the model knows what came earlier. NULL =
+                                none. Borrowed */
 };
 
 struct parley_task_params parley_task_default_params(void);
@@ -109,6 +126,11 @@ struct parley_task_result {
     size_t first_segment;    /* suggestions: index of the first segment used (0 = all) */
     size_t n_segments;       /* segments in the session */
     int32_t transcript_tokens; /* tokens of the whole rendered transcript */
+    bool truncated;          /* notes, chat: the answer reached max_tokens and was cut off; it is
+                                stored marked so (notes: a visible note and meta "truncated";
+                                chat: the message's truncated flag, shown by the exports) */
+    size_t n_history_dropped; /* chat: the oldest earlier messages left out because they did not
+                                fit the context (0 = all of the history was used) */
     struct parley_llm_stats stats; /* summed over every generation of the task */
 };
 
@@ -125,7 +147,8 @@ parley_status parley_task_notes(parley_llm *llm, parley_store *db, int64_t sessi
                                 const struct parley_task_params *p, struct parley_task_result *out);
 
 /* Answers a question from the transcript (citing segment times), with the session's
- * earlier chat turns as context; stores the question and the answer (parley_store_add_chat). */
+ * earlier chat turns as context (the oldest left out when they do not fit); stores the
+ * question and the answer in one transaction (parley_store_chat_add_turn). */
 parley_status parley_task_ask(parley_llm *llm, parley_store *db, int64_t session_id, const char *question,
                               const struct parley_task_params *p, struct parley_task_result *out);
 
@@ -133,6 +156,28 @@ parley_status parley_task_ask(parley_llm *llm, parley_store *db, int64_t session
  * (grammar-constrained); kind "suggestions", format "json". */
 parley_status parley_task_suggest(parley_llm *llm, parley_store *db, int64_t session_id,
                                   const struct parley_task_params *p, struct parley_task_result *out);
+
+/* The same tasks on an in-memory transcript (a live meeting, an edited transcript): the
+ * same prompts and the same cached prefix (so the summary at the end of a live meeting
+ * starts from the warm cache), but nothing is stored (artifact ids are 0). t is borrowed
+ * for the call; t->language steers the output language like a stored session's. Chat
+ * takes its earlier turns from history (borrowed; roles "user"/"assistant", oldest first). */
+parley_status parley_task_summarize_transcript(parley_llm *llm, const parley_transcript *t,
+                                               const struct parley_task_params *p, struct parley_task_result *out);
+parley_status parley_task_notes_transcript(parley_llm *llm, const parley_transcript *t,
+                                           const struct parley_task_params *p, struct parley_task_result *out);
+parley_status parley_task_ask_transcript(parley_llm *llm, const parley_transcript *t,
+                                         const parley_llm_message *history, size_t n_history, const char *question,
+                                         const struct parley_task_params *p, struct parley_task_result *out);
+parley_status parley_task_suggest_transcript(parley_llm *llm, const parley_transcript *t,
+                                             const struct parley_task_params *p, struct parley_task_result *out);
+
+/* Evaluates t into the engine's cached prefix exactly as the tasks above will use it (the
+ * system message: rules, p->earlier, the transcript), generating nothing; later tasks on
+ * the same transcript, or on one with more segments appended, evaluate only what is new.
+ * stats (may be NULL): what was evaluated now. p may be NULL. */
+parley_status parley_task_prefill(parley_llm *llm, const parley_transcript *t, const struct parley_task_params *p,
+                                  struct parley_llm_stats *stats);
 
 /* Renders a transcript for a prompt: "[HH:MM:SS] text" (or "[HH:MM:SS] Speaker: text")
  * per segment, segments [from, to). *out malloc'd. */

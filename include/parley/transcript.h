@@ -42,14 +42,19 @@ typedef struct parley_transcript {
     char *model;           /* the speech model used (file name); owned; may be NULL */
     char *created;         /* ISO 8601 UTC ("2026-11-23T18:56:43Z"); owned; NULL until stored */
     double duration_s;     /* length of the recording in seconds */
-    parley_segment *segments; /* owned array of n_segments */
+    parley_segment *segments; /* owned (malloc'd) array of n_segments */
     size_t n_segments;
+    size_t cap;               /* how many segments the array holds room for; 0 when unknown
+                               * (a caller that fills segments itself may leave it 0) */
 } parley_transcript;
 
 /* Frees everything the transcript owns and zeroes it. NULL is a no-op. */
 void parley_transcript_free(parley_transcript *t);
 
-/* Appends a segment (text and speaker copied). */
+/* Appends a segment (text and speaker copied), growing segments when n_segments reaches
+ * cap. segments must be NULL or come from malloc/realloc; when cap is smaller than
+ * n_segments (e.g. a caller sized the array exactly and left cap 0) it is reallocated
+ * before the append, so an exactly-sized array never overflows. */
 parley_status parley_transcript_add(parley_transcript *t, int64_t t0_ms, int64_t t1_ms, const char *text,
                                     const char *speaker, float confidence);
 

@@ -70,9 +70,8 @@ static const char *averr(int e, char *buf, size_t n)
  * looks whole. Its own header still says how long it should be: read the RIFF chunks up
  * to "data" and return the seconds the data chunk claims, or 0 when unknown (streaming
  * writers put 0 or 0xFFFFFFFF there until they finish). */
-static double wav_header_seconds(const char *path)
+static double wav_header_seconds(FILE *f)
 {
-    FILE *f = fopen(path, "rb");
     if (!f)
         return 0;
     unsigned char h[12], c[8], fmt[16];
@@ -92,15 +91,50 @@ static double wav_header_seconds(const char *path)
                 secs = (double)size / byte_rate;
             goto out;
         }
-        if (fseek(f, (long)size + (size & 1), SEEK_CUR) != 0)
+        if (fseeko(f, (off_t)size + (off_t)(size & 1), SEEK_CUR) != 0)
             goto out;
     }
 out:
-    fclose(f);
     return secs;
 }
 
+/* A recording in memory, read through a custom AVIOContext. */
+typedef struct mem_src {
+    const unsigned char *data;
+    size_t len, pos;
+} mem_src;
+
+static int mem_read(void *opaque, uint8_t *buf, int n)
+{
+    mem_src *m = opaque;
+    size_t left = m->len - m->pos;
+    if (left == 0)
+        return AVERROR_EOF;
+    size_t k = (size_t)n < left ? (size_t)n : left;
+    memcpy(buf, m->data + m->pos, k);
+    m->pos += k;
+    return (int)k;
+}
+
+static int64_t mem_seek(void *opaque, int64_t off, int whence)
+{
+    mem_src *m = opaque;
+    int64_t base;
+    switch (whence & ~AVSEEK_FORCE) {
+    case AVSEEK_SIZE: return (int64_t)m->len;
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = (int64_t)m->pos; break;
+    case SEEK_END: base = (int64_t)m->len; break;
+    default: return AVERROR(EINVAL);
+    }
+    if ((off > 0 && base > INT64_MAX - off) || base + off < 0 || (uint64_t)(base + off) > m->len)
+        return AVERROR(EINVAL);
+    m->pos = (size_t)(base + off);
+    return (int64_t)m->pos;
+}
+
 typedef struct decoder {
+    AVIOContext *avio; /* custom I/O (memory input); NULL for files */
     AVFormatContext *fmt;
     AVCodecContext *dec;
     SwrContext *swr;
@@ -116,6 +150,10 @@ static void decoder_close(decoder *d)
     swr_free(&d->swr);
     avcodec_free_context(&d->dec);
     avformat_close_input(&d->fmt);
+    if (d->avio) {
+        av_freep(&d->avio->buffer);
+        avio_context_free(&d->avio);
+    }
 }
 
 /* Converts one decoded frame (or flushes the resampler when frame is NULL). */
@@ -155,24 +193,57 @@ static parley_status drain(decoder *d, sample_vec *out, double max_seconds, int 
     }
 }
 
-parley_status parley_audio_decode_file(const char *path, const struct parley_audio_params *params, parley_audio *out)
+/* Files that are certainly not recordings, told apart by their first bytes, so that a
+ * model renamed .mp3 is not called "no audio track". NULL when unknown. */
+static const char *known_non_media(const unsigned char *h, size_t n)
+{
+    if (n >= 4 && !memcmp(h, "GGUF", 4))
+        return "a GGUF model file";
+    if (n >= 4 && !memcmp(h, "lmgg", 4))
+        return "a whisper.cpp (ggml) model file";
+    if (n >= 16 && !memcmp(h, "SQLite format 3", 16))
+        return "an SQLite database";
+    if (n >= 4 && !memcmp(h, "\x7f" "ELF", 4))
+        return "a program (ELF)";
+    if (n >= 5 && !memcmp(h, "%PDF-", 5))
+        return "a PDF document";
+    return NULL;
+}
+
+/* The body shared by the file and memory entry points. label names the input in
+ * messages; exactly one of path and mem is set; size is the input's byte count. */
+static parley_status decode(const char *label, const char *path, mem_src *mem, int64_t size,
+                            const struct parley_audio_params *params, parley_audio *out)
 {
     struct parley_audio_params p = params ? *params : parley_audio_default_params();
-    if (p.max_seconds <= 0)
+    /* Bounds: at most 100 days of audio (and never more samples than size_t holds), so
+     * that the conversion below is always in range (max_seconds may be huge or NaN). */
+    if (!(p.max_seconds > 0))
         p.max_seconds = 12 * 3600.0;
-    if (!path || !out)
-        return parley_fail(PARLEY_ERR_INVALID_ARG, "path and out are required");
+    if (p.max_seconds > 100.0 * 86400.0)
+        p.max_seconds = 100.0 * 86400.0;
     memset(out, 0, sizeof *out);
+    parley_route_ffmpeg_log(); /* once per process; failures are reported through parley_status */
 
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        int e = errno;
-        return parley_fail(parley_status_from_errno(e), "%s: %s", path, strerror(e));
+    unsigned char head[16];
+    size_t n_head = 0;
+    FILE *hf = NULL;
+    if (mem) {
+        n_head = mem->len < sizeof head ? mem->len : sizeof head;
+        memcpy(head, mem->data, n_head);
+        hf = mem->len ? fmemopen((void *)mem->data, mem->len, "rb") : NULL;
+    } else {
+        hf = fopen(path, "rb");
+        if (hf)
+            n_head = fread(head, 1, sizeof head, hf);
     }
-    if (S_ISDIR(sb.st_mode))
-        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is a directory, not a recording", path);
-    if (sb.st_size == 0)
-        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is empty (0 bytes)", path);
+    bool is_mp4 = n_head >= 8 && !memcmp(head + 4, "ftyp", 4);
+    const char *what = known_non_media(head, n_head);
+    if (what) {
+        if (hf)
+            fclose(hf);
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is %s, not an audio or video file", label, what);
+    }
 
     decoder d = {.stream = -1};
     sample_vec s = {.max = (size_t)(p.max_seconds * PARLEY_AUDIO_RATE)};
@@ -180,25 +251,52 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
     char eb[128];
     int r;
 
-    av_log_set_level(AV_LOG_QUIET); /* failures are reported through parley_status */
-    if ((r = avformat_open_input(&d.fmt, path, NULL, NULL)) < 0) {
-        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: not an audio or video file that can be read (%s)", path,
-                         averr(r, eb, sizeof eb));
+    if (mem) {
+        enum { AVIO_BUF = 64 * 1024 };
+        unsigned char *iobuf = av_malloc(AVIO_BUF);
+        if (!iobuf || !(d.avio = avio_alloc_context(iobuf, AVIO_BUF, 0, mem, mem_read, NULL, mem_seek)) ||
+            !(d.fmt = avformat_alloc_context())) {
+            if (!d.avio)
+                av_free(iobuf);
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        d.fmt->pb = d.avio;
+        d.fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+    }
+    if ((r = avformat_open_input(&d.fmt, mem ? NULL : path, NULL, NULL)) < 0) {
+        if (is_mp4)
+            st = parley_fail(PARLEY_ERR_BAD_AUDIO,
+                             "%s is a truncated MP4/M4A file: its index (the 'moov' atom, written when a recording "
+                             "is finished) is missing, so the audio cannot be located (%s)",
+                             label, averr(r, eb, sizeof eb));
+        else
+            st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: not an audio or video file that can be read (%s)", label,
+                             averr(r, eb, sizeof eb));
         goto out;
     }
     if ((r = avformat_find_stream_info(d.fmt, NULL)) < 0) {
-        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot read stream information (%s)", path, averr(r, eb, sizeof eb));
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot read stream information (%s)", label, averr(r, eb, sizeof eb));
         goto out;
     }
     const AVCodec *codec = NULL;
     d.stream = av_find_best_stream(d.fmt, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
     if (d.stream == AVERROR_STREAM_NOT_FOUND) {
-        st = parley_fail(PARLEY_ERR_NO_AUDIO, "%s has no audio track (%u stream%s, none of them audio)", path,
-                         d.fmt->nb_streams, d.fmt->nb_streams == 1 ? "" : "s");
+        unsigned n_video = 0;
+        for (unsigned i = 0; i < d.fmt->nb_streams; i++)
+            n_video += d.fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
+        if (n_video == 0)
+            st = parley_fail(PARLEY_ERR_BAD_AUDIO,
+                             "%s: not an audio or video file (FFmpeg guessed '%s' but found no audio or video "
+                             "stream in it)",
+                             label, d.fmt->iformat->name);
+        else
+            st = parley_fail(PARLEY_ERR_NO_AUDIO, "%s has no audio track (%u stream%s, none of them audio)", label,
+                             d.fmt->nb_streams, d.fmt->nb_streams == 1 ? "" : "s");
         goto out;
     }
     if (d.stream < 0 || !codec) {
-        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: no decoder for its audio track", path);
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: no decoder for its audio track", label);
         goto out;
     }
     AVStream *as = d.fmt->streams[d.stream];
@@ -210,12 +308,12 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
         goto out;
     }
     if ((r = avcodec_parameters_to_context(d.dec, as->codecpar)) < 0 || (r = avcodec_open2(d.dec, codec, NULL)) < 0) {
-        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot open the %s decoder (%s)", path, codec->name,
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot open the %s decoder (%s)", label, codec->name,
                          averr(r, eb, sizeof eb));
         goto out;
     }
     if (d.dec->ch_layout.nb_channels <= 0 || d.dec->sample_rate <= 0) {
-        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: audio track with no channels or sample rate", path);
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: audio track with no channels or sample rate", label);
         goto out;
     }
     if (d.dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
@@ -224,7 +322,7 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
     if ((r = swr_alloc_set_opts2(&d.swr, &mono, AV_SAMPLE_FMT_FLT, PARLEY_AUDIO_RATE, &d.dec->ch_layout,
                                  d.dec->sample_fmt, d.dec->sample_rate, 0, NULL)) < 0 ||
         (r = swr_init(d.swr)) < 0) {
-        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot set up resampling (%s)", path, averr(r, eb, sizeof eb));
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot set up resampling (%s)", label, averr(r, eb, sizeof eb));
         goto out;
     }
 
@@ -234,12 +332,13 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
         expected_s = (double)as->duration * av_q2d(as->time_base);
     else if (d.fmt->duration > 0)
         expected_s = (double)d.fmt->duration / AV_TIME_BASE;
-    if (!strcmp(d.fmt->iformat->name, "wav")) {
-        double hs = wav_header_seconds(path);
+    if (!strcmp(d.fmt->iformat->name, "wav") && hf) {
+        rewind(hf);
+        double hs = wav_header_seconds(hf);
         if (hs > expected_s)
             expected_s = hs;
     }
-    int64_t file_size = sb.st_size;
+    int64_t file_size = size;
 
     int bad_packets = 0, bad_frames = 0, read_error = 0;
     double last_fraction = -1;
@@ -256,9 +355,19 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
             break;
         }
         if (d.pkt->stream_index == d.stream) {
-            int sr = avcodec_send_packet(d.dec, d.pkt);
-            if (sr < 0 && sr != AVERROR(EAGAIN))
-                bad_packets++;
+            /* EAGAIN: the decoder wants its output read first; drain, then send the same
+             * packet again (FFmpeg's send/receive contract), instead of dropping it. */
+            for (int tries = 0;; tries++) {
+                int sr = avcodec_send_packet(d.dec, d.pkt);
+                if (sr == AVERROR(EAGAIN) && tries < 8) {
+                    if ((st = drain(&d, &s, p.max_seconds, &bad_frames)))
+                        goto out;
+                    continue;
+                }
+                if (sr < 0)
+                    bad_packets++;
+                break;
+            }
             if ((st = drain(&d, &s, p.max_seconds, &bad_frames)))
                 goto out;
         }
@@ -283,10 +392,10 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
     double got_s = (double)s.n / PARLEY_AUDIO_RATE;
     if (s.n == 0) {
         if (bad_packets || bad_frames || read_error)
-            st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: the %s audio is corrupt: no packet could be decoded", path,
+            st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: the %s audio is corrupt: no packet could be decoded", label,
                              codec->name);
         else
-            st = parley_fail(PARLEY_ERR_NO_AUDIO, "%s: the audio track holds no samples", path);
+            st = parley_fail(PARLEY_ERR_NO_AUDIO, "%s: the audio track holds no samples", label);
         goto out;
     }
     /* A file is truncated when it stops well before its header's duration, or the
@@ -301,12 +410,12 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
                 st = parley_fail(PARLEY_ERR_BAD_AUDIO,
                                  "%s is truncated: its header says %.1f s but only %.1f s of audio is present "
                                  "(use --allow-truncated to transcribe what is there)",
-                                 path, expected_s, got_s);
+                                 label, expected_s, got_s);
             else
                 st = parley_fail(PARLEY_ERR_BAD_AUDIO,
                                  "%s is damaged: reading stopped after %.1f s (%s) "
                                  "(use --allow-truncated to transcribe what is there)",
-                                 path, got_s, averr(read_error, eb, sizeof eb));
+                                 label, got_s, averr(read_error, eb, sizeof eb));
             goto out;
         }
     }
@@ -322,7 +431,49 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
     snprintf(out->codec, sizeof out->codec, "%s", codec->name);
     snprintf(out->container, sizeof out->container, "%s", d.fmt->iformat->name);
 out:
+    if (hf)
+        fclose(hf);
     free(s.v);
     decoder_close(&d);
     return st;
+}
+
+parley_status parley_audio_decode_file(const char *path, const struct parley_audio_params *params, parley_audio *out)
+{
+    if (!path || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "path and out are required");
+    memset(out, 0, sizeof *out);
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        return parley_fail(parley_status_from_errno(e), "%s: %s", path, strerror(e));
+    }
+    if (S_ISDIR(sb.st_mode))
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is a directory, not a recording", path);
+    if (S_ISFIFO(sb.st_mode))
+        return parley_fail(PARLEY_ERR_UNSUPPORTED,
+                           "%s is a pipe (FIFO): cannot read a recording from a pipe; save it to a file first", path);
+    if (S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) || S_ISSOCK(sb.st_mode))
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is not a regular file (a device or socket), not a recording",
+                           path);
+    if (!S_ISREG(sb.st_mode))
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is not a regular file", path);
+    if (sb.st_size == 0)
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is empty (0 bytes)", path);
+    return decode(path, path, NULL, (int64_t)sb.st_size, params, out);
+}
+
+parley_status parley_audio_decode_memory(const void *data, size_t len, const char *name,
+                                         const struct parley_audio_params *params, parley_audio *out)
+{
+    if ((!data && len) || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "data and out are required");
+    memset(out, 0, sizeof *out);
+    const char *label = name && *name ? name : "(recording in memory)";
+    if (len == 0)
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is empty (0 bytes)", label);
+    if (len > (size_t)INT64_MAX)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "%s is too large", label);
+    mem_src m = {.data = data, .len = len};
+    return decode(label, NULL, &m, (int64_t)len, params, out);
 }

@@ -31,6 +31,7 @@ struct parley_catalog {
     char registry_path[PATH_MAX];
     char settings_path[PATH_MAX];
     struct parley_device_settings settings;
+    bool settings_corrupt; /* device.json could not be parsed: defaults in use (warned) */
 };
 
 int parley_stars_for_params(double p)
@@ -175,7 +176,13 @@ static parley_status parse_entry(yyjson_val *e, size_t idx, const char *origin, 
     if (!m->url[0] && m->repo[0])
         snprintf(m->url, sizeof m->url, "https://huggingface.co/%s/resolve/main/%s", m->repo, m->file);
     yyjson_val *v = yyjson_obj_get(e, "size_bytes");
-    m->size_bytes = v && yyjson_is_num(v) && yyjson_get_num(v) > 0 ? (uint64_t)yyjson_get_num(v) : 0;
+    double size = v && yyjson_is_num(v) ? yyjson_get_num(v) : 0;
+    /* in range before converting (out of range is undefined behaviour): 0 .. 2^63 */
+    if (!(size > 0))
+        size = 0;
+    if (size >= 9223372036854775808.0)
+        return parley_fail(PARLEY_ERR_FORMAT, "%s: %s: size_bytes %g is out of range", origin, m->id, size);
+    m->size_bytes = (uint64_t)size;
     m->size_exact = yyjson_get_bool(yyjson_obj_get(e, "size_exact")) && m->size_bytes > 0;
     m->archived = yyjson_get_bool(yyjson_obj_get(e, "archived"));
     m->params_total = yyjson_get_num(yyjson_obj_get(e, "params_total"));
@@ -438,11 +445,20 @@ static parley_status load_settings(parley_catalog *cat)
     parley_status st = read_small_file(cat->settings_path, &json, &len, &absent);
     if (st || absent)
         return st;
-    yyjson_doc *doc = yyjson_read(json, len, 0);
+    yyjson_read_err rerr;
+    yyjson_doc *doc = yyjson_read_opts(json, len, 0, NULL, &rerr);
     free(json);
     if (!doc || !yyjson_is_obj(yyjson_doc_get_root(doc))) {
         yyjson_doc_free(doc);
-        return parley_fail(PARLEY_ERR_FORMAT, "%s: not a settings object", cat->settings_path);
+        /* Nothing in device.json is irreplaceable (two model ids and four switches), and
+         * refusing here would also refuse the commands that rewrite it. So: defaults, a
+         * warning naming the file, and the next 'models use' / 'models local' replaces it. */
+        cat->settings_corrupt = true;
+        parley_log(PARLEY_LOG_WARN,
+                   "%s is damaged (%s); using the default settings. 'parley models use ID' or "
+                   "'parley models local ...' rewrites it, or delete the file",
+                   cat->settings_path, doc ? "not a settings object" : rerr.msg);
+        return PARLEY_OK;
     }
     yyjson_val *root = yyjson_doc_get_root(doc);
     copy_str(s->llm_model, sizeof s->llm_model, root, "llm_model");
@@ -625,6 +641,12 @@ parley_status parley_catalog_add_own(parley_catalog *cat, const char *path, cons
     parley_status st = parley_model_read_gguf(abs, &m);
     if (st)
         return st;
+    /* The loader's other check: a template llama.cpp cannot use means the tasks need a
+     * template name. Not a refusal (that is a working set-up), but said now, not later. */
+    char why[1200];
+    if (parley_model_template_usable(abs, why, sizeof why) == PARLEY_ERR_NO_TEMPLATE)
+        parley_log(PARLEY_LOG_WARN, "%s", why);
+    parley_clear_error();
     make_own_id(cat, m.file, m.id, sizeof m.id);
     if ((st = own_append(cat, &m)) != PARLEY_OK)
         return st;
@@ -792,6 +814,26 @@ parley_status parley_catalog_use(parley_catalog *cat, const char *id)
     parley_status st = save_settings(cat);
     if (st)
         cat->settings = old;
+    return st;
+}
+
+parley_status parley_local_feature_allowed(parley_feature feature, const char *settings_path)
+{
+    const char *name = parley_feature_name(feature);
+    if (!name)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "unknown feature %d", (int)feature);
+    parley_catalog *cat = calloc(1, sizeof *cat);
+    if (!cat)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    parley_status st = dir_or(settings_path, PARLEY_DIR_CONFIG, "device.json", cat->settings_path,
+                              sizeof cat->settings_path);
+    if (!st)
+        st = load_settings(cat);
+    if (!st && !(cat->settings.local_features & (unsigned)feature))
+        st = parley_fail(PARLEY_ERR_UNSUPPORTED,
+                         "%s is switched off on this device (%s); 'parley models local %s=on' switches it on", name,
+                         cat->settings_path, name);
+    free(cat);
     return st;
 }
 

@@ -11,6 +11,9 @@
 
 #include <ggml.h>
 #include <gguf.h>
+#include <llama.h>
+
+#include <parley/llm.h>
 
 /* Every architecture name llama.cpp 0.7.0 (Debian's libllama 0.7.0) knows, in its own
  * order. Produced from the library itself by calling its exported llm_arch_name(i) for
@@ -142,6 +145,36 @@ static void label_from_path(const char *path, char *out, size_t n)
         out[len - 5] = '\0';
 }
 
+parley_status parley_model_template_usable(const char *path, char *why, size_t why_size)
+{
+    if (why && why_size)
+        why[0] = '\0';
+    struct gguf_init_params gp = {.no_alloc = true, .ctx = NULL};
+    struct gguf_context *g = path ? gguf_init_from_file(path, gp) : NULL;
+    if (!g)
+        return parley_fail(PARLEY_ERR_FORMAT, "%s: corrupt or truncated GGUF header", path ? path : "(null)");
+    parley_status st = PARLEY_OK;
+    int64_t kid = gguf_find_key(g, "tokenizer.chat_template");
+    if (kid < 0 || gguf_get_kv_type(g, kid) != GGUF_TYPE_STRING || !*gguf_get_val_str(g, kid)) {
+        st = parley_fail(PARLEY_ERR_NO_TEMPLATE, "%s: no tokenizer.chat_template", path);
+    } else {
+        /* What the loader does (llm.c): format a conversation with llama.cpp's template
+         * detector. A negative result means llama.cpp does not recognise the template. */
+        const struct llama_chat_message chat[] = {{"system", "s"}, {"user", "u"}};
+        char buf[4096];
+        int32_t r = llama_chat_apply_template(gguf_get_val_str(g, kid), chat, 2, true, buf, (int32_t)sizeof buf);
+        if (r < 0)
+            st = parley_fail(PARLEY_ERR_NO_TEMPLATE,
+                             "%s: its chat template is not one llama_chat_apply_template recognises, so the "
+                             "tasks will need --template NAME (chatml, llama3, gemma, ...)",
+                             path);
+    }
+    if (st && why && why_size)
+        snprintf(why, why_size, "%s", parley_last_error());
+    gguf_free(g);
+    return st;
+}
+
 parley_status parley_model_read_gguf(const char *path, parley_model_info *out)
 {
     if (!path || !out)
@@ -168,6 +201,7 @@ parley_status parley_model_read_gguf(const char *path, parley_model_info *out)
         return parley_fail(PARLEY_ERR_FORMAT, "%s: corrupt or truncated GGUF header", path);
     parley_status st = PARLEY_OK;
 
+
     int64_t kid = gguf_find_key(g, "general.architecture");
     if (kid < 0 || gguf_get_kv_type(g, kid) != GGUF_TYPE_STRING) {
         st = parley_fail(PARLEY_ERR_FORMAT, "%s: no general.architecture in the GGUF header", path);
@@ -184,6 +218,16 @@ parley_status parley_model_read_gguf(const char *path, parley_model_info *out)
         st = parley_fail(PARLEY_ERR_MODEL_ARCH, "%s: architecture '%s' does not generate text (an encoder, "
                          "embedding or speech model)", path, arch);
         goto out;
+    }
+    /* The loader's own pre-check (llm.h): the tensors must lie inside the file, so a
+     * truncated download or copy is refused here rather than at the first task. */
+    {
+        struct parley_llm_info li;
+        parley_status cst = parley_llm_inspect(path, &li);
+        if (cst != PARLEY_OK) {
+            st = cst;
+            goto out;
+        }
     }
     kid = gguf_find_key(g, "tokenizer.chat_template");
     if (kid < 0 || gguf_get_kv_type(g, kid) != GGUF_TYPE_STRING || !*gguf_get_val_str(g, kid)) {

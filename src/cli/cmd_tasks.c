@@ -7,6 +7,8 @@
 #include <parley/tasks.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,23 +31,33 @@ static const char common_help[] =
     "  --chunk-tokens N    transcript tokens per part when working in parts (default: what fits)\n"
     "  --item-chars N      summary/suggestions: most characters of one item (default 200)\n"
     "  --max-items N       summary: most entries in each list (default 8)\n"
+    "  --lang LANG         summary/notes/suggestions: write in LANG (a code like de, or a name);\n"
+    "                      default: the session's detected language\n"
     "  --json              print one JSON object (content, stats, meta) instead of streaming\n"
-    "  --no-gpu            run on the CPU even when ggml has a GPU backend\n";
+    "  --no-gpu            run on the CPU even when ggml has a GPU backend\n"
+    "The evaluated transcript is kept in the cache directory (state/) so that the next\n"
+    "question on the same meeting starts at once; PARLEY_STATE_CACHE_MB caps its size\n"
+    "(default 4096; 0 keeps nothing).\n";
+
+static const char ask_help[] =
+    "  --no-history        leave the earlier questions and answers out of this question\n"
+    "  --clear             delete the session's chat history (with a question: before asking it)\n";
 
 typedef struct opts {
     task_kind kind;
     int64_t session;
-    const char *model, *tmpl, *question;
+    const char *model, *tmpl, *question, *lang;
     long ctx, threads, max_tokens, chunk_tokens, item_chars, max_items;
-    bool json, no_gpu;
+    bool json, no_gpu, no_history, clear;
 } opts;
 
 static void usage_of(task_kind k, char *out, size_t n)
 {
     snprintf(out, n,
              "parley %s SESSION%s [--model PATH|ID] [--ctx N] [--threads N] [--template NAME]\n"
-             "        [--max-tokens N] [--chunk-tokens N] [--item-chars N] [--max-items N] [--json] [--no-gpu]",
-             names[k], k == TASK_ASK ? " [\"QUESTION\"]" : "");
+             "        [--max-tokens N] [--chunk-tokens N] [--item-chars N] [--max-items N] [--lang LANG]\n"
+             "        [--json] [--no-gpu]%s",
+             names[k], k == TASK_ASK ? " [\"QUESTION\"]" : "", k == TASK_ASK ? " [--no-history] [--clear]" : "");
 }
 
 static bool parse_num(const char *v, long lo, long hi, long *out)
@@ -107,6 +119,8 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
             else
                 printf("Suggests 1-3 short things to say or ask next (stored).\n\n");
             printf("%s", common_help);
+            if (k == TASK_ASK)
+                printf("%s", ask_help);
             return 0;
         } else if (cli_opt(argc, argv, &i, "--model", &v) || cli_opt(argc, argv, &i, "-m", &v)) {
             if (!v || !*v)
@@ -116,6 +130,14 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
             if (!v || !*v)
                 return cli_usage_error(usage, "--template needs a value");
             o->tmpl = v;
+        } else if (cli_opt(argc, argv, &i, "--lang", &v)) {
+            if (!v || !*v || strlen(v) > 40)
+                return cli_usage_error(usage, "--lang needs a language code or name (up to 40 characters)");
+            o->lang = v;
+        } else if (k == TASK_ASK && cli_flag(a, "--no-history")) {
+            o->no_history = true;
+        } else if (k == TASK_ASK && cli_flag(a, "--clear")) {
+            o->clear = true;
         } else if (cli_flag(a, "--json")) {
             o->json = true;
         } else if (cli_flag(a, "--no-gpu")) {
@@ -140,23 +162,107 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
     o->session = id;
     if (k == TASK_ASK && o->question && !*o->question)
         return cli_usage_error(usage, "the question is empty");
+    if (k == TASK_ASK && o->clear && !o->question)
+        return -1; /* --clear alone: clear and stop */
     if (k == TASK_ASK && !o->question && (!isatty(0) || o->json))
         return cli_usage_error(usage, "which question? (give it as an argument; the interactive chat needs a "
                                       "terminal and no --json)");
     return -1;
 }
 
+/* What was shown, for the worker-thread callbacks (one task at a time) and the ticker. */
+typedef struct show {
+    bool progress_tty;   /* stderr is a terminal and stdout is not JSON */
+    pthread_mutex_t mu;  /* orders the progress line against the first answer piece */
+    bool progress_shown; /* a "Reading the transcript" line is on screen */
+    bool reading;        /* the prompt is being evaluated (done < total) */
+    int32_t done, total;
+    bool streamed;       /* tokens went to stdout */
+    bool ends_nl;        /* the last streamed byte was a newline */
+    bool stop;           /* the ticker ends */
+    double t0;
+} show;
+
+/* Call with sh->mu held. */
+static void progress_draw(show *sh)
+{
+    if (!sh->progress_tty || !sh->reading || sh->total <= 0)
+        return;
+    int pct = (int)((int64_t)sh->done * 100 / sh->total);
+    fprintf(stderr, "\r\033[KReading the transcript %d %% (%d of %d tokens, %.0f s)", pct, sh->done, sh->total,
+            parley_now() - sh->t0);
+    fflush(stderr);
+    sh->progress_shown = true;
+}
+
+static void progress_clear_locked(show *sh)
+{
+    if (sh->progress_shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        sh->progress_shown = false;
+    }
+}
+
+static void progress_clear(show *sh)
+{
+    pthread_mutex_lock(&sh->mu);
+    sh->reading = false;
+    progress_clear_locked(sh);
+    pthread_mutex_unlock(&sh->mu);
+}
+
 static bool on_token(const char *text, size_t len, void *ud)
 {
-    (void)ud;
+    show *sh = ud;
+    if (sh->reading || sh->progress_shown)
+        progress_clear(sh);
     fwrite(text, 1, len, stdout);
     fflush(stdout);
+    if (len) {
+        sh->streamed = true;
+        sh->ends_nl = text[len - 1] == '\n';
+    }
     return true; /* Ctrl-C goes through the cancel flag, which stores nothing */
+}
+
+/* "Reading the transcript 43 %" while the model evaluates the prompt: on a terminal only,
+ * redrawn after every batch and by the ticker twice a second (the elapsed time moves even
+ * inside a long batch), gone when the answer starts. */
+static bool on_progress(int32_t done, int32_t total, void *ud)
+{
+    show *sh = ud;
+    pthread_mutex_lock(&sh->mu);
+    sh->done = done;
+    sh->total = total;
+    sh->reading = done < total;
+    if (sh->reading)
+        progress_draw(sh);
+    else
+        progress_clear_locked(sh);
+    pthread_mutex_unlock(&sh->mu);
+    return true;
+}
+
+static void *ticker(void *ud)
+{
+    show *sh = ud;
+    for (;;) {
+        struct timespec ts = {0, 500 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&sh->mu);
+        bool stop = sh->stop;
+        if (!stop)
+            progress_draw(sh);
+        pthread_mutex_unlock(&sh->mu);
+        if (stop)
+            return NULL;
+    }
 }
 
 static void on_event(parley_task_event ev, int i, int n, void *ud)
 {
-    (void)ud;
+    progress_clear(ud);
     if (ev == PARLEY_TASK_EVENT_CHUNK)
         fprintf(stderr, "parley: working in parts: part %d of %d\n", i, n);
     else
@@ -177,6 +283,14 @@ static void print_stats(const char *what, const struct parley_task_result *r, co
     if (r->first_segment > 0)
         fprintf(stderr, "parley: %s: only the last %zu of %zu segments fit the context (%u tokens) and were used\n",
                 what, r->n_segments - r->first_segment, r->n_segments, info->n_ctx);
+    if (r->truncated)
+        fprintf(stderr, "parley: %s: the answer reached its token limit and was cut off (stored with a note saying "
+                        "so); raise the limit with --max-tokens\n",
+                what);
+    if (r->n_history_dropped)
+        fprintf(stderr, "parley: %s: the %zu oldest earlier chat message(s) no longer fit the context (%u tokens) and "
+                        "were left out\n",
+                what, r->n_history_dropped, info->n_ctx);
 }
 
 static void add_stats(yyjson_mut_doc *doc, yyjson_mut_val *o, const struct parley_task_result *r)
@@ -188,6 +302,8 @@ static void add_stats(yyjson_mut_doc *doc, yyjson_mut_val *o, const struct parle
     yyjson_mut_obj_add_real(doc, s, "prompt_ms", r->stats.prompt_ms);
     yyjson_mut_obj_add_real(doc, s, "gen_ms", r->stats.gen_ms);
     yyjson_mut_obj_add_int(doc, o, "chunks", r->n_chunks);
+    yyjson_mut_obj_add_bool(doc, o, "truncated", r->truncated);
+    yyjson_mut_obj_add_int(doc, o, "history_dropped", (int64_t)r->n_history_dropped);
     yyjson_mut_obj_add_int(doc, o, "transcript_tokens", r->transcript_tokens);
     if (r->meta) {
         yyjson_doc *m = yyjson_read(r->meta, strlen(r->meta), 0);
@@ -263,13 +379,30 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
     tp.chunk_tokens = (int32_t)o->chunk_tokens;
     tp.item_chars = (int32_t)o->item_chars;
     tp.max_items = (int32_t)o->max_items;
+    show sh;
+    memset(&sh, 0, sizeof sh);
+    sh.progress_tty = isatty(2) && !o->json;
+    sh.t0 = parley_now();
+    pthread_mutex_init(&sh.mu, NULL);
+    pthread_t tick;
+    bool ticking = sh.progress_tty && pthread_create(&tick, NULL, ticker, &sh) == 0;
     tp.on_token = o->json ? NULL : on_token;
     tp.on_event = on_event;
+    tp.on_progress = on_progress;
+    tp.user_data = &sh;
     tp.cancel = cli_cancel;
+    tp.language = o->lang;
+    tp.no_history = o->no_history;
     struct parley_task_result r;
     parley_status st = run_task(o, llm, db, question, &tp, &r);
-    if (st == PARLEY_OK && parley_cancel_is_set(cli_cancel))
-        st = PARLEY_ERR_CANCELLED; /* stopped by on_token after the last piece */
+    if (ticking) {
+        pthread_mutex_lock(&sh.mu);
+        sh.stop = true;
+        pthread_mutex_unlock(&sh.mu);
+        pthread_join(tick, NULL);
+    }
+    progress_clear(&sh);
+    pthread_mutex_destroy(&sh.mu);
     if (st == PARLEY_ERR_CANCELLED) {
         fflush(stdout);
         fprintf(stderr, "\ncancelled\n");
@@ -277,8 +410,8 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
         return 130;
     }
     if (st) {
-        if (!o->json)
-            fputc('\n', stdout);
+        if (sh.streamed && !sh.ends_nl)
+            fputc('\n', stdout); /* end the partial line; nothing on stdout otherwise */
         int rc = cli_error(st, what);
         if (st == PARLEY_ERR_NO_TEMPLATE)
             fprintf(stderr, "parley: %s: pass --template NAME (chatml, llama3, gemma, ...) for a model without "
@@ -300,6 +433,10 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
         fflush(stdout);
     }
     print_stats(what, &r, info);
+    if (parley_cancel_is_set(cli_cancel))
+        /* Ctrl-C came after the result was complete and stored: it is kept, and said so. */
+        fprintf(stderr, "parley: %s: interrupted after the result was stored; it is kept%s\n", what,
+                o->kind == TASK_ASK ? "" : " (see 'parley sessions show')");
     parley_task_result_clear(&r);
     return rc;
 }
@@ -323,6 +460,19 @@ static int run(task_kind k, int argc, char **argv)
         rc = cli_error(st, what);
         goto out;
     }
+    if (o.clear) {
+        int64_t removed = 0;
+        if ((st = parley_store_chat_clear(db, o.session, &removed))) {
+            rc = cli_error(st, what);
+            goto out;
+        }
+        fprintf(stderr, "parley: ask: cleared the chat of session %lld (%lld message%s)\n", (long long)o.session,
+                (long long)removed, removed == 1 ? "" : "s");
+        if (!o.question) {
+            rc = 0;
+            goto out;
+        }
+    }
     if (t.n_segments == 0) {
         fprintf(stderr, "parley: %s: session %lld has no transcript segments (nothing was said)\n", what,
                 (long long)o.session);
@@ -334,6 +484,11 @@ static int run(task_kind k, int argc, char **argv)
         goto out;
     }
     struct parley_llm_params lp = parley_llm_default_params();
+    char state_dir[PATH_MAX];
+    if (parley_dir_path(PARLEY_DIR_CACHE, state_dir, sizeof state_dir - 8) == PARLEY_OK) {
+        strcat(state_dir, "/state");
+        lp.state_dir = state_dir;
+    }
     lp.n_ctx = (uint32_t)o.ctx;
     lp.n_threads = (int32_t)o.threads;
     lp.chat_template = o.tmpl;
@@ -341,6 +496,16 @@ static int run(task_kind k, int argc, char **argv)
     if ((st = parley_llm_load(model_path, lp, &llm))) {
         rc = cli_error(st, what);
         goto out;
+    }
+    {
+        const struct parley_llm_info *in = parley_llm_info(llm);
+        if (in->n_ctx != (uint32_t)o.ctx)
+            fprintf(stderr, "parley: %s: the context is %u tokens, not the %ld asked for (%s)\n", what, in->n_ctx,
+                    o.ctx, in->n_ctx > (uint32_t)o.ctx ? "llama.cpp's minimum" : "what llama.cpp allocated");
+        if (in->n_ctx_train > 0 && (int64_t)o.ctx > in->n_ctx_train)
+            fprintf(stderr, "parley: %s: --ctx %ld is more than the %d tokens %s was trained on; answers past that "
+                            "may degrade\n",
+                    what, o.ctx, in->n_ctx_train, strrchr(model_path, '/') ? strrchr(model_path, '/') + 1 : model_path);
     }
     if (k != TASK_ASK || o.question) {
         rc = one(&o, llm, db, o.question);

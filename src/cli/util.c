@@ -10,16 +10,26 @@
 
 parley_cancel *cli_cancel;
 static atomic_bool interrupted;
+static atomic_int cancel_signal; /* the first SIGINT/SIGTERM that arrived, 0 when none */
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    int none = 0;
+    atomic_compare_exchange_strong(&cancel_signal, &none, sig);
     parley_cancel_set(cli_cancel);
     if (atomic_exchange(&interrupted, true)) {
         static const char msg[] = "\nparley: interrupted again; exiting now\n";
         (void)!write(2, msg, sizeof msg - 1);
-        _exit(130);
+        _exit(128 + sig);
     }
+}
+
+int cli_cancel_signal(void) { return atomic_load(&cancel_signal); }
+
+int cli_exit_code_for_cancel(void)
+{
+    int sig = atomic_load(&cancel_signal);
+    return 128 + (sig ? sig : SIGINT);
 }
 
 void cli_install_signals(void)
@@ -41,7 +51,7 @@ int cli_error(parley_status st, const char *what)
     const char *detail = parley_last_error();
     if (st == PARLEY_ERR_CANCELLED) {
         fprintf(stderr, "parley: %s: cancelled\n", what);
-        return 130;
+        return cli_exit_code_for_cancel();
     }
     if (detail && *detail)
         fprintf(stderr, "parley: %s: %s: %s\n", what, parley_strerror(st), detail);

@@ -2,6 +2,7 @@
 #include "core/internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include <ggml.h>
 #include <llama.h>
 #include <whisper.h>
+
+#include <libavutil/log.h>
 
 #ifndef PARLEY_VERSION_STRING
 #define PARLEY_VERSION_STRING "0.0.0"
@@ -43,6 +46,7 @@ const char *parley_strerror(parley_status st)
     case PARLEY_ERR_PERMISSION: return "permission denied";
     case PARLEY_ERR_FORMAT: return "malformed data";
     case PARLEY_ERR_NO_DEVICE: return "no usable compute device";
+    case PARLEY_ERR__COUNT: break;
     }
     return "unknown error";
 }
@@ -89,7 +93,8 @@ static void default_log(parley_log_level level, const char *msg, void *ud)
 {
     (void)ud;
     static const char *names[] = {"error", "warning", "info", "debug"};
-    fprintf(stderr, "parley: %s: %s\n", names[level], msg);
+    const char *name = (unsigned)level < sizeof names / sizeof names[0] ? names[level] : "log";
+    fprintf(stderr, "parley: %s: %s\n", name, msg);
 }
 
 void parley_log_set(parley_log_fn fn, void *user_data, parley_log_level max_level)
@@ -125,9 +130,8 @@ static void ggml_log_cb(enum ggml_log_level level, const char *text, void *ud)
     (void)ud;
     static _Thread_local char line[2048];
     static _Thread_local size_t len;
-    parley_log_level pl = PARLEY_LOG_DEBUG;
-    if (level == GGML_LOG_LEVEL_ERROR)
-        pl = PARLEY_LOG_DEBUG; /* failures reach callers as statuses; raw text is detail */
+    (void)level;
+    const parley_log_level pl = PARLEY_LOG_DEBUG; /* failures reach callers as statuses; raw text is detail */
     for (const char *p = text; *p; p++) {
         if (*p == '\n' || len + 1 >= sizeof line) {
             line[len] = '\0';
@@ -141,11 +145,49 @@ static void ggml_log_cb(enum ggml_log_level level, const char *text, void *ud)
     }
 }
 
-parley_status parley_init(void)
+/* FFmpeg's log: routed into parley_log (as DEBUG, since failures reach callers as
+ * statuses) once per process, instead of changing FFmpeg's global level on every decode.
+ * Lines are assembled per thread like the ggml ones. */
+static void av_log_cb(void *avcl, int level, const char *fmt, va_list vl)
 {
-    static int done;
-    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
-        return PARLEY_OK;
+    (void)avcl;
+    if (level > AV_LOG_INFO || log_max < PARLEY_LOG_DEBUG)
+        return;
+    static _Thread_local char line[2048];
+    static _Thread_local size_t len;
+    char part[1024];
+    va_list cp;
+    va_copy(cp, vl);
+    int n = vsnprintf(part, sizeof part, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        return;
+    for (const char *p = part; *p; p++) {
+        if (*p == '\n' || len + 1 >= sizeof line) {
+            line[len] = '\0';
+            if (len)
+                log_emit(PARLEY_LOG_DEBUG, line);
+            len = 0;
+            if (*p == '\n')
+                continue;
+        }
+        line[len++] = *p;
+    }
+}
+
+static pthread_once_t av_once = PTHREAD_ONCE_INIT;
+static void av_route(void) { av_log_set_callback(av_log_cb); }
+void parley_route_ffmpeg_log(void) { pthread_once(&av_once, av_route); }
+
+/* parley_init: runs once per process (pthread_once); every caller, concurrent ones
+ * included, waits for that one run and gets its status, a failure included. */
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static parley_status init_status;
+static char init_detail[1024];
+
+static void init_run(void)
+{
+    parley_route_ffmpeg_log();
     llama_log_set(ggml_log_cb, NULL);
     whisper_log_set(ggml_log_cb, NULL);
     const char *dir = getenv("PARLEY_GGML_BACKEND_DIR");
@@ -154,9 +196,18 @@ parley_status parley_init(void)
     else
         ggml_backend_load_all();
     llama_backend_init();
-    if (ggml_backend_dev_count() == 0)
-        return parley_fail(PARLEY_ERR_NO_DEVICE, "ggml found no compute backend (not even the CPU); "
-                                                 "set PARLEY_GGML_BACKEND_DIR to ggml's backends directory");
+    if (ggml_backend_dev_count() == 0) {
+        init_status = PARLEY_ERR_NO_DEVICE;
+        snprintf(init_detail, sizeof init_detail, "ggml found no compute backend (not even the CPU); "
+                                                  "set PARLEY_GGML_BACKEND_DIR to ggml's backends directory");
+    }
+}
+
+parley_status parley_init(void)
+{
+    pthread_once(&init_once, init_run);
+    if (init_status != PARLEY_OK)
+        return parley_fail(init_status, "%s", init_detail);
     return PARLEY_OK;
 }
 

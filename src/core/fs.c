@@ -14,6 +14,8 @@
 parley_status parley_mkdirs(const char *path)
 {
     char tmp[PATH_MAX];
+    if (!path || !*path)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "an empty directory path");
     if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
         return parley_fail(PARLEY_ERR_TOO_LARGE, "path too long: %s", path);
     for (char *p = tmp + 1;; p++) {
@@ -71,6 +73,32 @@ parley_status parley_write_file_atomic(const char *path, const void *data, size_
         unlink(tmp);
         return parley_fail(parley_status_from_errno(e), "cannot write %s: %s", path, strerror(e));
     }
+    return parley_fsync_parent(path);
+}
+
+parley_status parley_fsync_parent(const char *path)
+{
+    char dir[PATH_MAX];
+    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "path too long: %s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        return parley_fail(parley_status_from_errno(e), "cannot open directory %s to sync it: %s", dir, strerror(e));
+    }
+    int e = 0;
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+        e = errno;
+    close(fd);
+    if (e)
+        return parley_fail(parley_status_from_errno(e), "cannot sync directory %s: %s", dir, strerror(e));
     return PARLEY_OK;
 }
 
@@ -125,6 +153,8 @@ parley_status parley_dir_path(parley_dir which, char *out, size_t n)
 size_t parley_model_search_dirs(char dirs[][PATH_MAX], size_t max)
 {
     size_t n = 0;
+    if (max == 0)
+        return 0;
     if (parley_dir_path(PARLEY_DIR_MODELS, dirs[n], PATH_MAX) == PARLEY_OK)
         n++;
     const char *mp = getenv("PARLEY_MODEL_PATH");

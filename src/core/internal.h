@@ -49,7 +49,15 @@ size_t parley_model_search_dirs(char dirs[][PATH_MAX], size_t max);
 /* Whether path names an existing regular file (following symlinks). */
 bool parley_is_file(const char *path);
 
-/* mkdir -p with mode 0700 for new directories. */
+/* Routes FFmpeg's av_log into parley_log, once per process (parley_init calls it; so
+ * does the decoder, for programs that decode without parley_init). */
+void parley_route_ffmpeg_log(void);
+
+/* fsyncs the directory that holds path, so that a rename into it survives a power
+ * loss. Best effort: file systems that cannot fsync a directory (EINVAL) count as done. */
+parley_status parley_fsync_parent(const char *path);
+
+/* mkdir -p with mode 0700 for new directories. "" is PARLEY_ERR_INVALID_ARG. */
 parley_status parley_mkdirs(const char *path);
 
 #endif

@@ -6,6 +6,7 @@
 #include <parley/fetch.h>
 
 #include "core/internal.h"
+#include "net/net_internal.h"
 #include "fetch/fetch_internal.h"
 
 #include <ctype.h>
@@ -60,6 +61,7 @@ enum attempt_outcome {
 };
 
 struct fetch_job {
+    struct parley_net_guard guard; /* the network gate on this transfer (net.h) */
     const struct parley_fetch_params *p;
     const char *url;
     const char *dest;
@@ -491,6 +493,10 @@ static enum attempt_outcome run_attempt(struct fetch_job *j, CURLM *multi, CURL 
             return ATTEMPT_FAIL;
     }
 
+    if (rc != CURLE_OK && j->guard.refused) {
+        job_msg(j, PARLEY_ERR_PERMISSION, "%s: %s", j->url, j->guard.why);
+        return ATTEMPT_FAIL;
+    }
     if (rc != CURLE_OK) {
         const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
         parley_status st = PARLEY_ERR_NETWORK;
@@ -698,6 +704,9 @@ parley_status parley_fetch_file(const char *url, const char *dest_path,
                            url ? url : "(null)");
     if (!dest_path || !*dest_path)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "no destination path for %s", url);
+    /* The network gate (net.h): before anything is opened, and again on every socket. */
+    if ((st = parley_net_check(PARLEY_NET_MODEL_PULL, url)) != PARLEY_OK)
+        return st;
     if (j->p->sha256 && !fetch_sha256_parse(j->p->sha256, j->sha256))
         return parley_fail(PARLEY_ERR_INVALID_ARG,
                            "expected SHA-256 \"%s\" is not 64 hexadecimal digits", j->p->sha256);
@@ -761,6 +770,7 @@ parley_status parley_fetch_file(const char *url, const char *dest_path,
         }
         char ua[64];
         snprintf(ua, sizeof ua, "parley/%s", parley_version());
+        parley_net_guard_curl(h, PARLEY_NET_MODEL_PULL, &j->guard);
         curl_easy_setopt(h, CURLOPT_URL, url);
         curl_easy_setopt(h, CURLOPT_USERAGENT, j->p->user_agent ? j->p->user_agent : ua);
         curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -15,6 +15,7 @@
 
 #include <stdatomic.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -44,6 +45,9 @@ struct parley_llm {
 
     int32_t *prefix;           /* tokens of the cached prefix (seq 0) */
     int32_t n_prefix;
+    char *state_dir;           /* params.state_dir (owned copy); NULL = no disk cache */
+    uint64_t state_max_bytes;
+    parley_llm_model_key model_key; /* the model's identity, for state file names */
 
     atomic_bool busy;          /* a job is running */
     const parley_cancel *cancel; /* the running job's flag, read by the abort callback */
@@ -87,32 +91,49 @@ static int online_cpus(void)
     return n > 0 ? (int)n : 1;
 }
 
-/* llama.cpp reports why a load failed only through its log. While loading, the last
- * error line is kept here (and the line still goes to parley's log as before). The mutex
- * serialises loads; llama_log_set is process-global. */
-static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
-static ggml_log_callback prev_log_cb;
+/* llama.cpp reports why a load failed only through its log. A hook installed once (in
+ * front of whatever logger was there, which still gets every line) keeps the last error
+ * line of the thread that is loading, in that load's own buffer found through a
+ * thread-local pointer: another thread's llama logging meanwhile (a second engine
+ * decoding) neither reads nor writes it. */
+struct load_log {
+    char err[512], line[512];
+    size_t len;
+    enum ggml_log_level level;
+};
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static ggml_log_callback prev_log_cb; /* written once, under log_once */
 static void *prev_log_ud;
-static char load_err[512], load_line[512];
-static size_t load_line_len;
-static enum ggml_log_level load_line_level;
+static _Thread_local struct load_log *load_log_cur;
 
 static void capture_log(enum ggml_log_level level, const char *text, void *ud)
 {
-    if (level != GGML_LOG_LEVEL_CONT)
-        load_line_level = level;
-    for (const char *p = text; *p; p++) {
-        if (*p == '\n') {
-            load_line[load_line_len] = '\0';
-            if (load_line_level == GGML_LOG_LEVEL_ERROR && load_line_len)
-                snprintf(load_err, sizeof load_err, "%s", load_line);
-            load_line_len = 0;
-        } else if (load_line_len + 1 < sizeof load_line) {
-            load_line[load_line_len++] = *p;
+    struct load_log *c = load_log_cur;
+    if (c) {
+        if (level != GGML_LOG_LEVEL_CONT)
+            c->level = level;
+        for (const char *p = text; *p; p++) {
+            if (*p == '\n') {
+                c->line[c->len] = '\0';
+                if (c->level == GGML_LOG_LEVEL_ERROR && c->len)
+                    snprintf(c->err, sizeof c->err, "%s", c->line);
+                c->len = 0;
+            } else if (c->len + 1 < sizeof c->line) {
+                c->line[c->len++] = *p;
+            }
         }
     }
     if (prev_log_cb)
-        prev_log_cb(level, text, ud ? ud : prev_log_ud);
+        prev_log_cb(level, text, prev_log_ud);
+    (void)ud;
+}
+
+static void install_log_hook(void)
+{
+    llama_log_get(&prev_log_cb, &prev_log_ud);
+    if (prev_log_cb == capture_log)
+        prev_log_cb = NULL;
+    llama_log_set(capture_log, NULL);
 }
 
 /* ---- params ------------------------------------------------------------------------- */
@@ -237,12 +258,14 @@ static parley_status setup_template(parley_llm *llm, const char *explicit_tmpl)
     } else if (!llm->model_tmpl) {
         snprintf(llm->tmpl_problem, sizeof llm->tmpl_problem,
                  "%s has no chat template (no tokenizer.chat_template in the GGUF; a base model?); "
-                 "choose one explicitly, e.g. chat_template = \"chatml\"",
+                 "choose one explicitly (--template chatml on the command line; "
+                 "parley_llm_params.chat_template in the library)",
                  llm->info.path);
     } else if (!template_works(llm->model_tmpl)) {
         snprintf(llm->tmpl_problem, sizeof llm->tmpl_problem,
                  "the chat template in %s is not one llama_chat_apply_template recognises; "
-                 "choose one explicitly, e.g. chat_template = \"chatml\"",
+                 "choose one explicitly (--template chatml on the command line; "
+                 "parley_llm_params.chat_template in the library)",
                  llm->info.path);
     } else {
         llm->tmpl = parley_strdup(llm->model_tmpl);
@@ -351,26 +374,24 @@ static parley_status tokenize_alloc(const parley_llm *llm, const char *text, boo
     return PARLEY_OK;
 }
 
-parley_status parley_llm_count_tokens(const parley_llm *llm, const char *text, int32_t *n_out)
-{
-    if (!llm || !text || !n_out)
-        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_count_tokens: NULL argument");
-    int32_t *t = NULL;
-    parley_status st = tokenize_alloc(llm, text, false, &t, n_out);
-    free(t);
-    return st;
-}
-
+/* defined below, with the chat tokenizer */
 parley_status parley_llm_detokenize(const parley_llm *llm, const int32_t *tokens, int32_t n, char **out)
 {
     if (!llm || !out || n < 0 || (n && !tokens))
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_detokenize: bad argument");
-    int32_t cap = n * 8 + 16;
+    /* Most pieces are a few bytes; a larger text is asked for below. Computed in 64 bits:
+     * n * 8 overflows int32 from 268M tokens on. */
+    int64_t want = (int64_t)n * 8 + 16;
+    int32_t cap = want > (int64_t)INT32_MAX ? INT32_MAX : (int32_t)want;
     char *s = malloc((size_t)cap);
     if (!s)
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     int32_t r = llama_detokenize(llm->vocab, tokens, n, s, cap - 1, true, false);
     if (r < 0) {
+        if (r == INT32_MIN || -(int64_t)r + 1 > (int64_t)INT32_MAX) {
+            free(s);
+            return parley_fail(PARLEY_ERR_TOO_LARGE, "the text of %d tokens is over 2 GB", n);
+        }
         cap = -r + 1;
         char *ns = realloc(s, (size_t)cap);
         if (!ns) {
@@ -411,16 +432,14 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
     mp.n_gpu_layers = params.n_gpu_layers;
     mp.load_mode = LLAMA_LOAD_MODE_MMAP;
 
-    pthread_mutex_lock(&load_lock);
-    load_err[0] = '\0';
-    load_line_len = 0;
-    llama_log_get(&prev_log_cb, &prev_log_ud);
-    llama_log_set(capture_log, prev_log_ud);
+    pthread_once(&log_once, install_log_hook);
+    struct load_log lg;
+    memset(&lg, 0, sizeof lg);
+    load_log_cur = &lg;
     llm->model = llama_model_load_from_file(path, mp);
-    llama_log_set(prev_log_cb, prev_log_ud);
+    load_log_cur = NULL;
     char why[512];
-    snprintf(why, sizeof why, "%s", load_err);
-    pthread_mutex_unlock(&load_lock);
+    snprintf(why, sizeof why, "%s", lg.err);
     if (!llm->model) {
         st = parley_fail(PARLEY_ERR_MODEL_LOAD, "%s: llama.cpp %s could not load this %s model: %s",
                          path, llama_version(), llm->info.arch,
@@ -509,6 +528,29 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
     st = setup_template(llm, params.chat_template);
     if (st != PARLEY_OK)
         goto fail;
+    if (params.state_dir && *params.state_dir) {
+        char extra[256];
+        snprintf(extra, sizeof extra, "llama.cpp %s", llama_version());
+        if (parley_llm_model_key_init(&llm->model_key, path, extra) == PARLEY_OK) {
+            llm->state_dir = parley_strdup(params.state_dir);
+            if (!llm->state_dir) {
+                st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+            llm->state_max_bytes = params.state_max_bytes;
+            if (!llm->state_max_bytes) {
+                const char *e = getenv("PARLEY_STATE_CACHE_MB");
+                char *end = NULL;
+                unsigned long long mb = e && *e ? strtoull(e, &end, 10) : 4096;
+                if (e && *e && (!end || *end))
+                    mb = 4096;
+                llm->state_max_bytes = (uint64_t)mb << 20;
+            }
+        } else {
+            parley_log(PARLEY_LOG_WARN, "no state cache: %s", parley_last_error());
+            parley_clear_error();
+        }
+    }
     atomic_init(&llm->busy, false);
     atomic_init(&llm->stop, false);
     *out = llm;
@@ -532,6 +574,7 @@ void parley_llm_free(parley_llm *llm)
         llama_model_free(llm->model);
     free(llm->tmpl);
     free(llm->prefix);
+    free(llm->state_dir);
     free(llm);
 }
 
@@ -551,12 +594,29 @@ void parley_llm_prefix_clear(parley_llm *llm)
 
 /* ---- evaluation --------------------------------------------------------------------- */
 
+/* Progress over every evaluation of one job (the prefix's new tokens and the prompt's
+ * rest count as one total). */
+struct prog {
+    const struct parley_llm_request *rq; /* NULL = nobody to tell */
+    int32_t done, total;
+    bool told;                           /* (0, total) was reported */
+};
+
 /* Evaluates toks[0..n) at positions pos0.. in seq, in batches; logits for the last one.
  * *done counts the tokens that were fully evaluated. */
 static parley_status eval_tokens(parley_llm *llm, const int32_t *toks, int32_t n, int32_t pos0,
-                                 llama_seq_id seq, const struct parley_llm_request *rq, int32_t *done)
+                                 llama_seq_id seq, struct prog *pg, int32_t *done)
 {
     *done = 0;
+    if (pg && pg->rq && pg->rq->on_progress && !pg->told && n > 0) {
+        /* Before the first batch: the total is known now, and a long first batch should not
+         * leave a screen blank. */
+        pg->told = true;
+        if (!pg->rq->on_progress(pg->done, pg->total, pg->rq->user_data)) {
+            atomic_store(&llm->stop, true);
+            return parley_fail(PARLEY_ERR_CANCELLED, "cancelled by the progress callback");
+        }
+    }
     for (int32_t i = 0; i < n; i += (int32_t)llm->n_batch) {
         if (is_cancelled(llm))
             return parley_fail(PARLEY_ERR_CANCELLED, "cancelled after %d of %d prompt tokens", i, n);
@@ -584,13 +644,203 @@ static parley_status eval_tokens(parley_llm *llm, const int32_t *toks, int32_t n
                                "memory or a backend failure; see the debug log)",
                                rc, pos0 + i, pos0 + i + m - 1);
         *done = i + m;
-        if (rq && rq->on_progress && !rq->on_progress(i + m, n, rq->user_data)) {
-            atomic_store(&llm->stop, true);
-            return parley_fail(PARLEY_ERR_CANCELLED, "cancelled by the progress callback after %d of "
-                               "%d prompt tokens", i + m, n);
+        if (pg && pg->rq && pg->rq->on_progress) {
+            pg->done += m;
+            if (!pg->rq->on_progress(pg->done, pg->total, pg->rq->user_data)) {
+                atomic_store(&llm->stop, true);
+                return parley_fail(PARLEY_ERR_CANCELLED, "cancelled by the progress callback after "
+                                   "%d of %d prompt tokens", pg->done, pg->total);
+            }
         }
     }
     return PARLEY_OK;
+}
+
+/* ---- chat prompts: markup parsed for special tokens, content never -------------------- */
+
+typedef struct tokvec {
+    int32_t *data;
+    int32_t n, cap;
+} tokvec;
+
+/* Appends the tokens of text[0..len) to v. */
+static parley_status tok_append(const parley_llm *llm, tokvec *v, const char *text, size_t len, bool add_special,
+                                bool parse_special)
+{
+    if (len == 0 && !add_special)
+        return PARLEY_OK;
+    if (len > PARLEY_LLM_MAX_PROMPT_BYTES)
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "text of %zu bytes (limit %u)", len, PARLEY_LLM_MAX_PROMPT_BYTES);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int32_t room = v->cap - v->n;
+        int32_t r = llama_tokenize(llm->vocab, text, (int32_t)len, v->data ? v->data + v->n : NULL, room,
+                                   add_special, parse_special);
+        if (r >= 0) {
+            v->n += r;
+            return PARLEY_OK;
+        }
+        if (r == INT32_MIN)
+            return parley_fail(PARLEY_ERR_TOO_LARGE, "tokenization overflows int32");
+        int64_t want = (int64_t)v->n + (int64_t)(-r);
+        int64_t cap = v->cap ? v->cap : 256;
+        while (cap < want)
+            cap *= 2;
+        if (cap > INT32_MAX / 2)
+            return parley_fail(PARLEY_ERR_TOO_LARGE, "a prompt of %lld tokens", (long long)want);
+        int32_t *nd = realloc(v->data, (size_t)cap * sizeof *nd);
+        if (!nd)
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        v->data = nd;
+        v->cap = (int32_t)cap;
+    }
+    return parley_fail(PARLEY_ERR_INFERENCE, "tokenizer disagreed with itself on length");
+}
+
+/* Content text: special-token parsing off, one run of lines at a time (a piece ends after
+ * a run of newlines), so text appended after a newline never changes earlier tokens. */
+static parley_status tok_content(const parley_llm *llm, tokvec *v, const char *s, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 1; i <= len; i++) {
+        bool cut = i == len || (s[i - 1] == '\n' && s[i] != '\n');
+        if (!cut)
+            continue;
+        parley_status st = tok_append(llm, v, s + start, i - start, false, false);
+        if (st)
+            return st;
+        start = i;
+    }
+    return PARLEY_OK;
+}
+
+static const char *trim_span(const char *s, size_t *len)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    while (n && (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')) {
+        s++;
+        n--;
+    }
+    *len = n;
+    return s;
+}
+
+/* Tokens of a chat prompt. The template is rendered once with a placeholder per message
+ * to find its markup; the markup is tokenized with special tokens parsed, each content
+ * (as the template puts it: verbatim or trimmed, checked against the real rendering)
+ * without. *first_end: tokens up to the end of the first message's content. */
+static parley_status tokenize_chat(parley_llm *llm, const parley_llm_message *msgs, size_t n, tokvec *out,
+                                   int32_t *first_end)
+{
+    memset(out, 0, sizeof *out);
+    *first_end = 0;
+    char *real = NULL, *mark = NULL;
+    parley_llm_message *ph = calloc(n, sizeof *ph);
+    char (*names)[40] = calloc(n, sizeof *names);
+    size_t *at = calloc(n + 1, sizeof *at);
+    parley_status st = ph && names && at ? PARLEY_OK : parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !st && i < n; i++) {
+        snprintf(names[i], sizeof names[i], "@@PARLEY_MESSAGE_%zu@@", i);
+        ph[i].role = msgs[i].role;
+        ph[i].content = names[i];
+    }
+    if (!st)
+        st = parley_llm_format(llm, msgs, n, true, &real);
+    if (!st)
+        st = parley_llm_format(llm, ph, n, true, &mark);
+    if (st)
+        goto out;
+    /* Where each placeholder is, in order, each exactly once. */
+    bool found = true;
+    size_t from = 0;
+    for (size_t i = 0; i < n && found; i++) {
+        char *p = strstr(mark + from, names[i]);
+        found = p && !strstr(p + strlen(names[i]), names[i]);
+        if (found) {
+            at[i] = (size_t)(p - mark);
+            from = at[i] + strlen(names[i]);
+        }
+    }
+    /* Which content the template writes: as given, or trimmed (Gemma's templates trim). */
+    int how = -1;
+    for (int t = 0; found && t < 2 && how < 0; t++) {
+        size_t pos = 0, m = 0;
+        bool same = true;
+        for (size_t i = 0; i <= n && same; i++) {
+            size_t end = i < n ? at[i] : strlen(mark);
+            size_t ml = end - m;
+            same = strncmp(real + pos, mark + m, ml) == 0;
+            pos += ml;
+            if (same && i < n) {
+                size_t cl;
+                const char *c = t ? trim_span(msgs[i].content, &cl) : (cl = strlen(msgs[i].content), msgs[i].content);
+                same = strncmp(real + pos, c, cl) == 0;
+                pos += cl;
+                m = end + strlen(names[i]);
+            }
+        }
+        if (same && real[pos] == '\0')
+            how = t;
+    }
+    if (how < 0) {
+        /* A template that rewrites contents: tokenized whole, as before (a special-token
+         * text inside a message is then parsed as one). */
+        parley_log(PARLEY_LOG_WARN, "the chat template rewrites message contents; the prompt is tokenized whole "
+                                    "(special-token text in a message is not protected)");
+        st = tok_append(llm, out, real, strlen(real), true, true);
+        goto out;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i <= n && !st; i++) {
+        size_t end = i < n ? at[i] : strlen(mark);
+        st = tok_append(llm, out, mark + m, end - m, i == 0, true);
+        if (!st && i < n) {
+            size_t cl;
+            const char *c = how ? trim_span(msgs[i].content, &cl) : (cl = strlen(msgs[i].content), msgs[i].content);
+            st = tok_content(llm, out, c, cl);
+            if (i == 0)
+                *first_end = out->n;
+            m = end + strlen(names[i]);
+        }
+    }
+out:
+    if (st) {
+        free(out->data);
+        memset(out, 0, sizeof *out);
+    }
+    free(real);
+    free(mark);
+    free(ph);
+    free(names);
+    free(at);
+    return st;
+}
+
+parley_status parley_llm_count_tokens(const parley_llm *llm, const char *text, int32_t *n_out)
+{
+    if (!llm || !text || !n_out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_count_tokens: NULL argument");
+    tokvec v = {0};
+    parley_status st = tok_content(llm, &v, text, strlen(text));
+    *n_out = v.n;
+    free(v.data);
+    return st;
+}
+
+parley_status parley_llm_count_chat_tokens(parley_llm *llm, const parley_llm_message *msgs, size_t n,
+                                           int32_t *n_out, int32_t *first_end)
+{
+    if (!llm || !msgs || !n || !n_out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_count_chat_tokens: bad argument");
+    tokvec v;
+    int32_t fe = 0;
+    parley_status st = tokenize_chat(llm, msgs, n, &v, &fe);
+    *n_out = st ? 0 : v.n;
+    if (first_end)
+        *first_end = st ? 0 : fe;
+    free(v.data);
+    return st;
 }
 
 /* Length of the complete UTF-8 text at the start of s[0..n): a trailing partial character
@@ -647,33 +897,47 @@ static parley_status stream_piece(struct stream *s, const char *piece, size_t n,
     return st;
 }
 
+/* The sampling chain without the grammar; the grammar (when there is one) separately:
+ * sample_token() checks only the chosen token against it. */
 static parley_status make_sampler(parley_llm *llm, const struct parley_llm_request *rq,
-                                  struct llama_sampler **out)
+                                  struct llama_sampler **out, struct llama_sampler **grammar)
 {
-    struct llama_sampler *ch = llama_sampler_chain_init(llama_sampler_chain_default_params());
-    if (!ch)
-        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    *grammar = NULL;
     if (rq->grammar) {
-        struct llama_sampler *g = llama_sampler_init_grammar(
-            llm->vocab, rq->grammar, rq->grammar_root ? rq->grammar_root : "root");
-        if (!g) {
-            llama_sampler_free(ch);
-            return parley_fail(PARLEY_ERR_INVALID_ARG,
-                               "the GBNF grammar does not parse (or has no rule \"%s\")",
+        *grammar = llama_sampler_init_grammar(llm->vocab, rq->grammar, rq->grammar_root ? rq->grammar_root : "root");
+        if (!*grammar)
+            return parley_fail(PARLEY_ERR_INVALID_ARG, "the GBNF grammar does not parse (or has no rule \"%s\")",
                                rq->grammar_root ? rq->grammar_root : "root");
-        }
-        llama_sampler_chain_add(ch, g);
+    }
+    struct llama_sampler *ch = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    if (!ch) {
+        if (*grammar)
+            llama_sampler_free(*grammar);
+        *grammar = NULL;
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     }
     if (rq->ignore_eog) {
-        int32_t nv = llama_vocab_n_tokens(llm->vocab), n_eog = 0;
-        llama_logit_bias *bias = malloc(sizeof *bias * 64);
+        int32_t nv = llama_vocab_n_tokens(llm->vocab), n_eog = 0, cap = 64;
+        llama_logit_bias *bias = malloc(sizeof *bias * (size_t)cap);
+        for (int32_t t = 0; bias && t < nv; t++) {
+            if (!llama_vocab_is_eog(llm->vocab, t))
+                continue;
+            if (n_eog == cap) {
+                llama_logit_bias *nb = realloc(bias, sizeof *bias * (size_t)cap * 2);
+                if (!nb) {
+                    free(bias);
+                    bias = NULL;
+                    break;
+                }
+                bias = nb;
+                cap *= 2;
+            }
+            bias[n_eog++] = (llama_logit_bias){.token = t, .bias = -INFINITY};
+        }
         if (!bias) {
             llama_sampler_free(ch);
             return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
         }
-        for (int32_t t = 0; t < nv && n_eog < 64; t++)
-            if (llama_vocab_is_eog(llm->vocab, t))
-                bias[n_eog++] = (llama_logit_bias){.token = t, .bias = -INFINITY};
         llama_sampler_chain_add(ch, llama_sampler_init_logit_bias(nv, n_eog, bias));
         free(bias);
     }
@@ -691,10 +955,99 @@ static parley_status make_sampler(parley_llm *llm, const struct parley_llm_reque
     return PARLEY_OK;
 }
 
+/* One token. Without a grammar: the chain. With one: the chain picks from the whole
+ * vocabulary, then only that token is checked against the grammar; only when the grammar
+ * rejects it is the vocabulary filtered by the grammar and the chain run again (llama.cpp's
+ * common sampler does the same). Checking every one of a 248k vocabulary against the
+ * grammar on every token halved generation speed. */
+static llama_token sample_token(parley_llm *llm, struct llama_sampler *chain, struct llama_sampler *grammar,
+                                llama_token_data *cand, int32_t *n_resampled)
+{
+    if (!grammar)
+        return llama_sampler_sample(chain, llm->ctx, -1);
+    const float *logits = llama_get_logits_ith(llm->ctx, -1);
+    int32_t nv = llm->info.n_vocab;
+    for (int32_t t = 0; t < nv; t++)
+        cand[t] = (llama_token_data){t, logits[t], 0.0f};
+    llama_token_data_array arr = {cand, (size_t)nv, -1, false};
+    llama_sampler_apply(chain, &arr);
+    llama_token id = arr.selected >= 0 ? arr.data[arr.selected].id : 0;
+    llama_token_data one = {id, 1.0f, 0.0f};
+    llama_token_data_array one_arr = {&one, 1, -1, false};
+    llama_sampler_apply(grammar, &one_arr);
+    if (arr.selected < 0 || one.logit == -INFINITY) {
+        for (int32_t t = 0; t < nv; t++)
+            cand[t] = (llama_token_data){t, logits[t], 0.0f};
+        arr = (llama_token_data_array){cand, (size_t)nv, -1, false};
+        llama_sampler_apply(grammar, &arr);
+        llama_sampler_apply(chain, &arr);
+        id = arr.selected >= 0 ? arr.data[arr.selected].id : 0;
+        (*n_resampled)++;
+    }
+    llama_sampler_accept(grammar, id);
+    llama_sampler_accept(chain, id);
+    return id;
+}
+
 static void finish_stats(struct parley_llm_stats *s)
 {
     s->prompt_tps = s->prompt_ms > 0 && s->n_evaluated ? s->n_evaluated * 1000.0 / s->prompt_ms : 0;
     s->gen_tps = s->gen_ms > 0 && s->n_generated ? s->n_generated * 1000.0 / s->gen_ms : 0;
+}
+
+static void prefix_drop(parley_llm *llm)
+{
+    llama_memory_seq_rm(llama_get_memory(llm->ctx), SEQ_PREFIX, -1, -1);
+    llm->n_prefix = 0;
+}
+
+/* Makes the cached prefix exactly toks[0..m): kept when it is already that, extended when
+ * it is the start of it, else dropped and loaded from the state directory or evaluated.
+ * *kept: tokens that were not evaluated now. On failure the prefix is empty. */
+static parley_status prefix_update(parley_llm *llm, const int32_t *toks, int32_t m, struct prog *pg,
+                                   struct parley_llm_stats *stats, int32_t *evaluated)
+{
+    *evaluated = 0;
+    int32_t keep = 0;
+    if (llm->n_prefix > 0 && llm->n_prefix <= m &&
+        memcmp(toks, llm->prefix, (size_t)llm->n_prefix * sizeof *toks) == 0) {
+        keep = llm->n_prefix;
+    } else {
+        prefix_drop(llm);
+        if (llm->state_dir &&
+            parley_llm_state_load(llm->ctx, SEQ_PREFIX, llm->state_dir, &llm->model_key, toks, m) == PARLEY_OK) {
+            keep = m;
+            stats->n_state_loaded = m;
+        }
+    }
+    stats->n_reused = keep;
+    if (pg)
+        pg->total = pg->total - keep;
+    if (keep < m) {
+        parley_status st = eval_tokens(llm, toks + keep, m - keep, keep, SEQ_PREFIX, pg, evaluated);
+        if (st) {
+            /* A half-evaluated prefix is dropped whole (recurrent state cannot be trimmed). */
+            prefix_drop(llm);
+            free(llm->prefix);
+            llm->prefix = NULL;
+            return st;
+        }
+    }
+    if (keep != m || !llm->prefix || llm->n_prefix != m) {
+        int32_t *copy = malloc((size_t)(m ? m : 1) * sizeof *copy);
+        if (!copy) {
+            prefix_drop(llm);
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        }
+        memcpy(copy, toks, (size_t)m * sizeof *copy);
+        free(llm->prefix);
+        llm->prefix = copy;
+        llm->n_prefix = m;
+        if (llm->state_dir && stats->n_state_loaded == 0 && *evaluated > 0)
+            parley_llm_state_save(llm->ctx, SEQ_PREFIX, llm->state_dir, llm->state_max_bytes, &llm->model_key,
+                                  toks, m);
+    }
+    return PARLEY_OK;
 }
 
 static parley_status run_generate(parley_llm_job *job)
@@ -704,27 +1057,34 @@ static parley_status run_generate(parley_llm_job *job)
     struct parley_llm_result *res = &job->result;
     struct parley_llm_stats *stats = &res->stats;
     llama_memory_t mem = llama_get_memory(llm->ctx);
-    char *text = NULL;
-    int32_t *toks = NULL, n = 0;
-    struct llama_sampler *smpl = NULL;
+    tokvec tv = {0};
+    int32_t *toks = NULL, n = 0, first_end = 0;
+    struct llama_sampler *smpl = NULL, *grammar = NULL;
+    llama_token_data *cand = NULL;
     struct stream s;
     memset(&s, 0, sizeof s);
-    s.strip_think = !llm->thinking;
+    /* Under a grammar the grammar decides the output: nothing is filtered out of it. */
+    s.strip_think = !llm->thinking && !rq->keep_think && !rq->grammar;
     s.all.max = PARLEY_LLM_MAX_PROMPT_BYTES;
     parley_status st;
 
-    if (rq->messages) {
-        st = parley_llm_format(llm, rq->messages, rq->n_messages, true, &text);
-    } else {
-        text = parley_strdup(rq->prompt);
-        st = text ? PARLEY_OK : parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    st = make_sampler(llm, rq, &smpl, &grammar); /* first: a grammar that does not parse is the news */
+    if (st != PARLEY_OK)
+        goto out;
+    if (grammar) {
+        cand = malloc(sizeof *cand * (size_t)llm->info.n_vocab);
+        if (!cand) {
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+            goto out;
+        }
     }
-    if (st != PARLEY_OK)
-        goto out;
-    st = make_sampler(llm, rq, &smpl); /* first: a grammar that does not parse is the news */
-    if (st != PARLEY_OK)
-        goto out;
-    st = tokenize_alloc(llm, text, true, &toks, &n);
+    if (rq->messages) {
+        st = tokenize_chat(llm, rq->messages, rq->n_messages, &tv, &first_end);
+        toks = tv.data;
+        n = tv.n;
+    } else {
+        st = tokenize_alloc(llm, rq->prompt, true, &toks, &n);
+    }
     if (st != PARLEY_OK)
         goto out;
     stats->n_prompt = n;
@@ -739,25 +1099,63 @@ static parley_status run_generate(parley_llm_job *job)
                          "least one more)", n, n_ctx);
         goto out;
     }
-    if (rq->max_tokens > 0 && n + rq->max_tokens > n_ctx) {
+    if (rq->max_tokens > 0 && (int64_t)n + rq->max_tokens > n_ctx) {
         st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
                          "the prompt (%d tokens) plus max_tokens (%d) is more than the context "
                          "(%d tokens)", n, rq->max_tokens, n_ctx);
         goto out;
     }
 
+    struct prog pg = {rq, 0, n, false};
+    double t0 = parley_now();
+    int32_t ev_pre = 0;
+    bool cache = rq->cache_prefix && rq->messages && first_end > 0 && first_end < n;
+    if (cache) {
+        st = prefix_update(llm, toks, first_end, &pg, stats, &ev_pre);
+        if (st != PARLEY_OK) {
+            stats->n_evaluated = ev_pre;
+            stats->prompt_ms = (parley_now() - t0) * 1000.0;
+            goto out;
+        }
+        if (rq->prefill_only) {
+            stats->n_evaluated = ev_pre;
+            stats->prompt_ms = (parley_now() - t0) * 1000.0;
+            res->finish = PARLEY_LLM_FINISH_NONE;
+            goto out;
+        }
+    } else if (rq->prefill_only) {
+        st = parley_fail(PARLEY_ERR_INVALID_ARG, "prefill_only needs cache_prefix and messages (a first message "
+                                                 "followed by more prompt)");
+        goto out;
+    }
+
     /* Reuse the prefix when the prompt starts with all of it (and goes on past it). */
     int32_t r = 0;
     if (llm->n_prefix > 0 && llm->n_prefix < n &&
-        memcmp(toks, llm->prefix, (size_t)llm->n_prefix * sizeof *toks) == 0)
+        memcmp(toks, llm->prefix, (size_t)llm->n_prefix * sizeof *toks) == 0) {
         r = llm->n_prefix;
+    } else if (llm->n_prefix > 0) {
+        /* A prefix this prompt does not start with still holds its cells while the prompt
+         * runs in the scratch sequence: when both do not fit, the prefix goes (and is
+         * evaluated again by whoever needs it next), rather than a false overflow. */
+        int64_t gen = rq->max_tokens > 0 ? rq->max_tokens : n_ctx - n;
+        if ((int64_t)llm->n_prefix + n + gen > n_ctx) {
+            parley_log(PARLEY_LOG_INFO, "dropping the cached prefix (%d tokens): this prompt (%d tokens) does not "
+                       "start with it and both do not fit the context (%d)", llm->n_prefix, n, n_ctx);
+            prefix_drop(llm);
+        }
+    }
     llama_memory_seq_rm(mem, SEQ_WORK, -1, -1);
     if (r)
         llama_memory_seq_cp(mem, SEQ_PREFIX, SEQ_WORK, -1, -1);
-    stats->n_reused = r;
+    if (!cache)
+        stats->n_reused = r;
 
-    double t0 = parley_now();
-    st = eval_tokens(llm, toks + r, n - r, r, SEQ_WORK, rq, &stats->n_evaluated);
+    if (!cache)
+        pg.total = n - r;
+    int32_t ev_rest = 0;
+    st = eval_tokens(llm, toks + r, n - r, r, SEQ_WORK, &pg, &ev_rest);
+    stats->n_evaluated = ev_pre + ev_rest;
     double t1 = parley_now();
     stats->prompt_ms = (t1 - t0) * 1000.0;
     if (st != PARLEY_OK)
@@ -771,21 +1169,21 @@ static parley_status run_generate(parley_llm_job *job)
                              stats->n_generated);
             break;
         }
-        llama_token tok = llama_sampler_sample(smpl, llm->ctx, -1);
+        llama_token tok = sample_token(llm, smpl, grammar, cand, &stats->n_resampled);
         if (llama_vocab_is_eog(llm->vocab, tok)) {
             res->finish = PARLEY_LLM_FINISH_EOG;
             break;
         }
         stats->n_generated++;
         /* Think tags are rendered even when the vocabulary marks them as control tokens, so
-         * the filter sees them. */
+         * the filter sees them; under a grammar every token is rendered as the grammar saw it. */
         const char *tt = llama_vocab_get_text(llm->vocab, tok);
         int32_t pl;
-        if (tt && (!strcmp(tt, "<think>") || !strcmp(tt, "</think>"))) {
+        if (!grammar && tt && (!strcmp(tt, "<think>") || !strcmp(tt, "</think>"))) {
             pl = (int32_t)strlen(tt);
             memcpy(piece, tt, (size_t)pl);
         } else {
-            pl = llama_token_to_piece(llm->vocab, tok, piece, sizeof piece, 0, false);
+            pl = llama_token_to_piece(llm->vocab, tok, piece, sizeof piece, 0, grammar != NULL);
             if (pl < 0) {
                 st = parley_fail(PARLEY_ERR_INFERENCE, "token %d has a piece of %d bytes", tok, -pl);
                 break;
@@ -848,8 +1246,10 @@ out:
     parley_buf_free(&s.vis);
     if (smpl)
         llama_sampler_free(smpl);
+    if (grammar)
+        llama_sampler_free(grammar);
+    free(cand);
     free(toks);
-    free(text);
     return st;
 }
 

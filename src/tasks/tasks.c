@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <yyjson.h>
 
@@ -125,12 +126,11 @@ parley_status parley_task_render_transcript(const parley_transcript *t, size_t f
 
 /* Strings are bounded and whitespace is fixed, so the output's length has a known upper
  * bound in characters (each generated token adds at least one): with max_tokens at that
- * bound the JSON always completes. Backslashes are left out of strings (no escapes to
- * get wrong); control characters are not valid JSON inside strings. '<' is left out too:
- * a thinking model's "<think>" control token would otherwise be allowed inside a string,
- * and the engine removes think blocks from the stream, cutting the JSON (seen with the
- * random-weight Qwen 3.5 stand-in). */
-static const char gbnf_char[] = "c ::= [^\"\\\\<\\x7F\\x00-\\x1F]\n";
+ * bound the JSON always completes. A string item is one character other than '"', '\\'
+ * and the control characters JSON forbids, or a two-character escape (\" \\ \/ \b \f \n
+ * \r \t), so '<' and '"' can be said; \uXXXX is left out to keep the bound tight. Think
+ * blocks cannot cut the JSON: under a grammar the engine filters nothing out. */
+static const char gbnf_char[] = "c ::= [^\"\\\\\\x7F\\x00-\\x1F] | \"\\\\\" [\"\\\\/bfnrt]\n";
 
 static parley_status summary_grammar(int n, int k, parley_buf *g, int32_t *bound)
 {
@@ -149,10 +149,10 @@ static parley_status summary_grammar(int n, int k, parley_buf *g, int32_t *bound
     else if (!st)
         st = parley_buf_printf(g, "l ::= \"[\" s? \"]\"\nal ::= \"[\" a? \"]\"\n");
     /* Characters: the keys and punctuation, plus every string at its longest. */
-    int32_t s = n + 2, keys = (int32_t)strlen("{\"title\":,\"overview\":,\"key_points\":,\"decisions\":,"
+    int32_t s = 2 * n + 2, keys = (int32_t)strlen("{\"title\":,\"overview\":,\"key_points\":,\"decisions\":,"
                                               "\"action_items\":,\"open_questions\":}");
     int32_t item = (int32_t)strlen("{\"owner\":,\"task\":,\"due\":}") + 3 * s;
-    *bound = keys + s + (4 * n + 2) + 3 * (2 + k * (s + 1)) + 2 + k * (item + 1);
+    *bound = keys + s + (8 * n + 2) + 3 * (2 + k * (s + 1)) + 2 + k * (item + 1);
     return st;
 }
 
@@ -160,7 +160,7 @@ static int suggest_chars(const struct parley_task_params *p) { return item_chars
 
 static parley_status suggest_grammar(int n, parley_buf *g, int32_t *bound)
 {
-    *bound = 2 + 3 * (n + 3);
+    *bound = 2 + 3 * (2 * n + 3);
     return parley_buf_printf(g, "root ::= \"[\" s (\",\" s){0,2} \"]\"\ns ::= \"\\\"\" c{1,%d} \"\\\"\"\n%s", n,
                              gbnf_char);
 }
@@ -222,7 +222,7 @@ static char *utf8_clean(char *s)
 
 typedef struct gen_in {
     const char *system;          /* the system message (rules + transcript) */
-    const char *prefix_end;      /* text the cached prefix ends with (the transcript); NULL = no prefix */
+    const char *prefix_end;      /* non-NULL: keep the system message cached as the prefix */
     const parley_llm_message *turns; /* messages after the system message */
     size_t n_turns;
     const char *grammar;         /* NULL = free text */
@@ -251,22 +251,14 @@ static parley_status build_messages(const char *system, const parley_llm_message
     return PARLEY_OK;
 }
 
-/* Formats the prompt and counts its tokens (for budgets). */
+/* Counts the prompt's tokens exactly as the engine will evaluate them (for budgets). */
 static parley_status prompt_tokens(parley_llm *llm, const char *system, const parley_llm_message *turns,
                                    size_t n_turns, int32_t *n)
 {
     parley_llm_message *m = NULL;
-    char *text = NULL;
     parley_status st = build_messages(system, turns, n_turns, &m);
     if (!st)
-        st = parley_llm_format(llm, m, n_turns + 1, true, &text);
-    if (!st)
-        st = parley_llm_tokenize(llm, text, true, NULL, 0, n);
-    if (st == PARLEY_ERR_TOO_LARGE && *n > 0) {
-        parley_clear_error();
-        st = PARLEY_OK;
-    }
-    free(text);
+        st = parley_llm_count_chat_tokens(llm, m, n_turns + 1, n, NULL);
     free(m);
     return st;
 }
@@ -275,53 +267,29 @@ static parley_status generate(parley_llm *llm, const struct parley_task_params *
 {
     memset(out, 0, sizeof *out);
     parley_llm_message *m = NULL;
-    char *full = NULL, *prefix = NULL;
-    struct parley_llm_stats ps;
-    memset(&ps, 0, sizeof ps);
     struct parley_llm_result res;
     memset(&res, 0, sizeof res);
     parley_status st = build_messages(in->system, in->turns, in->n_turns, &m);
-    if (!st)
-        st = parley_llm_format(llm, m, in->n_turns + 1, true, &full);
     if (st)
         goto out;
-    /* The cached prefix: the formatted prompt up to the end of the transcript. When the
-     * template changed the text so that it cannot be found, the prompt runs uncached. */
-    if (in->prefix_end && *in->prefix_end) {
-        const char *at = strstr(full, in->prefix_end);
-        if (at) {
-            size_t cut = (size_t)(at - full) + strlen(in->prefix_end);
-            prefix = malloc(cut + 1);
-            if (!prefix) {
-                st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
-                goto out;
-            }
-            memcpy(prefix, full, cut);
-            prefix[cut] = '\0';
-            st = parley_llm_prefix_set(llm, prefix, p->cancel, &ps);
-            if (st)
-                goto out;
-            out->prefix_cached = true;
-        }
-    }
+    /* The system message (rules + transcript) is the cached prefix: a second task on the
+     * same transcript evaluates only what follows it, and the engine extends it when the
+     * transcript grows. */
     struct parley_llm_request rq = parley_llm_default_request();
-    rq.prompt = full;
+    rq.messages = m;
+    rq.n_messages = in->n_turns + 1;
+    rq.cache_prefix = in->prefix_end != NULL;
     rq.max_tokens = in->max_tokens;
     rq.temperature = p->temperature;
     rq.seed = p->seed;
     rq.grammar = in->grammar;
     rq.on_token = in->stream ? p->on_token : NULL;
+    rq.on_progress = p->on_progress;
     rq.user_data = p->user_data;
     rq.cancel = p->cancel;
     st = parley_llm_generate(llm, &rq, &res);
-    /* What this call evaluated: the prefix's new tokens and the prompt's rest. */
     out->stats = res.stats;
-    out->stats.n_evaluated += ps.n_evaluated;
-    out->stats.n_reused = res.stats.n_reused - ps.n_evaluated;
-    if (out->stats.n_reused < 0)
-        out->stats.n_reused = 0;
-    out->stats.prompt_ms += ps.prompt_ms;
-    out->stats.prompt_tps = out->stats.prompt_ms > 0 ? out->stats.n_evaluated * 1000.0 / out->stats.prompt_ms : 0;
+    out->prefix_cached = rq.cache_prefix;
     if (st)
         goto out;
     if (res.finish == PARLEY_LLM_FINISH_STOPPED) {
@@ -336,8 +304,6 @@ static parley_status generate(parley_llm *llm, const struct parley_task_params *
         st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
 out:
     parley_llm_result_clear(&res);
-    free(prefix);
-    free(full);
     free(m);
     return st;
 }
@@ -348,12 +314,75 @@ typedef struct ctx {
     parley_llm *llm;
     parley_store *db;
     const struct parley_task_params *p;
-    parley_transcript t;
+    parley_transcript t;  /* owned when loaded from the store; a borrowed shallow copy otherwise */
+    bool owns_t;
     char *transcript;     /* rendered, whole */
     int32_t transcript_tokens;
     uint32_t n_ctx;
     const char *model;    /* file name */
+    char language[64];    /* what to write in: a language name, "" = as the transcript */
+    bool truncated;       /* an answer was cut off at max_tokens */
+    char *req;            /* the task's request with the language added */
 } ctx;
+
+/* ISO 639-1 codes to the names a model understands best. */
+static const char *language_name(const char *code)
+{
+    static const char *const names[][2] = {
+        {"en", "English"},   {"de", "German"},     {"fr", "French"},   {"es", "Spanish"},   {"it", "Italian"},
+        {"pt", "Portuguese"}, {"nl", "Dutch"},     {"pl", "Polish"},   {"ru", "Russian"},   {"uk", "Ukrainian"},
+        {"cs", "Czech"},     {"sv", "Swedish"},    {"da", "Danish"},   {"no", "Norwegian"}, {"nb", "Norwegian"},
+        {"fi", "Finnish"},   {"tr", "Turkish"},    {"el", "Greek"},    {"hu", "Hungarian"}, {"ro", "Romanian"},
+        {"ja", "Japanese"},  {"zh", "Chinese"},    {"ko", "Korean"},   {"ar", "Arabic"},    {"he", "Hebrew"},
+        {"hi", "Hindi"},     {"id", "Indonesian"}, {"vi", "Vietnamese"}, {"th", "Thai"},   {"ca", "Catalan"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(code, names[i][0]) == 0)
+            return names[i][1];
+    return NULL;
+}
+
+/* The language to write in: the caller's choice, else the session's detected language. */
+static void pick_language(ctx *c, const struct parley_task_params *p)
+{
+    const char *l = p->language && *p->language ? p->language : c->t.language;
+    c->language[0] = '\0';
+    if (!l || !*l || strcasecmp(l, "auto") == 0)
+        return;
+    const char *name = language_name(l);
+    snprintf(c->language, sizeof c->language, "%s", name ? name : l);
+}
+
+/* request + " Write in <language>." when a language is known. *out malloc'd. */
+static parley_status with_language(const ctx *c, const char *request, char **out)
+{
+    parley_buf b = {0};
+    parley_status st = c->language[0]
+                           ? parley_buf_printf(&b, "%s Write it in %s (the JSON keys, if any, stay as given).",
+                                               request, c->language)
+                           : parley_buf_printf(&b, "%s", request);
+    if (st) {
+        parley_buf_free(&b);
+        return st;
+    }
+    *out = b.data;
+    return PARLEY_OK;
+}
+
+static parley_status ctx_prepare(ctx *c, parley_llm *llm, const struct parley_task_params *p)
+{
+    if (c->t.n_segments == 0)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "session %lld has no transcript segments (nothing was said)",
+                           (long long)c->t.id);
+    parley_status st = parley_task_render_transcript(&c->t, 0, c->t.n_segments, &c->transcript);
+    if (!st)
+        st = parley_llm_count_tokens(llm, c->transcript, &c->transcript_tokens);
+    const struct parley_llm_info *info = parley_llm_info(llm);
+    c->n_ctx = info->n_ctx;
+    c->model = base_name(info->path);
+    pick_language(c, p);
+    return st;
+}
 
 static parley_status ctx_open(ctx *c, parley_llm *llm, parley_store *db, int64_t id, const struct parley_task_params *p)
 {
@@ -364,22 +393,30 @@ static parley_status ctx_open(ctx *c, parley_llm *llm, parley_store *db, int64_t
     parley_status st = parley_store_get_session(db, id, &c->t);
     if (st)
         return st;
-    if (c->t.n_segments == 0)
-        return parley_fail(PARLEY_ERR_INVALID_ARG, "session %lld has no transcript segments (nothing was said)",
-                           (long long)id);
-    st = parley_task_render_transcript(&c->t, 0, c->t.n_segments, &c->transcript);
-    if (!st)
-        st = parley_llm_count_tokens(llm, c->transcript, &c->transcript_tokens);
-    const struct parley_llm_info *info = parley_llm_info(llm);
-    c->n_ctx = info->n_ctx;
-    c->model = base_name(info->path);
-    return st;
+    c->owns_t = true;
+    return ctx_prepare(c, llm, p);
+}
+
+/* An in-memory transcript (a live meeting): borrowed, nothing is stored. */
+static parley_status ctx_open_mem(ctx *c, parley_llm *llm, const parley_transcript *t,
+                                  const struct parley_task_params *p)
+{
+    memset(c, 0, sizeof *c);
+    c->llm = llm;
+    c->p = p;
+    c->t = *t;
+    c->owns_t = false;
+    return ctx_prepare(c, llm, p);
 }
 
 static void ctx_close(ctx *c)
 {
-    parley_transcript_free(&c->t);
+    if (c->owns_t)
+        parley_transcript_free(&c->t);
     free(c->transcript);
+    c->transcript = NULL;
+    free(c->req);
+    c->req = NULL;
 }
 
 static parley_status system_text(const char *head, const char *label, const char *transcript, char **out)
@@ -395,6 +432,26 @@ static parley_status system_text(const char *head, const char *label, const char
     return PARLEY_OK;
 }
 
+/* The system message of a task on the whole (or recent) transcript: rules, the summary of
+ * earlier parts when the transcript was compacted (live), then the transcript. */
+static parley_status main_system(const ctx *c, const char *label, const char *transcript, char **out)
+{
+    const char *earlier = c->p ? c->p->earlier : NULL;
+    if (!earlier || !*earlier)
+        return system_text(rules, label, transcript, out);
+    parley_buf b = {0};
+    b.max = 40u << 20;
+    parley_status st = parley_buf_printf(&b, "%s\n\nSummary of the earlier part of the meeting (before the "
+                                             "transcript below):\n%s\n\n%s:\n%s",
+                                         rules, earlier, label, transcript);
+    if (st) {
+        parley_buf_free(&b);
+        return st;
+    }
+    *out = b.data;
+    return PARLEY_OK;
+}
+
 typedef struct chunk {
     size_t from, to;       /* segments [from, to) */
     int32_t tokens;        /* transcript tokens in it */
@@ -402,18 +459,20 @@ typedef struct chunk {
 
 /* Transcript tokens available to one prompt: the context less the answer and the
  * instructions around the transcript (measured with an empty transcript). */
-static parley_status budget(ctx *c, const char *request, int32_t max_tokens, int32_t *out)
+static parley_status budget(ctx *c, const char *request, int32_t max_tokens, int32_t *out, int32_t *instructions)
 {
     char *sys = NULL;
     int32_t n = 0;
     parley_llm_message u = {"user", request};
-    parley_status st = system_text(rules, "Transcript (part 99 of 99, 00:00:00 to 00:00:00)", "", &sys);
+    parley_status st = main_system(c, "Transcript (part 99 of 99, 00:00:00 to 00:00:00)", "", &sys);
     if (!st)
         st = prompt_tokens(c->llm, sys, &u, 1, &n);
     free(sys);
     if (st)
         return st;
-    /* A small margin: tokens can merge differently where lines join. */
+    if (instructions)
+        *instructions = n;
+    /* A small margin (a chunk's label differs in length from the one measured). */
     *out = (int32_t)c->n_ctx - max_tokens - n - 8;
     if (*out <= 0)
         return parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
@@ -495,7 +554,7 @@ static parley_status chunk_system(ctx *c, const chunk *k, int i, int n, char **o
     snprintf(label, sizeof label, "Transcript (part %d of %d, %s to %s)", i, n, a, b);
     parley_status st = parley_task_render_transcript(&c->t, k->from, k->to, &tr);
     if (!st)
-        st = system_text(rules, label, tr, out);
+        st = main_system(c, label, tr, out);
     free(tr);
     return st;
 }
@@ -514,7 +573,9 @@ static char *make_meta(ctx *c, const chunk *ch, size_t n_chunks, int merge_round
     yyjson_mut_obj_add_int(doc, o, "transcript_tokens", c->transcript_tokens);
     yyjson_mut_obj_add_int(doc, o, "n_ctx", c->n_ctx);
     yyjson_mut_obj_add_int(doc, o, "segments", (int64_t)c->t.n_segments);
-    yyjson_mut_obj_add_bool(doc, o, "truncated", false);
+    yyjson_mut_obj_add_bool(doc, o, "truncated", c->truncated);
+    if (c->language[0])
+        yyjson_mut_obj_add_strcpy(doc, o, "language", c->language);
     if (n_chunks > 1) {
         yyjson_mut_val *toks = yyjson_mut_obj_add_arr(doc, o, "chunk_tokens");
         yyjson_mut_val *segs = yyjson_mut_obj_add_arr(doc, o, "chunk_segments");
@@ -543,6 +604,10 @@ static parley_status store_artifact(ctx *c, const char *kind, const char *format
                                     const char *version, const struct parley_llm_stats *s, const char *meta,
                                     int64_t *id)
 {
+    if (!c->db) { /* an in-memory transcript: the caller keeps the result */
+        *id = 0;
+        return PARLEY_OK;
+    }
     parley_artifact a;
     memset(&a, 0, sizeof a);
     a.session_id = c->t.id;
@@ -657,7 +722,7 @@ static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *gra
                                  struct parley_llm_stats *sum, int *rounds, char **final)
 {
     parley_status st = PARLEY_OK;
-    parley_llm_message u = {"user", summary_request};
+    parley_llm_message u = {"user", c->req};
     while (n > 1 && !st) {
         (*rounds)++;
         emit(c->p, PARLEY_TASK_EVENT_MERGE, *rounds, (int)n);
@@ -736,10 +801,10 @@ static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *gra
     return st;
 }
 
-parley_status parley_task_summarize(parley_llm *llm, parley_store *db, int64_t session_id,
+static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t session_id, const parley_transcript *mem,
                                     const struct parley_task_params *p_in, struct parley_task_result *out)
 {
-    if (!llm || !db || !out)
+    if (!llm || (!db && !mem) || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_summarize: NULL argument");
     memset(out, 0, sizeof *out);
     struct parley_task_params dp = parley_task_default_params();
@@ -751,15 +816,17 @@ parley_status parley_task_summarize(parley_llm *llm, parley_store *db, int64_t s
     char **parts = NULL, *sys = NULL, *json = NULL, *md = NULL, *meta = NULL;
     int rounds = 0;
     int32_t bound = 0;
-    parley_status st = ctx_open(&c, llm, db, session_id, p);
+    parley_status st = mem ? ctx_open_mem(&c, llm, mem, p) : ctx_open(&c, llm, db, session_id, p);
     if (!st)
         st = summary_grammar(item_chars(p), max_items(p), &g, &bound);
+    if (!st)
+        st = with_language(&c, summary_request, &c.req);
     if (st)
         goto out;
     int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : (bound < 1024 ? bound : 1024);
-    parley_llm_message u = {"user", summary_request};
+    parley_llm_message u = {"user", c.req};
     int32_t limit = 0;
-    st = budget(&c, summary_request, max_tokens, &limit);
+    st = budget(&c, c.req, max_tokens, &limit, NULL);
     if (st)
         goto out;
     if (p->chunk_tokens > 0 && p->chunk_tokens < limit)
@@ -768,7 +835,7 @@ parley_status parley_task_summarize(parley_llm *llm, parley_store *db, int64_t s
     out->n_segments = c.t.n_segments;
 
     if (c.transcript_tokens <= limit) {
-        st = system_text(rules, "Transcript", c.transcript, &sys);
+        st = main_system(&c, "Transcript", c.transcript, &sys);
         gen_out go;
         if (!st) {
             gen_in in = {sys, c.transcript, &u, 1, g.data, max_tokens, true};
@@ -865,20 +932,29 @@ out:
 typedef struct notes_acc {
     parley_buf all;
     const struct parley_task_params *p;
+    char head[160];   /* a part's heading, streamed before its first piece */
 } notes_acc;
 
+/* Runs on the engine's worker thread, like every on_token call; the part heading goes
+ * out the same way, and its return value counts like any other piece's. */
 static bool notes_stream(const char *text, size_t len, void *ud)
 {
     notes_acc *a = ud;
-    if (a->p->on_token)
-        return a->p->on_token(text, len, a->p->user_data);
-    return true;
+    if (!a->p->on_token)
+        return true;
+    if (a->head[0]) {
+        bool go = a->p->on_token(a->head, strlen(a->head), a->p->user_data);
+        a->head[0] = '\0';
+        if (!go)
+            return false;
+    }
+    return a->p->on_token(text, len, a->p->user_data);
 }
 
-parley_status parley_task_notes(parley_llm *llm, parley_store *db, int64_t session_id,
+static parley_status task_notes(parley_llm *llm, parley_store *db, int64_t session_id, const parley_transcript *mem,
                                 const struct parley_task_params *p_in, struct parley_task_result *out)
 {
-    if (!llm || !db || !out)
+    if (!llm || (!db && !mem) || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_notes: NULL argument");
     memset(out, 0, sizeof *out);
     struct parley_task_params dp = parley_task_default_params();
@@ -887,14 +963,17 @@ parley_status parley_task_notes(parley_llm *llm, parley_store *db, int64_t sessi
     chunk *ch = NULL;
     size_t n_ch = 0;
     char *sys = NULL, *meta = NULL;
-    notes_acc acc = {{0}, p};
-    parley_status st = ctx_open(&c, llm, db, session_id, p);
+    notes_acc acc = {{0}, p, {0}};
+    parley_status st = mem ? ctx_open_mem(&c, llm, mem, p) : ctx_open(&c, llm, db, session_id, p);
     if (st)
         goto out;
     int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : 1024;
-    parley_llm_message u = {"user", notes_request};
+    st = with_language(&c, notes_request, &c.req);
+    if (st)
+        goto out;
+    parley_llm_message u = {"user", c.req};
     int32_t limit = 0;
-    st = budget(&c, notes_request, max_tokens, &limit);
+    st = budget(&c, c.req, max_tokens, &limit, NULL);
     if (st)
         goto out;
     if (p->chunk_tokens > 0 && p->chunk_tokens < limit)
@@ -931,12 +1010,11 @@ parley_status parley_task_notes(parley_llm *llm, parley_store *db, int64_t sessi
             fmt_hms(c.t.segments[ch[i].to - 1].t1_ms, b);
             snprintf(head, sizeof head, "%s#### Part %zu of %zu [%s]-[%s]\n\n", i ? "\n\n" : "", i + 1, n_ch, a, b);
             st = parley_buf_append(&acc.all, head, strlen(head));
-            if (!st && p->on_token)
-                p->on_token(head, strlen(head), p->user_data);
+            snprintf(acc.head, sizeof acc.head, "%s", head);
             if (!st)
                 st = chunk_system(&c, &ch[i], (int)i + 1, (int)n_ch, &sys);
         } else {
-            st = system_text(rules, "Transcript", c.transcript, &sys);
+            st = main_system(&c, "Transcript", c.transcript, &sys);
         }
         gen_out go;
         if (!st) {
@@ -947,10 +1025,19 @@ parley_status parley_task_notes(parley_llm *llm, parley_store *db, int64_t sessi
             stats_add(&out->stats, &go.stats);
             st = parley_buf_append(&acc.all, go.text, strlen(go.text));
             free(go.text);
+            if (!st && go.finish == PARLEY_LLM_FINISH_LENGTH) {
+                /* Cut off: kept, and said so where people read it and in the meta. */
+                c.truncated = true;
+                char note[200];
+                snprintf(note, sizeof note, "\n\n_(Cut off here: these notes reached the limit of %d tokens; "
+                         "raise it with --max-tokens.)_\n", max_tokens);
+                st = parley_buf_append(&acc.all, note, strlen(note)); /* stored; r.truncated says it */
+            }
         }
     }
     if (st)
         goto out;
+    out->truncated = c.truncated;
     meta = make_meta(&c, ch, n_ch, 0, NULL, 0);
     if (!meta) {
         st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
@@ -981,10 +1068,11 @@ out:
 
 /* ---- chat ---------------------------------------------------------------------------- */
 
-parley_status parley_task_ask(parley_llm *llm, parley_store *db, int64_t session_id, const char *question,
+static parley_status task_ask(parley_llm *llm, parley_store *db, int64_t session_id, const parley_transcript *mem,
+                              const parley_llm_message *mem_hist, size_t n_mem_hist, const char *question,
                               const struct parley_task_params *p_in, struct parley_task_result *out)
 {
-    if (!llm || !db || !out || !question)
+    if (!llm || (!db && !mem) || !out || !question)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_ask: NULL argument");
     memset(out, 0, sizeof *out);
     while (*question == ' ' || *question == '\t' || *question == '\n')
@@ -998,56 +1086,83 @@ parley_status parley_task_ask(parley_llm *llm, parley_store *db, int64_t session
     parley_chat_message *hist = NULL;
     size_t n_hist = 0;
     parley_llm_message *turns = NULL;
-    parley_status st = ctx_open(&c, llm, db, session_id, p);
-    if (!st)
+    parley_status st = mem ? ctx_open_mem(&c, llm, mem, p) : ctx_open(&c, llm, db, session_id, p);
+    if (!st && !mem && !p->no_history)
         st = parley_store_list_chat(db, session_id, &hist, &n_hist);
     if (!st)
-        st = system_text(rules, "Transcript", c.transcript, &sys);
+        st = main_system(&c, "Transcript", c.transcript, &sys);
     if (st)
         goto out;
     int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : 512;
     out->transcript_tokens = c.transcript_tokens;
     out->n_segments = c.t.n_segments;
-    turns = calloc(n_hist + 1, sizeof *turns);
+    size_t n_src = mem ? (p->no_history ? 0 : n_mem_hist) : n_hist;
+    turns = calloc(n_src + 1, sizeof *turns);
     if (!turns) {
         st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
         goto out;
     }
-    /* Earlier turns, oldest first, then the question. Whole exchanges only: the history
-     * is not cut; when it does not fit, the error says so. */
+    /* Earlier turns, oldest first, then the question. */
     size_t nt = 0;
-    for (size_t i = 0; i < n_hist; i++) {
-        if (strcmp(hist[i].role, "user") && strcmp(hist[i].role, "assistant"))
+    for (size_t i = 0; i < n_src; i++) {
+        const char *role = mem ? mem_hist[i].role : hist[i].role;
+        const char *content = mem ? mem_hist[i].content : hist[i].content;
+        if (!role || !content || (strcmp(role, "user") && strcmp(role, "assistant")))
             continue;
-        turns[nt].role = hist[i].role;
-        turns[nt++].content = hist[i].content;
+        turns[nt].role = role;
+        turns[nt++].content = content;
     }
     turns[nt].role = "user";
     turns[nt++].content = question;
+    /* When the history does not fit, the oldest turns go (a user turn with its answer),
+     * and the result says how many: a long chat never makes every question fail. */
+    size_t first = 0;
     int32_t need = 0;
-    st = prompt_tokens(llm, sys, turns, nt, &need);
-    if (st)
-        goto out;
+    for (;;) {
+        st = prompt_tokens(llm, sys, turns + first, nt - first, &need);
+        if (st)
+            goto out;
+        if (need + max_tokens <= (int32_t)c.n_ctx || first + 1 >= nt)
+            break;
+        first++;
+        while (first + 1 < nt && strcmp(turns[first].role, "user") != 0)
+            first++;
+    }
     if (need + max_tokens > (int32_t)c.n_ctx) {
         st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
-                         "the transcript (%d tokens), %zu earlier chat message(s) and the question need %d tokens "
-                         "plus %d for the answer; the context holds %u: use a larger context (--ctx)",
-                         c.transcript_tokens, nt - 1, need, max_tokens, c.n_ctx);
+                         "the transcript (%d tokens) and the question need %d tokens plus %d for the answer; the "
+                         "context holds %u: use a larger context (--ctx)",
+                         c.transcript_tokens, need, max_tokens, c.n_ctx);
         goto out;
     }
+    out->n_history_dropped = first;
+    if (first)
+        parley_log(PARLEY_LOG_INFO, "chat: the %zu oldest earlier message(s) left out: they do not fit the context",
+                   first);
     gen_out go;
-    gen_in in = {sys, c.transcript, turns, nt, NULL, max_tokens, true};
+    gen_in in = {sys, c.transcript, turns + first, nt - first, NULL, max_tokens, true};
     st = generate(llm, p, &in, &go);
     if (st)
         goto out;
     stats_add(&out->stats, &go.stats);
     out->text = go.text;
+    if (go.finish == PARLEY_LLM_FINISH_LENGTH) {
+        /* Cut off: stored marked as such (the export shows it), and the result says so. */
+        c.truncated = true;
+        out->truncated = true;
+    }
     meta = make_meta(&c, NULL, 1, 0, NULL, 0);
+    if (!meta) {
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (db) {
+        /* Question and answer in one transaction: never a question without its answer. */
+        parley_chat_turn turn = {question, out->text, c.model, out->truncated ? 1 : 0, meta};
+        st = parley_store_chat_add_turn(db, session_id, &turn, NULL, &out->artifact_id);
+    }
     out->meta = meta;
     meta = NULL;
-    st = parley_store_add_chat(db, session_id, "user", question, NULL, NULL);
-    if (!st)
-        st = parley_store_add_chat(db, session_id, "assistant", out->text, c.model, &out->artifact_id);
     out->n_chunks = 1;
 out:
     free(turns);
@@ -1065,10 +1180,10 @@ out:
 
 /* ---- suggestions ----------------------------------------------------------------------- */
 
-parley_status parley_task_suggest(parley_llm *llm, parley_store *db, int64_t session_id,
+static parley_status task_suggest(parley_llm *llm, parley_store *db, int64_t session_id, const parley_transcript *mem,
                                   const struct parley_task_params *p_in, struct parley_task_result *out)
 {
-    if (!llm || !db || !out)
+    if (!llm || (!db && !mem) || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_suggest: NULL argument");
     memset(out, 0, sizeof *out);
     struct parley_task_params dp = parley_task_default_params();
@@ -1078,14 +1193,16 @@ parley_status parley_task_suggest(parley_llm *llm, parley_store *db, int64_t ses
     char *sys = NULL, *meta = NULL, *window = NULL;
     yyjson_doc *d = NULL;
     int32_t bound = 0;
-    parley_status st = ctx_open(&c, llm, db, session_id, p);
+    parley_status st = mem ? ctx_open_mem(&c, llm, mem, p) : ctx_open(&c, llm, db, session_id, p);
     if (!st)
         st = suggest_grammar(suggest_chars(p), &g, &bound);
     if (st)
         goto out;
     int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : bound;
-    int32_t limit = 0;
-    st = budget(&c, suggest_request, max_tokens, &limit);
+    int32_t limit = 0, instr = 0;
+    st = with_language(&c, suggest_request, &c.req);
+    if (!st)
+        st = budget(&c, c.req, max_tokens, &limit, &instr);
     if (st)
         goto out;
     out->transcript_tokens = c.transcript_tokens;
@@ -1113,7 +1230,9 @@ parley_status parley_task_suggest(parley_llm *llm, parley_store *db, int64_t ses
         }
         if (from == c.t.n_segments) {
             st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
-                             "the last segment alone does not fit the context (%u tokens); use --ctx", c.n_ctx);
+                             "the context (%u tokens) has no room for the latest segment: the instructions take %d "
+                             "and the answer up to %d, which leaves %d; use a larger context (--ctx)",
+                             c.n_ctx, instr, max_tokens, limit);
             goto out;
         }
         st = parley_task_render_transcript(&c.t, from, c.t.n_segments, &window);
@@ -1122,10 +1241,10 @@ parley_status parley_task_suggest(parley_llm *llm, parley_store *db, int64_t ses
         tr = window;
     }
     out->first_segment = from;
-    st = system_text(rules, "Transcript", tr, &sys);
+    st = main_system(&c, "Transcript", tr, &sys);
     if (st)
         goto out;
-    parley_llm_message u = {"user", suggest_request};
+    parley_llm_message u = {"user", c.req};
     gen_out go;
     gen_in in = {sys, tr, &u, 1, g.data, max_tokens, true};
     st = generate(llm, p, &in, &go);
@@ -1177,5 +1296,100 @@ out:
         parley_task_result_clear(out);
         out->stats = keep;
     }
+    return st;
+}
+
+/* ---- entry points: a stored session, or an in-memory transcript ------------------------ */
+
+parley_status parley_task_summarize(parley_llm *llm, parley_store *db, int64_t session_id,
+                                    const struct parley_task_params *p, struct parley_task_result *out)
+{
+    return task_summarize(llm, db, session_id, NULL, p, out);
+}
+
+parley_status parley_task_notes(parley_llm *llm, parley_store *db, int64_t session_id,
+                                const struct parley_task_params *p, struct parley_task_result *out)
+{
+    return task_notes(llm, db, session_id, NULL, p, out);
+}
+
+parley_status parley_task_ask(parley_llm *llm, parley_store *db, int64_t session_id, const char *question,
+                              const struct parley_task_params *p, struct parley_task_result *out)
+{
+    return task_ask(llm, db, session_id, NULL, NULL, 0, question, p, out);
+}
+
+parley_status parley_task_suggest(parley_llm *llm, parley_store *db, int64_t session_id,
+                                  const struct parley_task_params *p, struct parley_task_result *out)
+{
+    return task_suggest(llm, db, session_id, NULL, p, out);
+}
+
+parley_status parley_task_summarize_transcript(parley_llm *llm, const parley_transcript *t,
+                                               const struct parley_task_params *p, struct parley_task_result *out)
+{
+    if (!t)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_summarize_transcript: NULL transcript");
+    return task_summarize(llm, NULL, 0, t, p, out);
+}
+
+parley_status parley_task_notes_transcript(parley_llm *llm, const parley_transcript *t,
+                                           const struct parley_task_params *p, struct parley_task_result *out)
+{
+    if (!t)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_notes_transcript: NULL transcript");
+    return task_notes(llm, NULL, 0, t, p, out);
+}
+
+parley_status parley_task_ask_transcript(parley_llm *llm, const parley_transcript *t,
+                                         const parley_llm_message *history, size_t n_history, const char *question,
+                                         const struct parley_task_params *p, struct parley_task_result *out)
+{
+    if (!t || (n_history && !history))
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_ask_transcript: NULL transcript or history");
+    return task_ask(llm, NULL, 0, t, history, n_history, question, p, out);
+}
+
+parley_status parley_task_suggest_transcript(parley_llm *llm, const parley_transcript *t,
+                                             const struct parley_task_params *p, struct parley_task_result *out)
+{
+    if (!t)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_suggest_transcript: NULL transcript");
+    return task_suggest(llm, NULL, 0, t, p, out);
+}
+
+parley_status parley_task_prefill(parley_llm *llm, const parley_transcript *t, const struct parley_task_params *p_in,
+                                  struct parley_llm_stats *stats)
+{
+    if (stats)
+        memset(stats, 0, sizeof *stats);
+    if (!llm || !t)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_prefill: NULL argument");
+    struct parley_task_params dp = parley_task_default_params();
+    const struct parley_task_params *p = p_in ? p_in : &dp;
+    ctx c;
+    char *sys = NULL;
+    parley_status st = ctx_open_mem(&c, llm, t, p);
+    if (!st)
+        st = main_system(&c, "Transcript", c.transcript, &sys);
+    if (!st) {
+        /* The user turn is a placeholder: only the system message is evaluated. */
+        parley_llm_message m[2] = {{"system", sys}, {"user", "?"}};
+        struct parley_llm_request rq = parley_llm_default_request();
+        rq.messages = m;
+        rq.n_messages = 2;
+        rq.cache_prefix = true;
+        rq.prefill_only = true;
+        rq.on_progress = p->on_progress;
+        rq.user_data = p->user_data;
+        rq.cancel = p->cancel;
+        struct parley_llm_result res;
+        st = parley_llm_generate(llm, &rq, &res);
+        if (stats)
+            *stats = res.stats;
+        parley_llm_result_clear(&res);
+    }
+    free(sys);
+    ctx_close(&c);
     return st;
 }

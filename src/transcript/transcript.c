@@ -30,14 +30,18 @@ parley_status parley_transcript_add(parley_transcript *t, int64_t t0_ms, int64_t
 {
     if (!t || !text || t0_ms < 0 || t1_ms < t0_ms)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "bad segment [%lld, %lld]", (long long)t0_ms, (long long)t1_ms);
-    /* Capacity is implicit: the array is reallocated whenever the count reaches a
-     * power of two (0, 1, 2, 4, ...), which keeps room for the next segment. */
+    /* Capacity is explicit (t->cap). A caller that filled segments itself and left cap
+     * below n_segments (0, say) gets a reallocation to a size this function knows. */
     size_t n = t->n_segments;
-    if ((n & (n - 1)) == 0) {
-        parley_segment *s = realloc(t->segments, (n ? n * 2 : 1) * sizeof *s);
+    if (n >= t->cap) {
+        if (n > SIZE_MAX / 2 / sizeof(parley_segment))
+            return parley_fail(PARLEY_ERR_TOO_LARGE, "too many segments (%zu)", n);
+        size_t cap = n < 8 ? 8 : n * 2;
+        parley_segment *s = realloc(t->segments, cap * sizeof *s);
         if (!s)
             return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
         t->segments = s;
+        t->cap = cap;
     }
     parley_segment *seg = &t->segments[n];
     memset(seg, 0, sizeof *seg);
@@ -81,9 +85,12 @@ static void stamp(char *out, size_t n, int64_t ms, char sep)
 }
 
 /* Subtitle cue text may not contain an empty line (it ends the cue), and VTT reserves
- * "-->" ; collapse newlines to spaces and break the arrow. */
-static parley_status cue_text(parley_buf *b, const char *text, bool vtt)
+ * "-->" ; collapse newlines to spaces and break the arrow. In a VTT voice tag
+ * (<v Speaker>) a '>' would end the tag early, so there it is escaped too. */
+enum cue_kind { CUE_SRT, CUE_VTT_TEXT, CUE_VTT_VOICE };
+static parley_status cue_text(parley_buf *b, const char *text, enum cue_kind kind)
 {
+    bool vtt = kind != CUE_SRT;
     parley_status st = PARLEY_OK;
     for (const char *p = text; *p && !st; p++) {
         if (*p == '\n' || *p == '\r')
@@ -92,12 +99,30 @@ static parley_status cue_text(parley_buf *b, const char *text, bool vtt)
             st = parley_buf_append(b, "&lt;", 4);
         else if (vtt && *p == '&')
             st = parley_buf_append(b, "&amp;", 5);
+        else if (kind == CUE_VTT_VOICE && *p == '>')
+            st = parley_buf_append(b, "&gt;", 4);
         else if (vtt && p[0] == '-' && p[1] == '-' && p[2] == '>')
             st = parley_buf_append(b, "--&gt;", 6), p += 2;
         else
             st = parley_buf_append(b, p, 1);
     }
     return st;
+}
+
+/* Adds key: s as a JSON string, with invalid UTF-8 replaced by U+FFFD (a Latin-1 file
+ * name, a character cut at a token boundary), so one bad byte cannot break the export. */
+static bool add_str(yyjson_mut_doc *doc, yyjson_mut_val *obj, const char *key, const char *s)
+{
+    size_t n = strlen(s);
+    if (parley_utf8_valid(s, n))
+        return yyjson_mut_obj_add_strncpy(doc, obj, key, s, n);
+    size_t m = 0;
+    char *fixed = parley_utf8_repair(s, n, &m);
+    if (!fixed)
+        return false;
+    bool ok = yyjson_mut_obj_add_strncpy(doc, obj, key, fixed, m);
+    free(fixed);
+    return ok;
 }
 
 static parley_status render_json(const parley_transcript *t, parley_buf *b)
@@ -108,22 +133,22 @@ static parley_status render_json(const parley_transcript *t, parley_buf *b)
     yyjson_mut_val *root = yyjson_mut_obj(doc);
     yyjson_mut_doc_set_root(doc, root);
     yyjson_mut_obj_add_int(doc, root, "id", t->id);
-    yyjson_mut_obj_add_strcpy(doc, root, "title", t->title ? t->title : "");
+    add_str(doc, root, "title", t->title ? t->title : "");
     if (t->source_path)
-        yyjson_mut_obj_add_strcpy(doc, root, "source", t->source_path);
+        add_str(doc, root, "source", t->source_path);
     else
         yyjson_mut_obj_add_null(doc, root, "source");
     yyjson_mut_obj_add_real(doc, root, "duration", t->duration_s);
     if (t->language)
-        yyjson_mut_obj_add_strcpy(doc, root, "language", t->language);
+        add_str(doc, root, "language", t->language);
     else
         yyjson_mut_obj_add_null(doc, root, "language");
     if (t->model)
-        yyjson_mut_obj_add_strcpy(doc, root, "model", t->model);
+        add_str(doc, root, "model", t->model);
     else
         yyjson_mut_obj_add_null(doc, root, "model");
     if (t->created)
-        yyjson_mut_obj_add_strcpy(doc, root, "created", t->created);
+        add_str(doc, root, "created", t->created);
     else
         yyjson_mut_obj_add_null(doc, root, "created");
     yyjson_mut_val *arr = yyjson_mut_obj_add_arr(doc, root, "segments");
@@ -132,9 +157,9 @@ static parley_status render_json(const parley_transcript *t, parley_buf *b)
         yyjson_mut_val *o = yyjson_mut_arr_add_obj(doc, arr);
         yyjson_mut_obj_add_real(doc, o, "start", (double)s->t0_ms / 1000.0);
         yyjson_mut_obj_add_real(doc, o, "end", (double)s->t1_ms / 1000.0);
-        yyjson_mut_obj_add_strcpy(doc, o, "text", s->text);
+        add_str(doc, o, "text", s->text);
         if (s->speaker)
-            yyjson_mut_obj_add_strcpy(doc, o, "speaker", s->speaker);
+            add_str(doc, o, "speaker", s->speaker);
         else
             yyjson_mut_obj_add_null(doc, o, "speaker");
         if (s->confidence >= 0)
@@ -143,10 +168,15 @@ static parley_status render_json(const parley_transcript *t, parley_buf *b)
             yyjson_mut_obj_add_null(doc, o, "confidence");
     }
     size_t len = 0;
-    char *js = yyjson_mut_write(doc, YYJSON_WRITE_PRETTY_TWO_SPACES, &len);
+    yyjson_write_err werr;
+    char *js = yyjson_mut_write_opts(doc, YYJSON_WRITE_PRETTY_TWO_SPACES, NULL, &len, &werr);
     yyjson_mut_doc_free(doc);
-    if (!js)
-        return parley_fail(PARLEY_ERR_NOMEM, "out of memory writing JSON");
+    if (!js) {
+        if (werr.code == YYJSON_WRITE_ERROR_MEMORY_ALLOCATION)
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory writing JSON");
+        return parley_fail(PARLEY_ERR_FORMAT, "cannot write the transcript as JSON: %s",
+                           werr.msg ? werr.msg : "unknown reason");
+    }
     parley_status st = parley_buf_append(b, js, len);
     if (!st)
         st = parley_buf_append(b, "\n", 1);
@@ -177,7 +207,7 @@ parley_status parley_transcript_export(const parley_transcript *t, parley_format
             stamp(z, sizeof z, t->segments[i].t1_ms, ',');
             st = parley_buf_printf(&b, "%zu\n%s --> %s\n", i + 1, a, z);
             if (!st)
-                st = cue_text(&b, t->segments[i].text, false);
+                st = cue_text(&b, t->segments[i].text, CUE_SRT);
             if (!st)
                 st = parley_buf_append(&b, "\n\n", 2);
         }
@@ -191,12 +221,12 @@ parley_status parley_transcript_export(const parley_transcript *t, parley_format
             if (!st && t->segments[i].speaker) {
                 st = parley_buf_append(&b, "<v ", 3);
                 if (!st)
-                    st = cue_text(&b, t->segments[i].speaker, true);
+                    st = cue_text(&b, t->segments[i].speaker, CUE_VTT_VOICE);
                 if (!st)
                     st = parley_buf_append(&b, ">", 1);
             }
             if (!st)
-                st = cue_text(&b, t->segments[i].text, true);
+                st = cue_text(&b, t->segments[i].text, CUE_VTT_TEXT);
             if (!st)
                 st = parley_buf_append(&b, "\n\n", 2);
         }

@@ -79,13 +79,15 @@ if command -v script >/dev/null; then
     script -qec "'$P' ask $S --model stories260K --template chatml --threads 1 --ctx 2048 --max-tokens 16" /dev/null \
         <"$T_DIR/chat-in" >"$T_DIR/chat-out" 2>&1
     RC=$?
-    # Turn 1 evaluates the transcript; turn 2 reuses it.
+    # The transcript's evaluated state was kept on disk by the earlier commands on this
+    # session, so even turn 1 (a new process) reuses it; turn 2 reuses the same prefix.
     python3 - "$T_DIR/chat-out" <<'PY' && [ "$RC" = 0 ] && t_ok || t_fail "rc $RC: $(head -c 1500 "$T_DIR/chat-out")"
 import re, sys
 t = open(sys.argv[1], errors="replace").read()
 turns = [(int(a), int(b)) for a, b in re.findall(r"(\d+) prompt tokens evaluated, (\d+) reused", t)]
 assert len(turns) == 2, t
-assert turns[0][1] == 0 and turns[1][1] > 100 and turns[1][0] < turns[0][0], turns
+assert turns[0][1] > 100 and turns[1][1] == turns[0][1], turns
+assert "Reading the transcript" in t, t  # progress on a terminal
 PY
 else
     echo "no 'script' command: interactive chat not tested" >&2; t_ok
@@ -138,6 +140,53 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["chat"] == [], d["chat"]
 PY
+
+t_begin "failures print nothing on stdout; the hints name Parley's own options"
+run "$P" summarize "$L" --model stories260K --threads 1 --ctx 1024
+expect_rc 1 && [ ! -s "$T_DIR/out" ] && ! grep -q 'chat_template = ' "$T_DIR/err" && expect_err "\-\-template chatml" &&
+    t_ok || t_fail "stdout: $(out | od -c | head -3); stderr: $(err)"
+
+t_begin "a context below llama.cpp's minimum is raised, and said so"
+run "$P" suggest "$S" "${LLM[@]}" --ctx 100
+expect_err "not the 100 asked for" && t_ok || t_fail "$(err)"
+
+t_begin "suggest without room says what takes the context"
+run "$P" suggest "$S" "${LLM[@]}" --ctx 300 --max-tokens 200
+expect_rc 1 && expect_err "instructions take" && expect_err "answer up to 200" && t_ok || t_fail "$(err)"
+
+t_begin "--lang and --no-history"
+run "$P" ask "$S" "Who?" "${LLM[@]}" --ctx 2048 --max-tokens 8 --no-history --json
+expect_rc 0 && python3 - "$T_DIR/out" <<'PY' || t_fail "$(out | head -c 600)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["history_dropped"] == 0 and d["truncated"] is True, d
+PY
+run "$P" suggest "$S" "${LLM[@]}" --ctx 2048 --item-chars 24 --lang de --json
+expect_rc 0 && python3 - "$T_DIR/out" <<'PY' && t_ok || t_fail "$(out | head -c 600)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["meta"]["language"] == "German", d["meta"]
+PY
+
+t_begin "ask --clear empties the chat; a question after --clear has no history"
+run "$P" ask "$S" --clear
+expect_rc 0 && expect_err "cleared the chat" && run "$P" sessions export "$S" --format json &&
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["chat"] == [], d["chat"]' "$T_DIR/out" &&
+    run "$P" ask "$S" "Who?" "${LLM[@]}" --ctx 2048 --max-tokens 4 --json && expect_rc 0 &&
+    run "$P" sessions export "$S" --format json &&
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["chat"]; assert len(c) == 2 and c[1]["truncated"] is True, c' "$T_DIR/out" &&
+    t_ok || t_fail "$(err) $(out | head -c 400)"
+
+t_begin "the evaluated transcript is kept on disk: a new process reuses it; a corrupt file is a miss"
+SD="$XDG_CACHE_HOME/parley/state"
+run "$P" ask "$S" "Who pays?" "${LLM[@]}" --ctx 2048 --max-tokens 4 --no-history --json
+R1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stats"]["reused_tokens"])' "$T_DIR/out")
+for f in "$SD"/*.state; do printf 'garbage!' | dd of="$f" bs=1 seek=100 conv=notrunc status=none; done
+run "$P" ask "$S" "Who pays?" "${LLM[@]}" --ctx 2048 --max-tokens 4 --no-history --json
+R2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stats"]["reused_tokens"])' "$T_DIR/out")
+run "$P" ask "$S" "Who pays?" "${LLM[@]}" --ctx 2048 --max-tokens 4 --no-history --json
+R3=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stats"]["reused_tokens"])' "$T_DIR/out")
+[ "$R1" -gt 100 ] && [ "$R2" = 0 ] && [ "$R3" = "$R1" ] && t_ok || t_fail "reused: $R1, after corruption $R2, then $R3"
 
 t_begin "Ctrl-C cancels, prints cancelled, exits 130 and stores nothing"
 N0=$("$P" sessions export "$L" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["notes"])')

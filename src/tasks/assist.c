@@ -1,0 +1,540 @@
+/* assist.c: the meeting assistant (assist.h): one owner thread per engine, a small job
+ * queue with priorities, an in-memory transcript that grows, idle-time prefill and
+ * compaction at stable points. */
+#include <parley/assist.h>
+
+#include "core/internal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct parley_assist_job {
+    parley_assist_job *next;
+    parley_assist_kind kind;
+    int prio;                        /* higher runs first */
+    char *question;
+    struct parley_task_params tp;
+    parley_status status;
+    char error[1024];
+    struct parley_task_result result;
+    bool done;                       /* atomic: set by the owner thread when finished */
+};
+
+struct parley_assist {
+    parley_llm *llm;
+    struct parley_assist_params p;
+    char *language;                  /* p.language copy, else set_language */
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool quit, busy;
+    parley_transcript t;             /* every segment, owned */
+    int32_t *seg_tokens;             /* tokens of each rendered line */
+    size_t seg_tokens_cap;
+    size_t from;                     /* first segment of the verbatim window */
+    int64_t window_tokens;           /* tokens of segments [from, n) */
+    char *earlier;                   /* summary of segments [0, from) */
+    int32_t earlier_tokens;
+    size_t prefilled;
+    int compactions;
+    parley_assist_job *queue;
+    bool suggest_inflight;
+    parley_llm_message *hist;        /* chat turns, owned strings */
+    size_t n_hist, cap_hist;
+};
+
+struct parley_assist_params parley_assist_default_params(void)
+{
+    struct parley_assist_params p;
+    memset(&p, 0, sizeof p);
+    return p;
+}
+
+static int prio_of(parley_assist_kind k)
+{
+    switch (k) {
+    case PARLEY_ASSIST_ASK:
+        return 3;
+    case PARLEY_ASSIST_SUMMARY:
+    case PARLEY_ASSIST_NOTES:
+        return 2;
+    default:
+        return 1; /* suggestions; prefill (0) runs only when nothing is queued */
+    }
+}
+
+static int32_t reserve(const parley_assist *as) { return as->p.reserve_tokens > 0 ? as->p.reserve_tokens : 1024; }
+
+/* A snapshot of the verbatim window as a borrowed transcript: the segment array is
+ * copied (appends may move it), the strings are shared (never freed before the end). */
+static parley_status window_view(parley_assist *as, parley_transcript *v, char **earlier)
+{
+    memset(v, 0, sizeof *v);
+    size_t n = as->t.n_segments - as->from;
+    v->segments = malloc((n ? n : 1) * sizeof *v->segments);
+    *earlier = as->earlier ? parley_strdup(as->earlier) : NULL;
+    v->language = as->language ? parley_strdup(as->language) : NULL;
+    if (!v->segments || (as->earlier && !*earlier) || (as->language && !v->language)) {
+        free(v->segments);
+        free(*earlier);
+        free(v->language);
+        memset(v, 0, sizeof *v);
+        *earlier = NULL;
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    if (n)
+        memcpy(v->segments, as->t.segments + as->from, n * sizeof *v->segments);
+    v->n_segments = n;
+    v->id = 0;
+    return PARLEY_OK;
+}
+
+static void view_free(parley_transcript *v, char *earlier)
+{
+    free(v->segments);
+    free(v->language);
+    free(earlier);
+}
+
+/* Compacts when the window no longer fits: the older part of the window is summarised
+ * (together with the earlier summary) and leaves the window. Called on the owner thread
+ * with the lock held; unlocks while the model works. */
+static void maybe_compact(parley_assist *as)
+{
+    int32_t n_ctx = (int32_t)parley_llm_info(as->llm)->n_ctx;
+    int64_t room = (int64_t)n_ctx - reserve(as) - as->earlier_tokens;
+    if (as->window_tokens <= room || as->t.n_segments - as->from < 2)
+        return;
+    /* Keep the most recent third of the room verbatim; summarise the rest of the window. */
+    size_t k = as->t.n_segments;
+    int64_t keep = 0;
+    while (k > as->from + 1 && keep + as->seg_tokens[k - 1] <= room / 3)
+        keep += as->seg_tokens[--k];
+    size_t from = as->from;
+    parley_transcript v;
+    char *earlier = NULL;
+    if (window_view(as, &v, &earlier))
+        return;
+    v.n_segments = k - from;
+    as->busy = true;
+    pthread_mutex_unlock(&as->mu);
+    struct parley_task_params tp = parley_task_default_params();
+    tp.earlier = earlier;
+    tp.max_tokens = n_ctx / 8 < 64 ? 64 : n_ctx / 8 > 512 ? 512 : n_ctx / 8;
+    struct parley_task_result r;
+    parley_status st = parley_task_notes_transcript(as->llm, &v, &tp, &r);
+    char *summary = NULL;
+    if (!st) {
+        char a[32] = "", b[32] = "";
+        int64_t s0 = v.segments[0].t0_ms / 1000;
+        int64_t s1 = v.segments[v.n_segments - 1].t1_ms / 1000;
+        snprintf(a, sizeof a, "%02lld:%02lld:%02lld", (long long)(s0 / 3600), (long long)(s0 / 60 % 60),
+                 (long long)(s0 % 60));
+        snprintf(b, sizeof b, "%02lld:%02lld:%02lld", (long long)(s1 / 3600), (long long)(s1 / 60 % 60),
+                 (long long)(s1 % 60));
+        parley_buf sb = {0};
+        if (!parley_buf_printf(&sb, "%s%s(Notes of [%s]-[%s].)\n%s", earlier ? earlier : "", earlier ? "\n\n" : "",
+                               a, b, r.text))
+            summary = sb.data;
+        else
+            parley_buf_free(&sb);
+    } else {
+        parley_log(PARLEY_LOG_WARN, "assistant: compacting the transcript failed (%s); it slides instead",
+                   parley_last_error());
+    }
+    parley_task_result_clear(&r);
+    view_free(&v, earlier);
+    pthread_mutex_lock(&as->mu);
+    as->busy = false;
+    if (!summary) {
+        /* No summary: fall back to dropping the oldest part from the window, and say so. */
+        parley_log(PARLEY_LOG_WARN, "assistant: segments %zu-%zu left the live context without a summary", from,
+                   k - 1);
+    }
+    free(as->earlier);
+    as->earlier = summary;
+    as->earlier_tokens = 0;
+    if (summary && parley_llm_count_tokens(as->llm, summary, &as->earlier_tokens) != PARLEY_OK)
+        as->earlier_tokens = (int32_t)(strlen(summary) / 2);
+    for (size_t i = from; i < k; i++)
+        as->window_tokens -= as->seg_tokens[i];
+    as->from = k;
+    as->prefilled = k; /* the prefix must be evaluated again from the new window */
+    as->compactions++;
+    parley_log(PARLEY_LOG_INFO, "assistant: compacted segments %zu-%zu into a summary (%d so far)", from, k - 1,
+               as->compactions);
+}
+
+static void prefill(parley_assist *as)
+{
+    maybe_compact(as);
+    if (as->quit || as->queue)
+        return; /* a task came in meanwhile: it goes first */
+    parley_transcript v;
+    char *earlier = NULL;
+    if (as->t.n_segments == as->from || window_view(as, &v, &earlier)) {
+        as->prefilled = as->t.n_segments;
+        return;
+    }
+    size_t upto = as->t.n_segments;
+    as->busy = true;
+    pthread_mutex_unlock(&as->mu);
+    struct parley_task_params tp = parley_task_default_params();
+    tp.earlier = earlier;
+    parley_status st = parley_task_prefill(as->llm, &v, &tp, NULL);
+    if (st)
+        parley_log(PARLEY_LOG_WARN, "assistant: prefill failed: %s", parley_last_error());
+    view_free(&v, earlier);
+    pthread_mutex_lock(&as->mu);
+    as->busy = false;
+    if (as->prefilled < upto)
+        as->prefilled = upto; /* on failure too: the next task evaluates what it needs */
+}
+
+static parley_status hist_add(parley_assist *as, const char *role, const char *content)
+{
+    if (as->n_hist == as->cap_hist) {
+        size_t nc = as->cap_hist ? as->cap_hist * 2 : 8;
+        parley_llm_message *nh = realloc(as->hist, nc * sizeof *nh);
+        if (!nh)
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        as->hist = nh;
+        as->cap_hist = nc;
+    }
+    char *r = parley_strdup(role), *c = parley_strdup(content);
+    if (!r || !c) {
+        free(r);
+        free(c);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    as->hist[as->n_hist].role = r;
+    as->hist[as->n_hist++].content = c;
+    return PARLEY_OK;
+}
+
+static void run_job(parley_assist *as, parley_assist_job *j)
+{
+    maybe_compact(as);
+    parley_transcript v;
+    char *earlier = NULL;
+    parley_status st = window_view(as, &v, &earlier);
+    size_t n_hist = as->n_hist;
+    parley_llm_message *hist = NULL;
+    if (!st && n_hist) {
+        hist = malloc(n_hist * sizeof *hist);
+        if (!hist)
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        else
+            memcpy(hist, as->hist, n_hist * sizeof *hist); /* strings live until free */
+    }
+    if (!st && v.n_segments == 0)
+        st = parley_fail(PARLEY_ERR_INVALID_ARG, "nothing has been said yet (no transcript segments)");
+    size_t upto = as->t.n_segments;
+    as->busy = true;
+    pthread_mutex_unlock(&as->mu);
+    if (!st) {
+        j->tp.earlier = earlier;
+        if (!j->tp.language)
+            j->tp.language = v.language;
+        switch (j->kind) {
+        case PARLEY_ASSIST_ASK:
+            st = parley_task_ask_transcript(as->llm, &v, hist, n_hist, j->question, &j->tp, &j->result);
+            break;
+        case PARLEY_ASSIST_SUGGEST:
+            st = parley_task_suggest_transcript(as->llm, &v, &j->tp, &j->result);
+            break;
+        case PARLEY_ASSIST_SUMMARY:
+            st = parley_task_summarize_transcript(as->llm, &v, &j->tp, &j->result);
+            break;
+        case PARLEY_ASSIST_NOTES:
+            st = parley_task_notes_transcript(as->llm, &v, &j->tp, &j->result);
+            break;
+        }
+        j->tp.earlier = NULL;
+    }
+    if (st)
+        snprintf(j->error, sizeof j->error, "%s", parley_last_error());
+    view_free(&v, earlier);
+    free(hist);
+    pthread_mutex_lock(&as->mu);
+    as->busy = false;
+    if (!st && j->kind == PARLEY_ASSIST_ASK) {
+        parley_status hs = hist_add(as, "user", j->question);
+        if (!hs)
+            hs = hist_add(as, "assistant", j->result.text ? j->result.text : "");
+        (void)hs;
+    }
+    if (as->prefilled < upto && !st)
+        as->prefilled = upto; /* the task's own prefix update covered them */
+    if (j->kind == PARLEY_ASSIST_SUGGEST)
+        as->suggest_inflight = false;
+    j->status = st;
+    __atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
+}
+
+static void *owner_main(void *arg)
+{
+    parley_assist *as = arg;
+    pthread_mutex_lock(&as->mu);
+    while (!as->quit) {
+        parley_assist_job *j = as->queue;
+        if (j) {
+            as->queue = j->next;
+            run_job(as, j);
+            continue;
+        }
+        if (!as->p.no_prefill && as->prefilled < as->t.n_segments) {
+            prefill(as);
+            continue;
+        }
+        pthread_cond_wait(&as->cv, &as->mu);
+    }
+    /* Jobs left in the queue end as cancelled. */
+    while (as->queue) {
+        parley_assist_job *j = as->queue;
+        as->queue = j->next;
+        j->status = PARLEY_ERR_CANCELLED;
+        snprintf(j->error, sizeof j->error, "the assistant was stopped before this task ran");
+        if (j->kind == PARLEY_ASSIST_SUGGEST)
+            as->suggest_inflight = false;
+        __atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&as->mu);
+    return NULL;
+}
+
+parley_status parley_assist_new(parley_llm *llm, const struct parley_assist_params *p, parley_assist **out)
+{
+    if (!llm || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_assist_new: NULL argument");
+    *out = NULL;
+    parley_assist *as = calloc(1, sizeof *as);
+    if (!as)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    as->llm = llm;
+    as->p = p ? *p : parley_assist_default_params();
+    as->p.language = NULL;
+    if (p && p->language && !(as->language = parley_strdup(p->language))) {
+        free(as);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    pthread_mutex_init(&as->mu, NULL);
+    pthread_cond_init(&as->cv, NULL);
+    int e = pthread_create(&as->th, NULL, owner_main, as);
+    if (e) {
+        pthread_mutex_destroy(&as->mu);
+        pthread_cond_destroy(&as->cv);
+        free(as->language);
+        free(as);
+        return parley_fail(PARLEY_ERR_NOMEM, "could not start the assistant's thread: %s", strerror(e));
+    }
+    *out = as;
+    return PARLEY_OK;
+}
+
+void parley_assist_free(parley_assist *as)
+{
+    if (!as)
+        return;
+    pthread_mutex_lock(&as->mu);
+    as->quit = true;
+    pthread_cond_broadcast(&as->cv);
+    pthread_mutex_unlock(&as->mu);
+    pthread_join(as->th, NULL);
+    pthread_mutex_destroy(&as->mu);
+    pthread_cond_destroy(&as->cv);
+    parley_transcript_free(&as->t);
+    free(as->seg_tokens);
+    free(as->earlier);
+    free(as->language);
+    for (size_t i = 0; i < as->n_hist; i++) {
+        free((char *)as->hist[i].role);
+        free((char *)as->hist[i].content);
+    }
+    free(as->hist);
+    free(as);
+}
+
+parley_status parley_assist_set_language(parley_assist *as, const char *lang)
+{
+    if (!as)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_assist_set_language: NULL argument");
+    char *l = lang ? parley_strdup(lang) : NULL;
+    if (lang && !l)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    pthread_mutex_lock(&as->mu);
+    free(as->language);
+    as->language = l;
+    pthread_mutex_unlock(&as->mu);
+    return PARLEY_OK;
+}
+
+parley_status parley_assist_append(parley_assist *as, const parley_segment *segs, size_t n)
+{
+    if (!as || (n && !segs))
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_assist_append: NULL argument");
+    /* Token counts per rendered line, outside the lock: contents are tokenized a line at a
+     * time, so these add up to the window's tokens exactly. */
+    int32_t *k = calloc(n ? n : 1, sizeof *k);
+    if (!k)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    parley_status st = PARLEY_OK;
+    for (size_t i = 0; i < n && !st; i++) {
+        parley_transcript one = {0};
+        one.segments = (parley_segment *)&segs[i];
+        one.n_segments = 1;
+        char *line = NULL;
+        st = parley_task_render_transcript(&one, 0, 1, &line);
+        if (!st)
+            st = parley_llm_count_tokens(as->llm, line, &k[i]);
+        free(line);
+    }
+    if (st) {
+        free(k);
+        return st;
+    }
+    pthread_mutex_lock(&as->mu);
+    size_t need = as->t.n_segments + n;
+    if (need > as->seg_tokens_cap) {
+        size_t nc = as->seg_tokens_cap ? as->seg_tokens_cap : 64;
+        while (nc < need)
+            nc *= 2;
+        int32_t *nk = realloc(as->seg_tokens, nc * sizeof *nk);
+        if (!nk)
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        else {
+            as->seg_tokens = nk;
+            as->seg_tokens_cap = nc;
+        }
+    }
+    for (size_t i = 0; i < n && !st; i++) {
+        const parley_segment *s = &segs[i];
+        st = parley_transcript_add(&as->t, s->t0_ms, s->t1_ms, s->text ? s->text : "", s->speaker, s->confidence);
+        if (!st) {
+            as->seg_tokens[as->t.n_segments - 1] = k[i];
+            as->window_tokens += k[i];
+        }
+    }
+    pthread_cond_broadcast(&as->cv);
+    pthread_mutex_unlock(&as->mu);
+    free(k);
+    return st;
+}
+
+parley_status parley_assist_submit(parley_assist *as, parley_assist_kind kind, const char *question,
+                                   const struct parley_task_params *tp, parley_assist_job **out)
+{
+    if (!as || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_assist_submit: NULL argument");
+    *out = NULL;
+    if (kind < PARLEY_ASSIST_ASK || kind > PARLEY_ASSIST_NOTES)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "unknown assistant task %d", (int)kind);
+    if (kind == PARLEY_ASSIST_ASK && (!question || !*question))
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "a question is needed");
+    parley_assist_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    j->kind = kind;
+    j->prio = prio_of(kind);
+    j->tp = tp ? *tp : parley_task_default_params();
+    if (question && !(j->question = parley_strdup(question))) {
+        free(j);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    pthread_mutex_lock(&as->mu);
+    if (kind == PARLEY_ASSIST_SUGGEST && as->suggest_inflight) {
+        pthread_mutex_unlock(&as->mu);
+        free(j->question);
+        free(j);
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "a suggestion is already in flight");
+    }
+    if (as->quit) {
+        pthread_mutex_unlock(&as->mu);
+        free(j->question);
+        free(j);
+        return parley_fail(PARLEY_ERR_CANCELLED, "the assistant is stopping");
+    }
+    if (kind == PARLEY_ASSIST_SUGGEST)
+        as->suggest_inflight = true;
+    parley_assist_job **pp = &as->queue;
+    while (*pp && (*pp)->prio >= j->prio)
+        pp = &(*pp)->next;
+    j->next = *pp;
+    *pp = j;
+    pthread_cond_broadcast(&as->cv);
+    pthread_mutex_unlock(&as->mu);
+    *out = j;
+    return PARLEY_OK;
+}
+
+/* Jobs are waited for without the assistant pointer (the API takes the job alone), so
+ * completion is published with an atomic flag and a per-job lock. */
+bool parley_assist_job_done(const parley_assist_job *job)
+{
+    return job ? __atomic_load_n(&job->done, __ATOMIC_ACQUIRE) : true;
+}
+
+parley_status parley_assist_job_wait(parley_assist_job *job, struct parley_task_result *out)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (!job)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_assist_job_wait: NULL job");
+    /* Short sleeps until done: the owner thread signals under the assistant's lock, which
+     * this function cannot reach; 5 ms polling costs nothing next to a model's work. */
+    while (!__atomic_load_n(&job->done, __ATOMIC_ACQUIRE)) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    parley_status st = job->status;
+    if (out) {
+        *out = job->result;
+        memset(&job->result, 0, sizeof job->result);
+    }
+    if (st)
+        parley_fail(st, "%s", job->error);
+    parley_task_result_clear(&job->result);
+    free(job->question);
+    free(job);
+    return st;
+}
+
+void parley_assist_status(parley_assist *as, struct parley_assist_status *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!as)
+        return;
+    pthread_mutex_lock(&as->mu);
+    out->n_segments = as->t.n_segments;
+    out->prefilled_segments = as->prefilled;
+    out->compacted_segments = as->from;
+    out->compactions = as->compactions;
+    out->busy = as->busy;
+    for (parley_assist_job *j = as->queue; j; j = j->next)
+        out->queued_jobs++;
+    pthread_mutex_unlock(&as->mu);
+    out->cached_tokens = parley_llm_prefix_tokens(as->llm);
+}
+
+parley_status parley_assist_transcript(parley_assist *as, parley_transcript *out)
+{
+    if (!as || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_assist_transcript: NULL argument");
+    memset(out, 0, sizeof *out);
+    parley_status st = PARLEY_OK;
+    pthread_mutex_lock(&as->mu);
+    for (size_t i = 0; i < as->t.n_segments && !st; i++) {
+        const parley_segment *s = &as->t.segments[i];
+        st = parley_transcript_add(out, s->t0_ms, s->t1_ms, s->text, s->speaker, s->confidence);
+    }
+    if (!st && as->language && !(out->language = parley_strdup(as->language)))
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    pthread_mutex_unlock(&as->mu);
+    if (st)
+        parley_transcript_free(out);
+    return st;
+}
