@@ -21,6 +21,7 @@ struct parley_asr {
     struct asr_job *abandoned;   /* a cancelled run whose worker may still be stopping; joined before the next */
     parley_vad *vad_ctx;         /* the batch VAD, kept loaded between transcriptions */
     char *vad_path;              /* the file vad_ctx was loaded from */
+    struct parley_parakeet *pk;  /* parakeet: a Parakeet model (parakeet_internal.h); ctx is NULL */
     pthread_mutex_t streams_lock; /* guards n_streams */
     pthread_cond_t streams_cond;
     int n_streams;                /* stream workers alive: parley_asr_free waits for them */
