@@ -395,6 +395,8 @@ parley_status parley_asr_stream_open(parley_asr *asr, const struct parley_asr_st
     *out = NULL;
     if (!params->vad_model_path)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "a stream needs a Silero VAD model (vad_model_path)");
+    if (!asr->ctx)
+        return parley_fail(PARLEY_ERR_UNSUPPORTED, "live streams need a whisper model (this engine has none yet)");
     const char *lang = params->language && *params->language ? params->language : "auto";
     parley_status st = parley_asr_check_language(asr, lang);
     if (st)
