@@ -449,13 +449,19 @@ async function live() {
   const box = el("textarea", { id: "live-box", "aria-label": "A question or a note", placeholder: "Type a note, or a question about the meeting so far" });
   const answer = el("div", { class: "chat", id: "live-answer", "aria-live": "polite" });
   let session = null;
+  // Lines arrive when transcribed, notes when typed: keep them in meeting-time order.
+  const place = (t, li) => {
+    const after = [...lines.children].find((x) => +x.dataset.t > t);
+    lines.insertBefore(li, after || null);
+  };
 
   const onEvent = {
     started: (e) => { session = e.session_id; status.textContent = "Recording \u201c" + (e.text || "meeting") + "\u201d (session " + session + ")."; },
     level: (e) => { const m = meters[e.source]; if (m) m.style.width = Math.max(0, Math.min(100, (e.value + 60) * 100 / 60)) + "%"; },
-    "segment.final": (e) => lines.append(el("li", { class: "seg " + speakerClass(e.speaker) }, el("span", { class: "t" }, fmtTime(e.t0_ms)),
-      el("span", { class: "who" }, speakerName(e.speaker)), el("span", { class: "text" }, e.text))),
-    note: (e) => lines.append(el("li", { class: "seg" }, el("span", { class: "t" }, fmtTime(e.t0_ms)), el("span", { class: "who" }, "Note"), el("span", { class: "text" }, e.text))),
+    "segment.final": (e) => place(e.t0_ms, el("li", { class: "seg " + speakerClass(e.speaker), "data-t": e.t0_ms },
+      el("span", { class: "t" }, fmtTime(e.t0_ms)), el("span", { class: "who" }, speakerName(e.speaker)), el("span", { class: "text" }, e.text))),
+    note: (e) => place(e.t0_ms, el("li", { class: "seg", "data-t": e.t0_ms }, el("span", { class: "t" }, fmtTime(e.t0_ms)),
+      el("span", { class: "who" }, "Note"), el("span", { class: "text" }, e.text))),
     suggestion: (e) => card.replaceChildren(el("p", {}, e.text)),
     warning: (e) => showError({ body: { error: "Warning", detail: e.text } }),
     backlog: (e) => { if (e.value > 3000) status.textContent = "Transcription is " + Math.round(e.value / 1000) + " s behind; nothing is lost."; },
