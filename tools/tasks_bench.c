@@ -35,7 +35,7 @@ static const char *speakers[] = {"Dana", "Ravi", "Priya", "Tom"};
 int main(int argc, char **argv)
 {
     const char *model = NULL, *dbp = NULL, *steps = "suggest,suggest,summary";
-    long tokens = 7000, minutes = 30, n_ctx = 8192, threads = 2, item_chars = 20, max_items = 1;
+    long tokens = 7000, minutes = 30, n_ctx = 8192, threads = 2, item_chars = 20, max_items = 1, notes_tokens = 0;
     for (int i = 1; i < argc; i++) {
         if (i + 1 >= argc)
             goto usage;
@@ -57,6 +57,8 @@ int main(int argc, char **argv)
             item_chars = atol(argv[++i]);
         else if (!strcmp(argv[i], "--max-items"))
             max_items = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--notes-tokens"))
+            notes_tokens = atol(argv[++i]);
         else
             goto usage;
     }
@@ -123,6 +125,10 @@ int main(int argc, char **argv)
             st = parley_task_suggest(llm, db, sid, &p, &r);
         else if (!strcmp(s, "summary"))
             st = parley_task_summarize(llm, db, sid, &p, &r);
+        else if (!strcmp(s, "notes")) {
+            p.max_tokens = (int32_t)notes_tokens; /* free text: the unconstrained peer of the summary */
+            st = parley_task_notes(llm, db, sid, &p, &r);
+        }
         else if (!strcmp(s, "clear")) {
             parley_llm_prefix_clear(llm);
             printf("step%d.task clear\n", i);
@@ -137,9 +143,10 @@ int main(int argc, char **argv)
             break;
         }
         printf("step%d.prompt_tokens %d\nstep%d.reused_tokens %d\nstep%d.output_tokens %d\n"
-               "step%d.prompt_ms %.1f\nstep%d.gen_ms %.1f\nstep%d.total_ms %.1f\nstep%d.chunks %d\n",
+               "step%d.prompt_ms %.1f\nstep%d.gen_ms %.1f\nstep%d.total_ms %.1f\nstep%d.chunks %d\n"
+               "step%d.resampled %d\nstep%d.state_loaded %d\n",
                i, r.stats.n_evaluated, i, r.stats.n_reused, i, r.stats.n_generated, i, r.stats.prompt_ms, i,
-               r.stats.gen_ms, i, ms, i, r.n_chunks);
+               r.stats.gen_ms, i, ms, i, r.n_chunks, i, r.stats.n_resampled, i, r.stats.n_state_loaded);
         for (char *c = r.json ? r.json : r.text; c && *c; c++)
             if (*c == '\n' || *c == '|')
                 *c = ' ';
@@ -152,6 +159,6 @@ int main(int argc, char **argv)
     return rc;
 usage:
     fprintf(stderr, "usage: tasks_bench --model FILE --db FILE [--tokens N] [--minutes M] [--ctx N] [--threads N] "
-                    "[--item-chars N] [--max-items N] [--steps suggest,suggest,summary,ask,clear]\n");
+                    "[--item-chars N] [--max-items N] [--notes-tokens N] [--steps suggest,suggest,summary,notes,ask,clear]\n");
     return 2;
 }

@@ -32,6 +32,8 @@ function el(tag, attrs, ...kids) {
 }
 
 const view = () => document.getElementById("view");
+// Replaces the page's content; nested arrays are flattened and null/false left out.
+const show = (...kids) => view().replaceChildren(...kids.flat(3).filter((k) => k !== null && k !== undefined && k !== false));
 
 function fmtTime(ms) {
   const s = Math.floor(ms / 1000), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
@@ -154,7 +156,7 @@ const routes = [
 ];
 
 async function route() {
-  if (!token()) { view().replaceChildren(noToken()); return; }
+  if (!token()) { show(noToken()); return; }
   const h = location.hash || "#/meetings";
   for (const a of document.querySelectorAll("nav a")) {
     const on = h.startsWith("#/" + a.dataset.nav) || (a.dataset.nav === "meetings" && h.startsWith("#/meeting/"));
@@ -187,7 +189,7 @@ async function meetings() {
     sessionStorage.setItem("parley-q", input.value);
     searchTimer = setTimeout(() => fill(input.value).catch(showError), 150);
   });
-  view().replaceChildren(el("h1", {}, "Meetings"), el("div", { class: "row", role: "search" }, input), results);
+  show(el("h1", {}, "Meetings"), el("div", { class: "row", role: "search" }, input), results);
   await fill(q);
 
   async function fill(query) {
@@ -205,21 +207,21 @@ async function meetings() {
     }
     const d = await api("GET", "/api/search?q=" + encodeURIComponent(query));
     results.replaceChildren(
-      el("p", { class: "muted small" }, d.total + (d.total === 1 ? " meeting mentions " : " meetings mention ") +
-        "\u201c" + query + "\u201d"),
+      el("p", { class: "muted small" }, d.hits.length ? (d.more ? "Best matches" : d.hits.length + (d.hits.length === 1 ? " place" : " places")) +
+        " for \u201c" + query + "\u201d" : "Nothing found for \u201c" + query + "\u201d"),
       el("ul", { class: "list", id: "hits" }, d.hits.map((h) =>
-        el("li", {}, el("a", { class: "title", href: "#/meeting/" + h.session + "/" + h.segment }, h.title || "Untitled"),
-          el("span", { class: "muted small" }, " · " + fmtDate(h.created) + " · at " + fmtTime(h.t0_ms) +
-            (h.matches > 1 ? " · " + h.matches + " places" : "")),
-          el("p", { class: "snippet" }, highlight(h.snippet, query))))));
+        el("li", {}, el("a", { class: "title", href: "#/meeting/" + h.session + (h.segment !== null ? "/" + h.segment : "") },
+          h.title || "Untitled"),
+          el("span", { class: "muted small" }, " · " + fmtDate(h.created) +
+            (h.t0_ms !== null ? " · at " + fmtTime(h.t0_ms) : "") + (h.where !== "segment" ? " · in the " + h.where : "")),
+          el("p", { class: "snippet" }, marked(h.snippet))))));
   }
 }
 
-function highlight(text, query) {
-  const words = query.split(/\s+/).filter(Boolean).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  if (!words.length) return [text];
-  const re = new RegExp("(" + words.join("|") + ")", "gi");
-  return text.split(re).map((part, i) => (i % 2 ? el("mark", {}, part) : part));
+// The store marks matches with STX ... ETX; the text stays text, the marks become <mark>.
+function marked(snippet) {
+  return snippet.split(/(\x02[^\x03]*\x03)/).map((part) =>
+    part.startsWith("\x02") ? el("mark", {}, part.slice(1, -1)) : part);
 }
 
 // ---- a Meeting ------------------------------------------------------------------------------
@@ -260,20 +262,25 @@ async function meeting(id, focusSeg) {
     const startEdit = () => {
       const box = el("textarea", { "aria-label": "Corrected text", class: "edit" });
       box.value = g.text;
+      let busy = false, closing = false;
+      // Replacing the box blurs it, and blur saves: the flag keeps that from nesting.
+      const close = () => { if (closing || !box.isConnected) return; closing = true; box.replaceWith(text); };
       const save = async () => {
+        if (busy || closing || !box.isConnected) return;
         const v = box.value.trim();
-        if (!v || v === g.text) { box.replaceWith(text); return; }
+        if (!v || v === g.text) { close(); return; }
+        busy = true;
         try {
           const r = await api("PATCH", "/api/sessions/" + id + "/segments/" + g.index, { text: v });
           g.text = r.text;
           text.textContent = r.text;
-          box.replaceWith(text);
+          close();
           editedNote.hidden = false;
-        } catch (e) { showError(e, "Saving the line"); }
+        } catch (e) { showError(e, "Saving the line"); } finally { busy = false; }
       };
       box.addEventListener("keydown", (ev) => {
         if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); save(); }
-        else if (ev.key === "Escape") { box.replaceWith(text); text.focus(); }
+        else if (ev.key === "Escape") { box.value = g.text; close(); text.focus(); }
       });
       box.addEventListener("blur", save);
       text.replaceWith(box);
@@ -344,7 +351,7 @@ async function meeting(id, focusSeg) {
   const exports = el("div", { class: "row", "aria-label": "Export" }, el("span", { class: "muted small" }, "Export:"),
     ["md", "txt", "srt", "vtt", "json"].map((f) => el("button", { type: "button", onclick: () => download(id, f) }, f.toUpperCase())));
 
-  view().replaceChildren(
+  show(
     el("p", {}, el("a", { href: "#/meetings" }, "\u2190 All meetings")),
     title,
     el("p", { class: "muted small" }, [fmtDate(s.created), fmtDuration(s.duration), s.language, s.model].filter(Boolean).join(" · ")),
@@ -391,13 +398,14 @@ function renderSummary(box, a) {
   if (!c || typeof c !== "object") { box.replaceChildren(el("div", { class: "md" }, String(c || ""))); return; }
   const list = (name, items, fmt) => (items && items.length ?
     [el("h3", { class: "small" }, name), el("ul", {}, items.map((x) => el("li", {}, fmt ? fmt(x) : x)))] : []);
-  box.replaceChildren(
+  box.replaceChildren(...[
     c.title ? el("p", {}, el("strong", {}, c.title)) : null,
     c.overview ? el("p", {}, c.overview) : null,
     list("Key points", c.key_points), list("Decisions", c.decisions),
     list("Action items", c.action_items, (x) => [x.owner, x.task, x.due].filter(Boolean).join(" — ")),
     list("Open questions", c.open_questions),
-    el("p", { class: "muted small" }, "Made by " + (a.model || "a local model") + " · " + fmtDate(a.created)));
+    el("p", { class: "muted small" }, "Made by " + (a.model || "a local model") + " · " + fmtDate(a.created))
+  ].flat(2).filter(Boolean));
 }
 function renderNotes(box, a) {
   if (!a) { box.replaceChildren(el("p", { class: "muted" }, "No notes yet.")); return; }
@@ -427,7 +435,7 @@ async function download(id, fmt) {
 
 async function live() {
   const h = await api("GET", "/api/health");
-  view().replaceChildren(el("h1", {}, "Live meeting"),
+  show(el("h1", {}, "Live meeting"),
     h.live ? el("p", {}, "Starting…") :
       el("div", { class: "card" },
         el("p", {}, "Live meetings are not in this build of Parley yet: it can work on recordings " +
@@ -449,17 +457,18 @@ async function models() {
   const hw = d.hardware;
   const gpu = hw.gpus && hw.gpus.length ? hw.gpus[0].description : "no GPU (CPU only)";
   const ownPath = el("input", { type: "text", id: "own-path", placeholder: "/path/to/model.gguf", "aria-label": "Path of your own GGUF file", size: 50 });
-  view().replaceChildren(
+  show(
     el("h1", {}, "Models"),
     el("p", { class: "muted" }, "This computer: " + fmtBytes(hw.ram_total_bytes) + " RAM, " + (hw.cpu.model || "CPU") +
       " (" + hw.cpu.threads + " threads), " + gpu + ". Fit for a " + d.context_tokens + "-token context (about " +
       Math.round(d.context_tokens / 16000) + " h of meeting)."),
     el("h2", {}, "Language models"),
     d.blocking_reason ? el("p", { class: "error", id: "blocking" }, d.blocking_reason) : null,
-    modelTable(d.models, d.settings.llm_model, "llm"),
+    d.models.length ? modelTable(d.models, d.settings.llm_model, "llm") : el("p", { class: "muted" }, "The catalog lists no language models."),
     el("h2", {}, "Speech models"),
-    d.speech_blocking_reason ? el("p", { class: "error" }, d.speech_blocking_reason) : null,
-    modelTable(d.speech_models, d.settings.speech_model, "speech"),
+    d.speech_blocking_reason && d.speech_models.length ? el("p", { class: "error" }, d.speech_blocking_reason) : null,
+    d.speech_models.length ? modelTable(d.speech_models, d.settings.speech_model, "speech")
+      : el("p", { class: "muted" }, "The catalog lists no speech models."),
     el("h2", {}, "Add your own GGUF"),
     el("p", { class: "muted small" }, "The file stays where it is; Parley keeps its path and checks it each time."),
     el("form", { class: "row", onsubmit: async (ev) => {
@@ -547,7 +556,7 @@ async function settings() {
   const lang = el("input", { type: "text", id: "lang", value: s.output_language, size: 4, maxlength: 3, pattern: "[a-z]{2,3}|",
     "aria-describedby": "lang-help" });
   const saved = el("span", { class: "small", role: "status" });
-  view().replaceChildren(el("h1", {}, "Settings"),
+  show(el("h1", {}, "Settings"),
     el("form", { onsubmit: async (ev) => {
       ev.preventDefault();
       try {

@@ -127,7 +127,8 @@ struct parley_task_result {
     size_t n_segments;       /* segments in the session */
     int32_t transcript_tokens; /* tokens of the whole rendered transcript */
     bool truncated;          /* notes, chat: the answer reached max_tokens and was cut off; it is
-                                stored with a visible note saying so (and meta "truncated") */
+                                stored marked so (notes: a visible note and meta "truncated";
+                                chat: the message's truncated flag, shown by the exports) */
     size_t n_history_dropped; /* chat: the oldest earlier messages left out because they did not
                                 fit the context (0 = all of the history was used) */
     struct parley_llm_stats stats; /* summed over every generation of the task */
@@ -146,7 +147,8 @@ parley_status parley_task_notes(parley_llm *llm, parley_store *db, int64_t sessi
                                 const struct parley_task_params *p, struct parley_task_result *out);
 
 /* Answers a question from the transcript (citing segment times), with the session's
- * earlier chat turns as context; stores the question and the answer (parley_store_add_chat). */
+ * earlier chat turns as context (the oldest left out when they do not fit); stores the
+ * question and the answer in one transaction (parley_store_chat_add_turn). */
 parley_status parley_task_ask(parley_llm *llm, parley_store *db, int64_t session_id, const char *question,
                               const struct parley_task_params *p, struct parley_task_result *out);
 

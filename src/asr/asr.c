@@ -67,11 +67,28 @@ parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     }
     a->ctx = ctx;
+    pthread_mutex_init(&a->streams_lock, NULL);
+    pthread_cond_init(&a->streams_cond, NULL);
     *out = a;
     return PARLEY_OK;
 }
 
 static void reap_abandoned(parley_asr *asr);
+
+void parley_asr_stream_born(parley_asr *asr)
+{
+    pthread_mutex_lock(&asr->streams_lock);
+    asr->n_streams++;
+    pthread_mutex_unlock(&asr->streams_lock);
+}
+
+void parley_asr_stream_gone(parley_asr *asr)
+{
+    pthread_mutex_lock(&asr->streams_lock);
+    if (--asr->n_streams == 0)
+        pthread_cond_broadcast(&asr->streams_cond);
+    pthread_mutex_unlock(&asr->streams_lock);
+}
 
 parley_status parley_asr_check_language(const parley_asr *asr, const char *lang)
 {
@@ -98,6 +115,13 @@ void parley_asr_free(parley_asr *asr)
     if (!asr)
         return;
     reap_abandoned(asr);
+    /* Streams freed while their worker was inside whisper still use the model. */
+    pthread_mutex_lock(&asr->streams_lock);
+    while (asr->n_streams > 0)
+        pthread_cond_wait(&asr->streams_cond, &asr->streams_lock);
+    pthread_mutex_unlock(&asr->streams_lock);
+    pthread_mutex_destroy(&asr->streams_lock);
+    pthread_cond_destroy(&asr->streams_cond);
     parley_parakeet_free(asr->pk); /* parakeet */
     whisper_free(asr->ctx);
     parley_vad_free(asr->vad_ctx);

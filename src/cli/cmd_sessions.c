@@ -166,6 +166,22 @@ static int list(parley_store *db, const opts *o)
     return rc;
 }
 
+/* Prints text line by line with control characters replaced, keeping its newlines. */
+static void put_lines(const char *text, const char *indent)
+{
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = strndup(p, n);
+        fputs(indent, stdout);
+        cli_put_safe(stdout, line ? line : "");
+        fputc('\n', stdout);
+        free(line);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
 /* Whether out names the same file as one of the session's own recordings. */
 static bool same_file(const char *a, const char *b)
 {
@@ -197,28 +213,18 @@ static int emit(parley_store *db, int64_t id, parley_format fmt, const char *out
         st = parley_write_file_atomic(out, text, len);
         if (st)
             rc = cli_error(st, what);
+    } else if (isatty(1) && fmt != PARLEY_FORMAT_JSON) {
+        /* On a terminal, stored text must not drive it (JSON escapes control characters
+         * itself); into a pipe or file the export stays byte for byte. */
+        put_lines(text, "");
+        if (fflush(stdout) != 0)
+            rc = 1;
     } else if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
         fprintf(stderr, "parley: %s: writing standard output failed: %s\n", what, strerror(errno));
         rc = 1;
     }
     free(text);
     return rc;
-}
-
-/* Prints text line by line with control characters replaced, keeping its newlines. */
-static void put_lines(const char *text, const char *indent)
-{
-    const char *p = text;
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = strndup(p, n);
-        fputs(indent, stdout);
-        cli_put_safe(stdout, line ? line : "");
-        fputc('\n', stdout);
-        free(line);
-        p += n + (nl ? 1 : 0);
-    }
 }
 
 static int show(parley_store *db, int64_t id, bool json)

@@ -7,6 +7,8 @@
 #include <parley/tasks.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +40,15 @@ static const char common_help[] =
     "(default 4096; 0 keeps nothing).\n";
 
 static const char ask_help[] =
-    "  --no-history        leave the earlier questions and answers out of this question\n";
+    "  --no-history        leave the earlier questions and answers out of this question\n"
+    "  --clear             delete the session's chat history (with a question: before asking it)\n";
 
 typedef struct opts {
     task_kind kind;
     int64_t session;
     const char *model, *tmpl, *question, *lang;
     long ctx, threads, max_tokens, chunk_tokens, item_chars, max_items;
-    bool json, no_gpu, no_history;
+    bool json, no_gpu, no_history, clear;
 } opts;
 
 static void usage_of(task_kind k, char *out, size_t n)
@@ -54,7 +57,7 @@ static void usage_of(task_kind k, char *out, size_t n)
              "parley %s SESSION%s [--model PATH|ID] [--ctx N] [--threads N] [--template NAME]\n"
              "        [--max-tokens N] [--chunk-tokens N] [--item-chars N] [--max-items N] [--lang LANG]\n"
              "        [--json] [--no-gpu]%s",
-             names[k], k == TASK_ASK ? " [\"QUESTION\"]" : "", k == TASK_ASK ? " [--no-history]" : "");
+             names[k], k == TASK_ASK ? " [\"QUESTION\"]" : "", k == TASK_ASK ? " [--no-history] [--clear]" : "");
 }
 
 static bool parse_num(const char *v, long lo, long hi, long *out)
@@ -133,6 +136,8 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
             o->lang = v;
         } else if (k == TASK_ASK && cli_flag(a, "--no-history")) {
             o->no_history = true;
+        } else if (k == TASK_ASK && cli_flag(a, "--clear")) {
+            o->clear = true;
         } else if (cli_flag(a, "--json")) {
             o->json = true;
         } else if (cli_flag(a, "--no-gpu")) {
@@ -157,22 +162,40 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
     o->session = id;
     if (k == TASK_ASK && o->question && !*o->question)
         return cli_usage_error(usage, "the question is empty");
+    if (k == TASK_ASK && o->clear && !o->question)
+        return -1; /* --clear alone: clear and stop */
     if (k == TASK_ASK && !o->question && (!isatty(0) || o->json))
         return cli_usage_error(usage, "which question? (give it as an argument; the interactive chat needs a "
                                       "terminal and no --json)");
     return -1;
 }
 
-/* What was shown, for the worker-thread callbacks (one task at a time). */
+/* What was shown, for the worker-thread callbacks (one task at a time) and the ticker. */
 typedef struct show {
     bool progress_tty;   /* stderr is a terminal and stdout is not JSON */
+    pthread_mutex_t mu;  /* orders the progress line against the first answer piece */
     bool progress_shown; /* a "Reading the transcript" line is on screen */
+    bool reading;        /* the prompt is being evaluated (done < total) */
+    int32_t done, total;
     bool streamed;       /* tokens went to stdout */
     bool ends_nl;        /* the last streamed byte was a newline */
+    bool stop;           /* the ticker ends */
     double t0;
 } show;
 
-static void progress_clear(show *sh)
+/* Call with sh->mu held. */
+static void progress_draw(show *sh)
+{
+    if (!sh->progress_tty || !sh->reading || sh->total <= 0)
+        return;
+    int pct = (int)((int64_t)sh->done * 100 / sh->total);
+    fprintf(stderr, "\r\033[KReading the transcript %d %% (%d of %d tokens, %.0f s)", pct, sh->done, sh->total,
+            parley_now() - sh->t0);
+    fflush(stderr);
+    sh->progress_shown = true;
+}
+
+static void progress_clear_locked(show *sh)
 {
     if (sh->progress_shown) {
         fputs("\r\033[K", stderr);
@@ -181,10 +204,19 @@ static void progress_clear(show *sh)
     }
 }
 
+static void progress_clear(show *sh)
+{
+    pthread_mutex_lock(&sh->mu);
+    sh->reading = false;
+    progress_clear_locked(sh);
+    pthread_mutex_unlock(&sh->mu);
+}
+
 static bool on_token(const char *text, size_t len, void *ud)
 {
     show *sh = ud;
-    progress_clear(sh);
+    if (sh->reading || sh->progress_shown)
+        progress_clear(sh);
     fwrite(text, 1, len, stdout);
     fflush(stdout);
     if (len) {
@@ -195,20 +227,37 @@ static bool on_token(const char *text, size_t len, void *ud)
 }
 
 /* "Reading the transcript 43 %" while the model evaluates the prompt: on a terminal only,
- * updated after every batch, gone when the answer starts. */
+ * redrawn after every batch and by the ticker twice a second (the elapsed time moves even
+ * inside a long batch), gone when the answer starts. */
 static bool on_progress(int32_t done, int32_t total, void *ud)
 {
     show *sh = ud;
-    if (!sh->progress_tty || total <= 0)
-        return true;
-    int pct = (int)((int64_t)done * 100 / total);
-    fprintf(stderr, "\r\033[KReading the transcript %d %% (%d of %d tokens, %.0f s)", pct, done, total,
-            parley_now() - sh->t0);
-    fflush(stderr);
-    sh->progress_shown = done < total;
-    if (done >= total)
-        fputs("\r\033[K", stderr);
+    pthread_mutex_lock(&sh->mu);
+    sh->done = done;
+    sh->total = total;
+    sh->reading = done < total;
+    if (sh->reading)
+        progress_draw(sh);
+    else
+        progress_clear_locked(sh);
+    pthread_mutex_unlock(&sh->mu);
     return true;
+}
+
+static void *ticker(void *ud)
+{
+    show *sh = ud;
+    for (;;) {
+        struct timespec ts = {0, 500 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&sh->mu);
+        bool stop = sh->stop;
+        if (!stop)
+            progress_draw(sh);
+        pthread_mutex_unlock(&sh->mu);
+        if (stop)
+            return NULL;
+    }
 }
 
 static void on_event(parley_task_event ev, int i, int n, void *ud)
@@ -330,7 +379,13 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
     tp.chunk_tokens = (int32_t)o->chunk_tokens;
     tp.item_chars = (int32_t)o->item_chars;
     tp.max_items = (int32_t)o->max_items;
-    show sh = {isatty(2) && !o->json, false, false, false, parley_now()};
+    show sh;
+    memset(&sh, 0, sizeof sh);
+    sh.progress_tty = isatty(2) && !o->json;
+    sh.t0 = parley_now();
+    pthread_mutex_init(&sh.mu, NULL);
+    pthread_t tick;
+    bool ticking = sh.progress_tty && pthread_create(&tick, NULL, ticker, &sh) == 0;
     tp.on_token = o->json ? NULL : on_token;
     tp.on_event = on_event;
     tp.on_progress = on_progress;
@@ -340,7 +395,14 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
     tp.no_history = o->no_history;
     struct parley_task_result r;
     parley_status st = run_task(o, llm, db, question, &tp, &r);
+    if (ticking) {
+        pthread_mutex_lock(&sh.mu);
+        sh.stop = true;
+        pthread_mutex_unlock(&sh.mu);
+        pthread_join(tick, NULL);
+    }
     progress_clear(&sh);
+    pthread_mutex_destroy(&sh.mu);
     if (st == PARLEY_ERR_CANCELLED) {
         fflush(stdout);
         fprintf(stderr, "\ncancelled\n");
@@ -397,6 +459,19 @@ static int run(task_kind k, int argc, char **argv)
     if (st) {
         rc = cli_error(st, what);
         goto out;
+    }
+    if (o.clear) {
+        int64_t removed = 0;
+        if ((st = parley_store_chat_clear(db, o.session, &removed))) {
+            rc = cli_error(st, what);
+            goto out;
+        }
+        fprintf(stderr, "parley: ask: cleared the chat of session %lld (%lld message%s)\n", (long long)o.session,
+                (long long)removed, removed == 1 ? "" : "s");
+        if (!o.question) {
+            rc = 0;
+            goto out;
+        }
     }
     if (t.n_segments == 0) {
         fprintf(stderr, "parley: %s: session %lld has no transcript segments (nothing was said)\n", what,

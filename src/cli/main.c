@@ -32,6 +32,7 @@ static const struct command {
     {"devices", cmd_devices, "list microphones and system-audio sources for `parley live`"},
     {"serve", cmd_serve, "the local web app on 127.0.0.1: meetings, search, chat, models (prints its address)"},
     {"hw", cmd_hw, "what this machine has for running models (RAM, CPU, GPUs, bandwidth)"},
+    {"remote", cmd_remote, "a team's own inference server: add, list, rm, default, chat (opt-in, labelled)"},
     {"version", cmd_version, "print Parley's, llama.cpp's and whisper.cpp's versions"},
     {"help", cmd_help, "this list; 'parley help COMMAND' describes one command"},
 };

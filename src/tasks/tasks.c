@@ -69,6 +69,8 @@ static void stats_add(struct parley_llm_stats *sum, const struct parley_llm_stat
     sum->n_reused += s->n_reused;
     sum->n_evaluated += s->n_evaluated;
     sum->n_generated += s->n_generated;
+    sum->n_resampled += s->n_resampled;
+    sum->n_state_loaded += s->n_state_loaded;
     sum->prompt_ms += s->prompt_ms;
     sum->gen_ms += s->gen_ms;
     sum->prompt_tps = sum->prompt_ms > 0 ? sum->n_evaluated * 1000.0 / sum->prompt_ms : 0;
@@ -1082,7 +1084,7 @@ static parley_status task_ask(parley_llm *llm, parley_store *db, int64_t session
     struct parley_task_params dp = parley_task_default_params();
     const struct parley_task_params *p = p_in ? p_in : &dp;
     ctx c;
-    char *sys = NULL, *meta = NULL, *stored = NULL;
+    char *sys = NULL, *meta = NULL;
     parley_chat_message *hist = NULL;
     size_t n_hist = 0;
     parley_llm_message *turns = NULL;
@@ -1147,32 +1149,28 @@ static parley_status task_ask(parley_llm *llm, parley_store *db, int64_t session
     stats_add(&out->stats, &go.stats);
     out->text = go.text;
     if (go.finish == PARLEY_LLM_FINISH_LENGTH) {
-        /* Cut off: stored with a visible note, so a later reader knows. */
+        /* Cut off: stored marked as such (the export shows it), and the result says so. */
         c.truncated = true;
         out->truncated = true;
-        parley_buf b = {0};
-        st = parley_buf_printf(&b, "%s\n\n_(Answer cut off at the limit of %d tokens; raise it with "
-                                   "--max-tokens.)_", go.text, max_tokens);
-        stored = b.data;
-        if (st)
-            goto out;
     }
     meta = make_meta(&c, NULL, 1, 0, NULL, 0);
+    if (!meta) {
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (db) {
+        /* Question and answer in one transaction: never a question without its answer. */
+        parley_chat_turn turn = {question, out->text, c.model, out->truncated ? 1 : 0, meta};
+        st = parley_store_chat_add_turn(db, session_id, &turn, NULL, &out->artifact_id);
+    }
     out->meta = meta;
     meta = NULL;
-    if (db) {
-        st = parley_store_add_chat(db, session_id, "user", question, NULL, NULL);
-        if (!st)
-            st = parley_store_add_chat(db, session_id, "assistant", stored ? stored : out->text, c.model,
-                                       &out->artifact_id);
-    }
     out->n_chunks = 1;
 out:
     free(turns);
     parley_chat_messages_free(hist, n_hist);
     free(sys);
     free(meta);
-    free(stored);
     ctx_close(&c);
     if (st) {
         struct parley_llm_stats keep = out->stats;

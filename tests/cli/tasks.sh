@@ -168,6 +168,15 @@ d = json.load(open(sys.argv[1]))
 assert d["meta"]["language"] == "German", d["meta"]
 PY
 
+t_begin "ask --clear empties the chat; a question after --clear has no history"
+run "$P" ask "$S" --clear
+expect_rc 0 && expect_err "cleared the chat" && run "$P" sessions export "$S" --format json &&
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["chat"] == [], d["chat"]' "$T_DIR/out" &&
+    run "$P" ask "$S" "Who?" "${LLM[@]}" --ctx 2048 --max-tokens 4 --json && expect_rc 0 &&
+    run "$P" sessions export "$S" --format json &&
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["chat"]; assert len(c) == 2 and c[1]["truncated"] is True, c' "$T_DIR/out" &&
+    t_ok || t_fail "$(err) $(out | head -c 400)"
+
 t_begin "the evaluated transcript is kept on disk: a new process reuses it; a corrupt file is a miss"
 SD="$XDG_CACHE_HOME/parley/state"
 run "$P" ask "$S" "Who pays?" "${LLM[@]}" --ctx 2048 --max-tokens 4 --no-history --json
