@@ -257,7 +257,7 @@ static int find_models(const char *asr_spec, const char *vad_spec, char *asr_pat
     return 0;
 }
 
-static int recover_all(struct parley_meeting_params *mp, bool quiet)
+static int recover_all(struct parley_meeting_params *mp, bool quiet, bool json)
 {
     int n = 0;
     if (!quiet)
@@ -265,6 +265,8 @@ static int recover_all(struct parley_meeting_params *mp, bool quiet)
     parley_status st = parley_meeting_recover(mp, cli_cancel, &n);
     if (st != PARLEY_OK)
         return cli_error(st, "recovering interrupted meetings");
+    if (json)
+        printf("{\"recovered\":%d}\n", n);
     if (n > 0 || !quiet)
         fprintf(stderr, "Recovered %d interrupted meeting%s (see parley sessions list).\n", n, n == 1 ? "" : "s");
     return 0;
@@ -404,7 +406,7 @@ int cmd_live(int argc, char **argv)
     if (!no_recover) {
         int n_int = 0;
         if (parley_meeting_count_interrupted(NULL, NULL, &n_int) == PARLEY_OK && n_int > 0 &&
-            (rc = recover_all(&mp, true)) != 0)
+            (rc = recover_all(&mp, true, false)) != 0)
             return rc;
     }
 
@@ -511,7 +513,9 @@ int cmd_live(int argc, char **argv)
 /* `parley sessions recover` (dispatched from cmd_sessions.c). */
 int cmd_sessions_recover(int argc, char **argv)
 {
-    static const char *rusage = "parley sessions recover [--asr-model PATH|ID] [--vad-model PATH] [--no-keep-audio]";
+    static const char *rusage =
+        "parley sessions recover [--asr-model PATH|ID] [--vad-model PATH] [--no-keep-audio] [--json]";
+    bool json = false;
     struct parley_meeting_params mp = parley_meeting_default_params();
     const char *asr_spec = NULL, *vad_spec = NULL, *v = NULL;
     for (int i = 1; i < argc; i++) {
@@ -522,6 +526,8 @@ int cmd_sessions_recover(int argc, char **argv)
             return 0;
         } else if (cli_flag(argv[i], "--no-keep-audio"))
             mp.keep_audio = false;
+        else if (cli_flag(argv[i], "--json"))
+            json = true;
         else if (cli_opt(argc, argv, &i, "--asr-model", &v) || cli_opt(argc, argv, &i, "--model", &v)) {
             if (!v)
                 return cli_usage_error(rusage, "--asr-model needs a value");
@@ -538,6 +544,8 @@ int cmd_sessions_recover(int argc, char **argv)
     if (st != PARLEY_OK)
         return cli_error(st, "sessions recover");
     if (n == 0) {
+        if (json)
+            printf("{\"recovered\":0}\n");
         fprintf(stderr, "No interrupted meetings.\n");
         return 0;
     }
@@ -547,5 +555,5 @@ int cmd_sessions_recover(int argc, char **argv)
         return rc;
     mp.asr_model_path = asr_path;
     mp.vad_model_path = vad_path;
-    return recover_all(&mp, false);
+    return recover_all(&mp, false, json);
 }
