@@ -62,7 +62,6 @@ row = ("| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %.1f |" % (time.strftime("%
        lat[-1], statistics.median(peer), statistics.mean(load)))
 print("segments per run %s; latency p50 %.2f s p95 %.2f s max %.2f s; whisper-cli on one utterance %.2f s (median); load %.1f"
       % (n_seg, p50, p95, lat[-1], statistics.median(peer), statistics.mean(load)))
+print("row for %s:" % out)
 print(row)
-with open(out + ".rows", "a") as f:
-    f.write(row + "\n")
 PY
