@@ -58,6 +58,8 @@
 extern "C" {
 #endif
 
+enum { PARLEY_BATTERY_SLOW = 0, PARLEY_BATTERY_PAUSE = 1, PARLEY_BATTERY_IGNORE = 2 };
+
 struct parley_meeting_params {
     const char *title;           /* NULL = "Meeting <time>" (the store's default); copied */
     const char *mic_source;      /* capture source (parley_capture_list_sources); NULL = default mic */
@@ -77,6 +79,15 @@ struct parley_meeting_params {
     const char *store_path;      /* database; NULL = the default */
     const char *data_dir;        /* where journals and recordings live; NULL = <data dir> */
     bool keep_audio;             /* keep the recording with the session (default true) */
+    /* The assistant (assist.h): all optional. */
+    const char *llm_model_path;  /* GGUF model for suggestions, questions and the summary; NULL = none */
+    const char *llm_template;    /* chat template for a model without one; NULL = the model's */
+    int llm_ctx;                 /* context tokens; 0 = 8192 */
+    bool suggest;                /* automatic suggestions (needs llm_model_path) */
+    double suggest_interval_s;   /* at least this long between suggestions; 0 = 30 */
+    int on_battery;              /* suggestions on battery: PARLEY_BATTERY_SLOW (a quarter as
+                                    often, default), _PAUSE, or _IGNORE */
+    bool summarize_at_stop;      /* stop also makes the summary from the warm cache (stored) */
     parley_bus *bus;             /* where events go; required; must outlive the meeting */
 };
 struct parley_meeting_params parley_meeting_default_params(void);
@@ -97,6 +108,11 @@ int64_t parley_meeting_now_ms(const parley_meeting *m);
 /* Stores a typed note at the current time (and posts a note event). */
 parley_status parley_meeting_note(parley_meeting *m, const char *text);
 
+/* Asks the assistant a question about the meeting so far (needs llm_model_path). Returns
+ * at once; the answer streams as token events with *job_id (may be NULL) and ends with
+ * an answer event; it is stored as a chat turn. PARLEY_ERR_UNSUPPORTED without a model. */
+parley_status parley_meeting_ask(parley_meeting *m, const char *question, int64_t *job_id);
+
 /* Audio captured but not yet transcribed, ms (any thread). */
 int64_t parley_meeting_backlog_ms(const parley_meeting *m);
 
@@ -105,7 +121,9 @@ bool parley_meeting_input_ended(const parley_meeting *m);
 
 /* Stops capture, transcribes the backlog (cancel, may be NULL, abandons that: the
  * session is still finished and its journal kept in the recording), writes the
- * recording, marks the session finished and posts "stopped". Idempotent. */
+ * recording, marks the session finished and posts "stopped"; with summarize_at_stop the
+ * summary is then made from the warm cache, stored, and posted as a progress event
+ * (text "summary", detail = its Markdown). Idempotent. */
 parley_status parley_meeting_stop(parley_meeting *m, const parley_cancel *cancel);
 
 /* Frees (stopping first, without waiting for the backlog, when not stopped). NULL is a no-op. */

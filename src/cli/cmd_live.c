@@ -7,6 +7,7 @@
 #include <parley/asr.h>
 #include <parley/events.h>
 #include <parley/live.h>
+#include <parley/tasks.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -14,11 +15,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *usage =
     "parley live [--mic SOURCE] [--system SOURCE | --no-system] [--title T] [--duration SECONDS]\n"
-    "            [--asr-model PATH|ID] [--vad-model PATH] [--model PATH|ID] [--suggest | --no-suggest]\n"
+    "            [--asr-model PATH|ID] [--vad-model PATH] [--model PATH|ID [--template NAME] [--ctx N]]\n"
+    "            [--suggest | --no-suggest] [--suggest-interval S] [--on-battery slow|pause|ignore] [--summary]\n"
     "            [--input FILE [--speed N]] [--language CODE] [--vocabulary WORDS] [--threads N]\n"
     "            [--no-keep-audio] [--no-recover] [--json]";
 
@@ -27,7 +30,8 @@ static const char *help_text =
     "a call), transcribed as people speak and stored as a session. Both streams are journaled\n"
     "to disk first: a crash or kill loses at most one second, and the next `parley live` (or\n"
     "`parley sessions recover`) finishes the interrupted meeting from its journal.\n\n"
-    "Type a line and press Enter to add a note at that moment (stored with its time).\n"
+    "Type a line and press Enter to add a note at that moment (stored with its time); a line\n"
+    "starting with '?' is a question to the assistant about the meeting so far (needs --model).\n"
     "Ctrl-C or SIGTERM stops: the rest is transcribed, the session stored and finished (exit\n"
     "130 / 143); a second Ctrl-C skips transcribing the backlog (the audio stays recorded).\n\n"
     "  --mic SOURCE        microphone (see `parley devices`; default: the default input)\n"
@@ -37,8 +41,15 @@ static const char *help_text =
     "  --duration SECONDS  stop by itself after this long\n"
     "  --asr-model PATH|ID whisper model (default: the largest installed)\n"
     "  --vad-model PATH    Silero VAD model (default: ggml-silero-*.bin in the models directory)\n"
-    "  --model PATH|ID     LLM for suggestions (not available yet in live mode; use `parley suggest`)\n"
-    "  --suggest, --no-suggest  automatic suggestions (need --model; not available yet)\n"
+    "  --model PATH|ID     LLM for the assistant: questions, suggestions, the summary (the\n"
+    "                      transcript stays warm in its cache as the meeting goes on)\n"
+    "  --template NAME     chat template for a model without one (chatml, llama3, ...)\n"
+    "  --ctx N             the LLM's context in tokens (default 8192)\n"
+    "  --suggest, --no-suggest  automatic suggestions of what to say next (default off; they\n"
+    "                      keep the CPU/GPU busy)\n"
+    "  --suggest-interval S  at least S seconds between suggestions (default 30)\n"
+    "  --on-battery slow|pause|ignore  suggestions on battery (default slow: a quarter as often)\n"
+    "  --summary           at stop, make the summary from the warm cache (stored)\n"
     "  --input FILE        replay a recording as if it were the microphone (demos, tests)\n"
     "  --speed N           replay speed: 1 = real time (default), 0 = as fast as possible\n"
     "  --language CODE     spoken language (default: detected per utterance)\n"
@@ -47,7 +58,8 @@ static const char *help_text =
     "  --no-keep-audio     delete the recording once transcribed (default: kept with the session)\n"
     "  --no-recover        do not finish interrupted meetings first\n"
     "  --json              one JSON event per line on stdout (started, segment.final, level,\n"
-    "                      backlog, warning, error, note, stopped), nothing drawn\n";
+    "                      backlog, warning, error, note, suggestion, token, answer, progress,\n"
+    "                      stopped), nothing drawn; stdin lines are notes/questions as above\n";
 
 static atomic_int live_signal; /* the first stop signal */
 static atomic_int live_signals;
@@ -81,6 +93,7 @@ struct ui {
     const char *model;
     bool status_drawn;
     int64_t n_segments;
+    bool in_answer;
 };
 
 static void clear_status(struct ui *u)
@@ -147,6 +160,33 @@ static void show_event(struct ui *u, const parley_event *ev)
         printf("[%s] note: %s\n", t, ev->text ? ev->text : "");
         fflush(stdout);
         break;
+    case PARLEY_EVENT_SUGGESTION:
+        clear_status(u);
+        printf("  >> suggestion: %s\n", ev->text ? ev->text : "");
+        fflush(stdout);
+        break;
+    case PARLEY_EVENT_TOKEN:
+        clear_status(u);
+        fputs(ev->text ? ev->text : "", stdout);
+        fflush(stdout);
+        u->in_answer = true;
+        break;
+    case PARLEY_EVENT_ANSWER:
+        if (!u->in_answer) {
+            clear_status(u);
+            printf("%s", ev->text ? ev->text : "");
+        }
+        printf("\n");
+        fflush(stdout);
+        u->in_answer = false;
+        break;
+    case PARLEY_EVENT_PROGRESS:
+        if (ev->text && !strcmp(ev->text, "summary") && ev->detail) {
+            clear_status(u);
+            printf("\n%s\n", ev->detail);
+            fflush(stdout);
+        }
+        break;
     case PARLEY_EVENT_WARNING:
     case PARLEY_EVENT_ERROR:
         clear_status(u);
@@ -176,6 +216,35 @@ static int drain(struct ui *u, parley_bus_reader *rd)
     return n;
 }
 
+/* Automatic suggestions keep the CPU/GPU busy: said once per user (a marker file in the
+ * config directory). */
+static void suggest_notice(void)
+{
+    char dir[4096], path[4200];
+    if (parley_dir_path(PARLEY_DIR_CONFIG, dir, sizeof dir) != PARLEY_OK)
+        return;
+    snprintf(path, sizeof path, "%s/suggest-notice-shown", dir);
+    if (access(path, F_OK) == 0)
+        return;
+    fprintf(stderr, "parley: note: automatic suggestions run the language model on this computer every so often "
+                    "during the meeting. That keeps the CPU/GPU busy and can slow the computer down; on battery "
+                    "they slow down (--on-battery pause stops them). This notice is shown once.\n");
+    for (char *p = dir + 1;; p++) { /* mkdir -p */
+        if (*p == '/' || !*p) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+                return;
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    FILE *f = fopen(path, "w");
+    if (f)
+        fclose(f);
+}
+
 static int find_models(const char *asr_spec, const char *vad_spec, char *asr_path, size_t an, char *vad_path,
                        size_t vn)
 {
@@ -188,7 +257,7 @@ static int find_models(const char *asr_spec, const char *vad_spec, char *asr_pat
     return 0;
 }
 
-static int recover_all(struct parley_meeting_params *mp, bool quiet)
+static int recover_all(struct parley_meeting_params *mp, bool quiet, bool json)
 {
     int n = 0;
     if (!quiet)
@@ -196,6 +265,8 @@ static int recover_all(struct parley_meeting_params *mp, bool quiet)
     parley_status st = parley_meeting_recover(mp, cli_cancel, &n);
     if (st != PARLEY_OK)
         return cli_error(st, "recovering interrupted meetings");
+    if (json)
+        printf("{\"recovered\":%d}\n", n);
     if (n > 0 || !quiet)
         fprintf(stderr, "Recovered %d interrupted meeting%s (see parley sessions list).\n", n, n == 1 ? "" : "s");
     return 0;
@@ -206,7 +277,7 @@ int cmd_live(int argc, char **argv)
     struct parley_meeting_params mp = parley_meeting_default_params();
     const char *asr_spec = NULL, *vad_spec = NULL, *llm_spec = NULL, *v = NULL;
     double duration = 0;
-    bool json = false, no_recover = false, suggest = false;
+    bool json = false, no_recover = false;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
             printf("usage: %s\n\n%s", usage, help_text);
@@ -220,9 +291,35 @@ int cmd_live(int argc, char **argv)
         else if (cli_flag(argv[i], "--no-recover"))
             no_recover = true;
         else if (cli_flag(argv[i], "--suggest"))
-            suggest = true;
+            mp.suggest = true;
         else if (cli_flag(argv[i], "--no-suggest"))
-            suggest = false;
+            mp.suggest = false;
+        else if (cli_flag(argv[i], "--summary"))
+            mp.summarize_at_stop = true;
+        else if (cli_opt(argc, argv, &i, "--template", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--template needs a value");
+            mp.llm_template = v;
+        } else if (cli_opt(argc, argv, &i, "--ctx", &v)) {
+            char *end;
+            long n = v ? strtol(v, &end, 10) : -1;
+            if (!v || n < 256 || n > 1048576 || *end)
+                return cli_usage_error(usage, "--ctx needs a number of tokens from 256 to 1048576");
+            mp.llm_ctx = (int)n;
+        } else if (cli_opt(argc, argv, &i, "--suggest-interval", &v)) {
+            char *end;
+            if (!v || (mp.suggest_interval_s = strtod(v, &end)) <= 0 || *end)
+                return cli_usage_error(usage, "--suggest-interval needs a number of seconds > 0");
+        } else if (cli_opt(argc, argv, &i, "--on-battery", &v)) {
+            if (v && !strcmp(v, "slow"))
+                mp.on_battery = PARLEY_BATTERY_SLOW;
+            else if (v && !strcmp(v, "pause"))
+                mp.on_battery = PARLEY_BATTERY_PAUSE;
+            else if (v && !strcmp(v, "ignore"))
+                mp.on_battery = PARLEY_BATTERY_IGNORE;
+            else
+                return cli_usage_error(usage, "--on-battery takes slow, pause or ignore");
+        }
         else if (cli_opt(argc, argv, &i, "--mic", &v)) {
             if (!v)
                 return cli_usage_error(usage, "--mic needs a source name (see parley devices)");
@@ -280,9 +377,8 @@ int cmd_live(int argc, char **argv)
         return cli_usage_error(usage, "--system and --no-system contradict each other");
     if (mp.speed != 1.0 && !mp.input_path)
         return cli_usage_error(usage, "--speed applies to --input only");
-    if (suggest || llm_spec)
-        fprintf(stderr, "parley: WARNING: live suggestions and questions are not available yet; the meeting is "
-                        "recorded and transcribed (afterwards: parley suggest / parley ask SESSION)\n");
+    if ((mp.suggest || mp.summarize_at_stop) && !llm_spec)
+        return cli_usage_error(usage, "--suggest and --summary need --model (an LLM)");
 
     char asr_path[4096], vad_path[4096];
     int rc = find_models(asr_spec, vad_spec, asr_path, sizeof asr_path, vad_path, sizeof vad_path);
@@ -290,6 +386,15 @@ int cmd_live(int argc, char **argv)
         return rc;
     mp.asr_model_path = asr_path;
     mp.vad_model_path = vad_path;
+    char llm_path[4096];
+    if (llm_spec) {
+        parley_status ls = parley_llm_model_find(llm_spec, llm_path, sizeof llm_path);
+        if (ls != PARLEY_OK)
+            return cli_error(ls, "finding the LLM");
+        mp.llm_model_path = llm_path;
+    }
+    if (mp.suggest)
+        suggest_notice();
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -301,7 +406,7 @@ int cmd_live(int argc, char **argv)
     if (!no_recover) {
         int n_int = 0;
         if (parley_meeting_count_interrupted(NULL, NULL, &n_int) == PARLEY_OK && n_int > 0 &&
-            (rc = recover_all(&mp, true)) != 0)
+            (rc = recover_all(&mp, true, false)) != 0)
             return rc;
     }
 
@@ -329,7 +434,7 @@ int cmd_live(int argc, char **argv)
     }
     bool has_system = !mp.no_system;
     double t_start = parley_now();
-    bool stdin_open = !mp.input_path || isatty(0);
+    bool stdin_open = true; /* notes and questions; EOF (e.g. /dev/null) just closes it */
     char line[4096];
     size_t line_len = 0;
     while (!parley_cancel_is_set(cli_cancel)) {
@@ -348,7 +453,17 @@ int cmd_live(int argc, char **argv)
                 char *nl;
                 while ((nl = memchr(line, '\n', line_len))) {
                     *nl = 0;
-                    if (line[0] && (st = parley_meeting_note(m, line)) != PARLEY_OK) {
+                    if (line[0] == '?') {
+                        const char *q = line + 1 + strspn(line + 1, " ");
+                        if (*q && (st = parley_meeting_ask(m, q, NULL)) != PARLEY_OK) {
+                            clear_status(&u);
+                            fprintf(stderr, "parley: the question was not asked: %s (%s)\n", parley_strerror(st),
+                                    parley_last_error());
+                        } else if (*q && !json) {
+                            clear_status(&u);
+                            printf("  ?? %s\n  ", q);
+                        }
+                    } else if (line[0] && (st = parley_meeting_note(m, line)) != PARLEY_OK) {
                         clear_status(&u);
                         fprintf(stderr, "parley: the note was not stored: %s (%s)\n", parley_strerror(st),
                                 parley_last_error());
@@ -398,7 +513,9 @@ int cmd_live(int argc, char **argv)
 /* `parley sessions recover` (dispatched from cmd_sessions.c). */
 int cmd_sessions_recover(int argc, char **argv)
 {
-    static const char *rusage = "parley sessions recover [--asr-model PATH|ID] [--vad-model PATH] [--no-keep-audio]";
+    static const char *rusage =
+        "parley sessions recover [--asr-model PATH|ID] [--vad-model PATH] [--no-keep-audio] [--json]";
+    bool json = false;
     struct parley_meeting_params mp = parley_meeting_default_params();
     const char *asr_spec = NULL, *vad_spec = NULL, *v = NULL;
     for (int i = 1; i < argc; i++) {
@@ -409,6 +526,8 @@ int cmd_sessions_recover(int argc, char **argv)
             return 0;
         } else if (cli_flag(argv[i], "--no-keep-audio"))
             mp.keep_audio = false;
+        else if (cli_flag(argv[i], "--json"))
+            json = true;
         else if (cli_opt(argc, argv, &i, "--asr-model", &v) || cli_opt(argc, argv, &i, "--model", &v)) {
             if (!v)
                 return cli_usage_error(rusage, "--asr-model needs a value");
@@ -425,6 +544,8 @@ int cmd_sessions_recover(int argc, char **argv)
     if (st != PARLEY_OK)
         return cli_error(st, "sessions recover");
     if (n == 0) {
+        if (json)
+            printf("{\"recovered\":0}\n");
         fprintf(stderr, "No interrupted meetings.\n");
         return 0;
     }
@@ -434,5 +555,5 @@ int cmd_sessions_recover(int argc, char **argv)
         return rc;
     mp.asr_model_path = asr_path;
     mp.vad_model_path = vad_path;
-    return recover_all(&mp, false);
+    return recover_all(&mp, false, json);
 }

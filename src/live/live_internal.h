@@ -32,4 +32,15 @@ parley_status live_transcribe_utterance(parley_asr *asr, const float *s, size_t 
 parley_status live_finish_recording(parley_store *db, int64_t id, const char *mic_path, const char *sys_path,
                                     const char *dir, const char *out_path, bool keep, pthread_mutex_t *db_mu);
 
+/* The assistant (assistant.c): NULL-safe where noted. */
+typedef struct live_assistant live_assistant;
+parley_status live_assistant_new(const struct parley_meeting_params *p, parley_bus *bus, int64_t session_id,
+                                 parley_store *db, pthread_mutex_t *db_mu, live_assistant **out);
+void live_assistant_segment(live_assistant *la, const parley_segment *sg); /* la may be NULL */
+void live_assistant_tick(live_assistant *la);                              /* la may be NULL */
+parley_status live_assistant_ask(live_assistant *la, const char *question, int64_t *job_id);
+parley_status live_assistant_summary(live_assistant *la, const parley_cancel *cancel);
+void live_assistant_free(live_assistant *la);
+bool live_on_battery(void);
+
 #endif

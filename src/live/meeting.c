@@ -95,6 +95,8 @@ struct parley_meeting {
     int echo_dropped;
     int64_t n_segments;
     double last_backlog_post;
+    live_assistant *assistant; /* NULL without an LLM; used by the transcriber and the driver */
+    pthread_mutex_t as_mu;     /* guards assistant calls */
 };
 
 struct parley_meeting_params parley_meeting_default_params(void)
@@ -350,6 +352,9 @@ static void *pipeline_main(void *arg)
         settle_mic(m, false);
         pthread_mutex_unlock(&m->mu);
         post_backlog(m, false);
+        pthread_mutex_lock(&m->as_mu);
+        live_assistant_tick(m->assistant);
+        pthread_mutex_unlock(&m->as_mu);
         if (closing && !progressed) {
             /* Every journal is read to its end: close open speech. */
             for (int si = 0; si < N_STREAMS; si++) {
@@ -431,6 +436,9 @@ static void *asr_main(void *arg)
                         post(m, (parley_event){.kind = PARLEY_EVENT_ERROR, .status = ss, .text = msg});
                     }
                     m->n_segments++;
+                    pthread_mutex_lock(&m->as_mu);
+                    live_assistant_segment(m->assistant, &sg);
+                    pthread_mutex_unlock(&m->as_mu);
                     double lat = (double)(parley_meeting_now_ms(m) - u.t1_ms);
                     post(m, (parley_event){.kind = PARLEY_EVENT_SEGMENT, .t0_ms = sg.t0_ms, .t1_ms = sg.t1_ms,
                                            .speaker = st->speaker, .source = st->name, .text = sg.text,
@@ -524,6 +532,7 @@ parley_status parley_meeting_start(const struct parley_meeting_params *params, p
     m->vocabulary = dup_or_null(params->vocabulary, &oom);
     pthread_mutex_init(&m->mu, NULL);
     pthread_mutex_init(&m->db_mu, NULL);
+    pthread_mutex_init(&m->as_mu, NULL);
     pthread_cond_init(&m->cv, NULL);
     m->asr_cancel = parley_cancel_new();
     static const char *names[N_STREAMS] = {"mic", "system"}, *speakers[N_STREAMS] = {"Me", "Them"};
@@ -559,6 +568,9 @@ parley_status parley_meeting_start(const struct parley_meeting_params *params, p
         (rc = parley_mkdirs(m->dir)) != PARLEY_OK || (rc = live_lock(m->dir, &m->lock_fd)) != PARLEY_OK)
         goto fail_session;
 
+    if (params->llm_model_path &&
+        (rc = live_assistant_new(params, m->bus, m->session_id, m->db, &m->db_mu, &m->assistant)) != PARLEY_OK)
+        goto fail_session;
     m->origin = parley_now();
     if ((rc = open_stream(m, MIC, m->mic_source, m->input_path)) != PARLEY_OK)
         goto fail_session;
@@ -648,6 +660,18 @@ parley_status parley_meeting_note(parley_meeting *m, const char *text)
     return rc;
 }
 
+parley_status parley_meeting_ask(parley_meeting *m, const char *question, int64_t *job_id)
+{
+    if (!m || !question || !question[0])
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "a question needs text");
+    if (!m->assistant)
+        return parley_fail(PARLEY_ERR_UNSUPPORTED, "questions need an LLM (--model)");
+    pthread_mutex_lock(&m->as_mu);
+    parley_status st = live_assistant_ask(m->assistant, question, job_id);
+    pthread_mutex_unlock(&m->as_mu);
+    return st;
+}
+
 bool parley_meeting_input_ended(const parley_meeting *m)
 {
     if (!m)
@@ -689,6 +713,9 @@ static void halt(parley_meeting *m, const parley_cancel *cancel)
             break;
         }
         post_backlog(m, false);
+        pthread_mutex_lock(&m->as_mu);
+        live_assistant_tick(m->assistant); /* segments of the backlog still feed the assistant */
+        pthread_mutex_unlock(&m->as_mu);
         sleep_ms(50);
     }
     pthread_join(m->pipeline_th, NULL);
@@ -731,6 +758,20 @@ parley_status parley_meeting_stop(parley_meeting *m, const parley_cancel *cancel
     live_unlock(m->dir, &m->lock_fd, rc == PARLEY_OK);
     post(m, (parley_event){.kind = PARLEY_EVENT_STOPPED, .status = rc, .value = (double)dur / 1000.0,
                            .text = cancelled ? "stopped without transcribing the backlog" : NULL});
+    if (rc == PARLEY_OK && m->assistant) {
+        pthread_mutex_lock(&m->as_mu);
+        live_assistant_tick(m->assistant); /* answers that finished meanwhile */
+        if (m->p.summarize_at_stop && !cancelled && m->n_segments > 0) {
+            parley_status ss = live_assistant_summary(m->assistant, cancel);
+            if (ss != PARLEY_OK && ss != PARLEY_ERR_CANCELLED) {
+                char msg[700];
+                snprintf(msg, sizeof msg, "the summary failed: %s (%s); parley summarize %lld tries again",
+                         parley_strerror(ss), parley_last_error(), (long long)m->session_id);
+                post(m, (parley_event){.kind = PARLEY_EVENT_ERROR, .status = ss, .text = msg});
+            }
+        }
+        pthread_mutex_unlock(&m->as_mu);
+    }
     if (rc == PARLEY_OK && cancelled)
         return parley_fail(PARLEY_ERR_CANCELLED, "the untranscribed rest stays in the recording");
     return rc;
@@ -752,8 +793,10 @@ void parley_meeting_free(parley_meeting *m)
     }
     if (m->lock_fd >= 0)
         close(m->lock_fd);
+    live_assistant_free(m->assistant);
     parley_asr_free(m->asr);
     parley_store_close(m->db);
+    pthread_mutex_destroy(&m->as_mu);
     parley_cancel_free(m->asr_cancel);
     pthread_mutex_destroy(&m->mu);
     pthread_mutex_destroy(&m->db_mu);

@@ -59,9 +59,9 @@ assert me, "the phrase spoken before the kill is not in the recovered transcript
 PY
 fi
 
-t_begin "nothing left to recover says so"
-run "$P" sessions recover --asr-model tiny
-expect_rc 0 && expect_err "No interrupted meetings" && t_ok
+t_begin "nothing left to recover says so (--json too)"
+run "$P" sessions recover --asr-model tiny --json
+expect_rc 0 && expect_err "No interrupted meetings" && [ "$(out)" = '{"recovered":0}' ] && t_ok
 
 t_begin "a meeting still recording is left alone; the next parley live recovers a killed one; SIGTERM finishes"
 start_live "$T_DIR/ev2" --title "Killed again"
