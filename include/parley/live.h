@@ -58,7 +58,7 @@
 extern "C" {
 #endif
 
-enum { PARLEY_BATTERY_SLOW = 0, PARLEY_BATTERY_PAUSE = 1, PARLEY_BATTERY_IGNORE = 2 };
+enum { PARLEY_LIVE_BATTERY_SLOW = 0, PARLEY_LIVE_BATTERY_PAUSE = 1, PARLEY_LIVE_BATTERY_IGNORE = 2 };
 
 struct parley_meeting_params {
     const char *title;           /* NULL = "Meeting <time>" (the store's default); copied */
@@ -85,7 +85,7 @@ struct parley_meeting_params {
     int llm_ctx;                 /* context tokens; 0 = 8192 */
     bool suggest;                /* automatic suggestions (needs llm_model_path) */
     double suggest_interval_s;   /* at least this long between suggestions; 0 = 30 */
-    int on_battery;              /* suggestions on battery: PARLEY_BATTERY_SLOW (a quarter as
+    int on_battery;              /* suggestions on battery: PARLEY_LIVE_BATTERY_SLOW (a quarter as
                                     often, default), _PAUSE, or _IGNORE */
     bool summarize_at_stop;      /* stop also makes the summary from the warm cache (stored) */
     parley_bus *bus;             /* where events go; required; must outlive the meeting */

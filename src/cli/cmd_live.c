@@ -312,11 +312,11 @@ int cmd_live(int argc, char **argv)
                 return cli_usage_error(usage, "--suggest-interval needs a number of seconds > 0");
         } else if (cli_opt(argc, argv, &i, "--on-battery", &v)) {
             if (v && !strcmp(v, "slow"))
-                mp.on_battery = PARLEY_BATTERY_SLOW;
+                mp.on_battery = PARLEY_LIVE_BATTERY_SLOW;
             else if (v && !strcmp(v, "pause"))
-                mp.on_battery = PARLEY_BATTERY_PAUSE;
+                mp.on_battery = PARLEY_LIVE_BATTERY_PAUSE;
             else if (v && !strcmp(v, "ignore"))
-                mp.on_battery = PARLEY_BATTERY_IGNORE;
+                mp.on_battery = PARLEY_LIVE_BATTERY_IGNORE;
             else
                 return cli_usage_error(usage, "--on-battery takes slow, pause or ignore");
         }

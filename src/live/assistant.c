@@ -223,16 +223,16 @@ void live_assistant_tick(live_assistant *la)
     if (!la->suggest || la->sugg || la->n_segs == la->segs_at_last_sugg)
         return;
     double interval = la->interval_s;
-    if (la->battery_policy != PARLEY_BATTERY_IGNORE && live_on_battery()) {
+    if (la->battery_policy != PARLEY_LIVE_BATTERY_IGNORE && live_on_battery()) {
         if (!la->on_battery_reported) {
             parley_event ev = {.kind = PARLEY_EVENT_WARNING, .session_id = la->session_id,
-                               .text = la->battery_policy == PARLEY_BATTERY_PAUSE
+                               .text = la->battery_policy == PARLEY_LIVE_BATTERY_PAUSE
                                            ? "on battery: suggestions paused until mains power returns"
                                            : "on battery: suggestions slowed down (a quarter as often)"};
             parley_bus_post(la->bus, &ev);
             la->on_battery_reported = true;
         }
-        if (la->battery_policy == PARLEY_BATTERY_PAUSE)
+        if (la->battery_policy == PARLEY_LIVE_BATTERY_PAUSE)
             return;
         interval *= 4;
     } else {
