@@ -7,7 +7,8 @@
 #
 #   scripts/dev.sh bench bench/parakeet_vs_cli.sh
 #   (env: PARLEY_BENCH_RUNS=3 rounds, PARLEY_BENCH_THREADS=2, PARLEY_BENCH_SECONDS=20 (the first N s
-#    of the recording; 0 = all of it), PARLEY_BENCH_WAV=..., PARLEY_BENCH_SPEED=1 (0 skips the table))
+#    of the recording; 0 = all of it), PARLEY_BENCH_WAV=..., PARLEY_BENCH_SPEED=1 (0 skips the table),
+#    PARLEY_BENCH_COMPARE=1 (0 skips the comparison with parakeet-cli))
 #
 # Settings matched in the comparison: no VAD on either side (parakeet-cli has none: the whole
 # recording is one pass, which is what Parley's engine does with --no-vad), greedy TDT
@@ -24,6 +25,7 @@ threads=${PARLEY_BENCH_THREADS:-2}
 runs=${PARLEY_BENCH_RUNS:-3}
 seconds=${PARLEY_BENCH_SECONDS:-20}
 speed=${PARLEY_BENCH_SPEED:-1}
+compare=${PARLEY_BENCH_COMPARE:-1}
 out="$top/docs/benchmarks/parakeet.md"
 work="$top/build/bench"
 mkdir -p "$work"
@@ -41,9 +43,9 @@ if [ "$speed" = 1 ]; then
         [ -f "$work/ggml-$s.bin" ] || "$top/build/whisper_standin" --size "$s" --out "$work/ggml-$s.bin" >/dev/null
     done
 fi
-python3 - "$top" "$wav" "$vad" "$threads" "$runs" "$out" "$work" "$pk" "$speed" "$src_wav" <<'PY'
+python3 - "$top" "$wav" "$vad" "$threads" "$runs" "$out" "$work" "$pk" "$speed" "$src_wav" "$compare" <<'PY'
 import os, re, statistics, subprocess, sys, time
-top, wav, vad, threads, runs, out, work, pk, speed, src_wav = sys.argv[1:11]
+top, wav, vad, threads, runs, out, work, pk, speed, src_wav, compare = sys.argv[1:12]
 threads, runs = int(threads), int(runs)
 env = dict(os.environ, XDG_DATA_HOME=os.path.join(work, "data"), PARLEY_NO_PROGRESS="1")
 parley = os.path.join(top, "build", "parley")
@@ -64,22 +66,23 @@ def text_of_parley(txt):
     return "".join(re.sub(r"^\[[^\]]*\]\s*", "", l) for l in txt.splitlines()).replace(" ", "")
 
 loads = [load()]
-ours = [parley, "transcribe", wav, "--model", pk, "--no-vad", "--threads", str(threads), "--format", "txt"]
-peer = ["parakeet-cli", "-m", pk, "-f", wav, "-t", str(threads), "-np"]
-# warm the page cache for both (the model is 1.26 GB) and compare the texts
-_, to = run(ours)
-_, tp = run(peer)
-same = text_of_parley(to) == re.sub(r"\s", "", tp)
-t_ours, t_peer = [], []
-for i in range(runs):
-    # alternate which goes first, so neither always follows the other
-    pair = [(ours, t_ours), (peer, t_peer)] if i % 2 == 0 else [(peer, t_peer), (ours, t_ours)]
-    for cmd, acc in pair:
-        acc.append(run(cmd)[0])
-        print(f"{cmd[0].split('/')[-1]}: {acc[-1]:.2f} s", file=sys.stderr)
-loads.append(load())
-mo, mp = statistics.median(t_ours), statistics.median(t_peer)
-print(f"parakeet: parley {mo:.2f}s  parakeet-cli {mp:.2f}s  ratio {mo/mp:.3f}  same text: {same}", file=sys.stderr)
+t_ours, t_peer, same = [], [], None
+if compare == "1":
+    ours = [parley, "transcribe", wav, "--model", pk, "--no-vad", "--threads", str(threads), "--format", "txt"]
+    peer = ["parakeet-cli", "-m", pk, "-f", wav, "-t", str(threads), "-np"]
+    # warm the page cache for both (the model is 1.26 GB) and compare the texts
+    _, to = run(ours)
+    _, tp = run(peer)
+    same = text_of_parley(to) == re.sub(r"\s", "", tp)
+    for i in range(runs):
+        # alternate which goes first, so neither always follows the other
+        pair = [(ours, t_ours), (peer, t_peer)] if i % 2 == 0 else [(peer, t_peer), (ours, t_ours)]
+        for cmd, acc in pair:
+            acc.append(run(cmd)[0])
+            print(f"{cmd[0].split('/')[-1]}: {acc[-1]:.2f} s", file=sys.stderr)
+    loads.append(load())
+    mo, mp = statistics.median(t_ours), statistics.median(t_peer)
+    print(f"parakeet: parley {mo:.2f}s  parakeet-cli {mp:.2f}s  ratio {mo/mp:.3f}  same text: {same}", file=sys.stderr)
 
 speed_rows = []
 if speed == "1":
@@ -108,16 +111,17 @@ with open(out, "w") as f:
     f.write(f"Recording: the first {dur:.1f} s of `{os.path.basename(src_wav)}`. Models: stand-ins with the real "
             "shapes and random weights (tools/parakeet_standin: Parakeet TDT 0.6B v3, 1,255,897,319 bytes like the "
             "published f16 file; tools/whisper_standin for whisper).\n\n")
-    f.write("## Parley's Parakeet engine vs parakeet-cli\n\n")
-    f.write("Both without VAD (parakeet-cli has none): one pass over the whole recording, greedy TDT, "
-            f"{threads} threads. Whole-command wall time (decode the WAV, load the model, transcribe; parley also "
-            "stores the session), run alternately, the order swapped every round.\n\n")
-    f.write("| | parley (s) | parakeet-cli (s) | ratio |\n|---|---|---|---|\n")
-    f.write(f"| median | {mo:.2f} | {mp:.2f} | {mo/mp:.3f} |\n")
-    f.write(f"| best | {min(t_ours):.2f} | {min(t_peer):.2f} | {min(t_ours)/min(t_peer):.3f} |\n\n")
-    f.write(f"Same text (whitespace removed): **{'yes' if same else 'NO'}**.\n\n")
-    f.write("All runs (s): parley " + ", ".join(f"{x:.2f}" for x in t_ours) + " / parakeet-cli " +
-            ", ".join(f"{x:.2f}" for x in t_peer) + "\n\n")
+    if t_ours:
+        f.write("## Parley's Parakeet engine vs parakeet-cli\n\n")
+        f.write("Both without VAD (parakeet-cli has none): one pass over the whole recording, greedy TDT, "
+                f"{threads} threads. Whole-command wall time (decode the WAV, load the model, transcribe; parley also "
+                "stores the session), run alternately, the order swapped every round.\n\n")
+        f.write("| | parley (s) | parakeet-cli (s) | ratio |\n|---|---|---|---|\n")
+        f.write(f"| median | {mo:.2f} | {mp:.2f} | {mo/mp:.3f} |\n")
+        f.write(f"| best | {min(t_ours):.2f} | {min(t_peer):.2f} | {min(t_ours)/min(t_peer):.3f} |\n\n")
+        f.write(f"Same text (whitespace removed): **{'yes' if same else 'NO'}**.\n\n")
+        f.write("All runs (s): parley " + ", ".join(f"{x:.2f}" for x in t_ours) + " / parakeet-cli " +
+                ", ".join(f"{x:.2f}" for x in t_peer) + "\n\n")
     if speed_rows:
         f.write("## x real time on this machine (`parley transcribe`, Silero VAD on)\n\n")
         f.write(f"{dur:.1f} s of audio / whole-command wall time, best of the runs; {threads} threads; run in "

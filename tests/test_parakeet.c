@@ -17,6 +17,7 @@
 #include <parley/audio.h>
 #include <parley/parley.h>
 
+#include "asr/asr_internal.h"
 #include "asr/parakeet_internal.h"
 #include "test.h"
 
@@ -24,7 +25,8 @@
 
 static char g_dir[4096], g_model[4200], g_whisper[4200], g_tools[4096];
 static const char *g_vad;
-static parley_parakeet *g_pk;
+static parley_asr *g_asr;   /* loaded through the common interface (asr.h) */
+static parley_parakeet *g_pk; /* its Parakeet engine */
 static float *g_audio;
 static size_t g_n;
 /* where the two sentences were put, ms */
@@ -132,11 +134,27 @@ TEST(truncated_is_refused)
 
 TEST(load)
 {
+    /* through asr.h: the header says Parakeet, so parley_asr_init hands it over */
+    struct parley_asr_params ap = parley_asr_default_params();
+    ap.model_path = g_model;
+    ap.use_gpu = false;
     double t = now();
-    ASSERT_OK(parley_parakeet_init(g_model, false, &g_pk));
+    ASSERT_OK(parley_asr_init(&ap, &g_asr));
     fprintf(stderr, "   loaded in %.1f s\n", now() - t);
+    g_pk = g_asr->pk;
+    ASSERT(g_pk != NULL);
+    ASSERT_STR(parley_asr_model_type(g_asr), "parakeet-tdt-0.6b-v3");
+    ASSERT(parley_asr_multilingual(g_asr));
     ASSERT_STR(parley_parakeet_variant(g_pk), "v3");
-    ASSERT(parley_parakeet_multilingual(g_pk));
+    /* a truncated Parakeet file through asr.h gets Parakeet's message, not whisper's */
+    char cut[4300];
+    parley_asr *bad = NULL;
+    snprintf(cut, sizeof cut, "%s/cut-asr.bin", g_dir);
+    ASSERT_EQ_INT(head_copy(g_model, cut, 8 << 20), 0);
+    ap.model_path = cut;
+    ASSERT_STATUS(parley_asr_init(&ap, &bad), PARLEY_ERR_MODEL_LOAD);
+    ASSERT_CONTAINS(parley_last_error(), "it ends inside its tensors");
+    unlink(cut);
 }
 
 struct seen {
@@ -173,7 +191,8 @@ TEST(transcribe_with_vad)
     tp.progress_user_data = &seen;
     parley_transcript t;
     double t0 = now();
-    ASSERT_OK(parley_parakeet_transcribe(g_pk, &tp, g_audio, g_n, &t));
+    ASSERT_OK(parley_asr_transcribe(g_asr, &tp, g_audio, g_n, &t)); /* dispatched to Parakeet */
+    ASSERT_EQ_INT(parley_asr_n_vad_regions(g_asr), (long long)parley_parakeet_n_vad_regions(g_pk));
     fprintf(stderr, "   %.1f s of audio in %.1f s, %zu segments, %zu regions\n", (double)g_n / 16000, now() - t0,
             t.n_segments, parley_parakeet_n_vad_regions(g_pk));
     size_t nr = parley_parakeet_n_vad_regions(g_pk);
@@ -290,23 +309,24 @@ TEST(stream_on_session_timeline)
     if (!g_pk)
         SKIP("no model loaded");
     struct stream_seen ss = {0};
-    struct parley_asr_stream_params sp;
-    memset(&sp, 0, sizeof sp); /* every 0 is a default (asr.h) */
+    struct parley_asr_stream_params sp = parley_asr_stream_default_params();
     sp.vad_model_path = g_vad;
     sp.speaker = "Me";
     sp.n_threads = 2;
     sp.on_segment = stream_seg;
     sp.on_segment_user_data = &ss;
-    parley_parakeet_stream *s;
-    ASSERT_OK(parley_parakeet_stream_open(g_pk, &sp, &s));
+    parley_asr_stream *s; /* through asr.h: a Parakeet stream underneath */
+    ASSERT_OK(parley_asr_stream_open(g_asr, &sp, &s));
     const int64_t base = 60000; /* the stream starts a minute into the session */
     for (size_t at = 0; at < g_n; at += 1600) {
         size_t n = g_n - at < 1600 ? g_n - at : 1600;
-        ASSERT_OK(parley_parakeet_stream_push(s, g_audio + at, n, base + (int64_t)(at / 16)));
+        ASSERT_OK(parley_asr_stream_push(s, g_audio + at, n, base + (int64_t)(at / 16)));
     }
-    ASSERT_OK(parley_parakeet_stream_finish(s, NULL));
-    ASSERT_STATUS(parley_parakeet_stream_push(s, g_audio, 160, base), PARLEY_ERR_INVALID_ARG);
-    parley_parakeet_stream_free(s);
+    ASSERT_OK(parley_asr_stream_finish(s, NULL));
+    ASSERT_STATUS(parley_asr_stream_push(s, g_audio, 160, base), PARLEY_ERR_INVALID_ARG);
+    double t = now();
+    parley_asr_stream_free(s);
+    ASSERT(now() - t < 0.2);
     fprintf(stderr, "   stream: %d segments, %lld-%lld ms\n", ss.n, (long long)ss.t0, (long long)ss.t1);
     ASSERT(ss.n >= 2);
     ASSERT(ss.speaker_ok);
@@ -375,7 +395,7 @@ int main(void)
     RUN(cancel_is_fast);
     RUN(stream_on_session_timeline);
 
-    parley_parakeet_free(g_pk);
+    parley_asr_free(g_asr);
     free(g_audio);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
     if (sh(cmd) != 0)

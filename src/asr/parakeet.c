@@ -45,6 +45,9 @@ struct parley_parakeet {
     int64_t (*regions)[2];     /* speech regions of the last transcription, ms */
     size_t n_regions;
     struct pk_job *abandoned;  /* a cancelled run still stopping; joined before the next */
+    pthread_mutex_t streams_lock; /* guards n_streams */
+    pthread_cond_t streams_cond;
+    int n_streams;             /* streams whose worker has not ended (free may return before) */
 };
 
 /* ---- libparakeet's log goes to parley_log at debug level, line by line ---- */
@@ -299,6 +302,8 @@ parley_status parley_parakeet_init(const char *path, bool use_gpu, parley_parake
     }
     pk->ctx = ctx;
     pk->info = info;
+    pthread_mutex_init(&pk->streams_lock, NULL);
+    pthread_cond_init(&pk->streams_cond, NULL);
     *out = pk;
     return PARLEY_OK;
 }
@@ -310,6 +315,12 @@ void parley_parakeet_free(parley_parakeet *pk)
     if (!pk)
         return;
     pk_reap(pk);
+    pthread_mutex_lock(&pk->streams_lock);
+    while (pk->n_streams > 0)
+        pthread_cond_wait(&pk->streams_cond, &pk->streams_lock);
+    pthread_mutex_unlock(&pk->streams_lock);
+    pthread_mutex_destroy(&pk->streams_lock);
+    pthread_cond_destroy(&pk->streams_cond);
     parakeet_free(pk->ctx);
     parley_vad_free(pk->vad);
     free(pk->vad_path);
@@ -321,6 +332,21 @@ void parley_parakeet_free(parley_parakeet *pk)
 const char *parley_parakeet_variant(const parley_parakeet *pk) { return pk->info.variant; }
 bool parley_parakeet_multilingual(const parley_parakeet *pk) { return pk->info.n_vocab != 1024; }
 struct parakeet_context *parley_parakeet_ctx(parley_parakeet *pk) { return pk->ctx; }
+
+void parley_parakeet_stream_born(parley_parakeet *pk)
+{
+    pthread_mutex_lock(&pk->streams_lock);
+    pk->n_streams++;
+    pthread_mutex_unlock(&pk->streams_lock);
+}
+
+void parley_parakeet_stream_gone(parley_parakeet *pk)
+{
+    pthread_mutex_lock(&pk->streams_lock);
+    if (--pk->n_streams == 0)
+        pthread_cond_broadcast(&pk->streams_cond);
+    pthread_mutex_unlock(&pk->streams_lock);
+}
 size_t parley_parakeet_n_vad_regions(const parley_parakeet *pk) { return pk->n_regions; }
 
 parley_status parley_parakeet_vad_region(const parley_parakeet *pk, size_t i, int64_t *t0_ms, int64_t *t1_ms)
@@ -379,6 +405,8 @@ static bool sentence_end(const char *t)
 #define PK_SEG_MIN_MS 2000   /* a sentence end closes a segment once it is this long */
 #define PK_SEG_PAUSE_MS 1000 /* a pause this long between pieces starts a new segment */
 #define PK_SEG_MAX_MS 30000  /* a segment is cut at this length */
+#define PK_PASS_MS 30000     /* speech regions joined into one libparakeet call, at most */
+#define PK_GAP_MS 100        /* silence put between joined regions (whisper.cpp's VAD uses 0.1 s) */
 
 static parley_status pk_emit(const parley_parakeet_piece *pc, size_t a, size_t b, int64_t base, int64_t lo,
                              int64_t hi, const char *speaker, parley_transcript *t,
@@ -585,22 +613,65 @@ static void *worker_main(void *arg)
         j->n_regions = nr;
         free(r);
     }
-    /* without VAD: the whole buffer as one region, one pass (what parakeet-cli does) */
+    /* Without VAD: the whole buffer as one region, one pass (what parakeet-cli does).
+     * With VAD: speech regions are joined, with PK_GAP_MS of silence between them, into
+     * passes of up to PK_PASS_MS (a region longer than that is a pass of its own), as
+     * whisper.cpp does with its VAD: each libparakeet call costs a mel pass, a fresh LSTM
+     * state and, for every new length, a new encoder graph, so one call per short region
+     * would cost several times the audio itself. Piece times are mapped back per region. */
     int64_t whole[1][2] = {{0, dur_ms}};
     int64_t(*regions)[2] = j->p.vad ? j->regions : whole;
     size_t n_regions = j->p.vad ? j->n_regions : 1;
     int64_t speech = 0, done_ms = 0;
     for (size_t i = 0; i < n_regions; i++)
         speech += regions[i][1] - regions[i][0];
-    for (size_t i = 0; i < n_regions && !job_stop(j); i++) {
-        size_t s0 = (size_t)regions[i][0] * (PARLEY_AUDIO_RATE / 1000);
-        size_t s1 = (size_t)regions[i][1] * (PARLEY_AUDIO_RATE / 1000);
-        if (!j->p.vad)
-            s1 = j->n_samples;
-        if (s1 > j->n_samples)
-            s1 = j->n_samples;
-        if (s1 <= s0)
+    const size_t R = PARLEY_AUDIO_RATE / 1000; /* samples per ms */
+    float *pass = NULL;
+    int64_t *off = j->p.vad ? calloc(n_regions ? n_regions : 1, sizeof *off) : NULL; /* region's start in its pass, ms */
+    if (j->p.vad && !off) {
+        job_fail(j, parley_fail(PARLEY_ERR_NOMEM, "out of memory"));
+        goto done;
+    }
+    for (size_t i = 0; i < n_regions && !job_stop(j);) {
+        /* regions [i, k) form this pass */
+        size_t k = i;
+        int64_t len = 0;
+        while (k < n_regions) {
+            int64_t r = regions[k][1] - regions[k][0] + (k > i ? PK_GAP_MS : 0);
+            if (k > i && len + r > PK_PASS_MS)
+                break;
+            if (off)
+                off[k] = len + (k > i ? PK_GAP_MS : 0);
+            len += r;
+            k++;
+        }
+        const float *audio;
+        size_t n_audio;
+        if (!j->p.vad) {
+            audio = j->samples;
+            n_audio = j->n_samples;
+        } else {
+            n_audio = (size_t)len * R;
+            float *np = realloc(pass, n_audio * sizeof *np);
+            if (!np) {
+                job_fail(j, parley_fail(PARLEY_ERR_NOMEM, "out of memory"));
+                break;
+            }
+            pass = np;
+            memset(pass, 0, n_audio * sizeof *pass);
+            for (size_t r = i; r < k; r++) {
+                size_t s0 = (size_t)regions[r][0] * R, s1 = (size_t)regions[r][1] * R;
+                if (s1 > j->n_samples)
+                    s1 = j->n_samples;
+                if (s1 > s0 && (size_t)off[r] * R + (s1 - s0) <= n_audio)
+                    memcpy(pass + (size_t)off[r] * R, j->samples + s0, (s1 - s0) * sizeof *pass);
+            }
+            audio = pass;
+        }
+        if (n_audio < R * 10) { /* under 10 ms: nothing to hear */
+            i = k;
             continue;
+        }
         struct parakeet_full_params fp = parakeet_full_default_params(PARAKEET_SAMPLING_GREEDY);
         fp.n_threads = j->n_threads;
         fp.no_context = true;
@@ -608,27 +679,42 @@ static void *worker_main(void *arg)
         fp.abort_callback_user_data = j;
         fp.encoder_begin_callback = encoder_begin_cb;
         fp.encoder_begin_callback_user_data = j;
-        int rc = parakeet_full(pk->ctx, fp, j->samples + s0, (int)(s1 - s0));
+        int rc = parakeet_full(pk->ctx, fp, audio, (int)n_audio);
         if (job_stop(j))
             break;
         if (rc != 0) {
             job_fail(j, parley_fail(PARLEY_ERR_INFERENCE, "libparakeet failed on %.1f-%.1f s (code %d)",
-                                    regions[i][0] / 1000.0, regions[i][1] / 1000.0, rc));
+                                    regions[i][0] / 1000.0, regions[k - 1][1] / 1000.0, rc));
             break;
         }
         parley_parakeet_piece *pc = NULL;
         size_t npc = 0;
-        if ((st = parley_parakeet_pieces(pk->ctx, NULL, &pc, &npc)) ||
-            (st = parley_parakeet_segments(pc, npc, regions[i][0], regions[i][0], regions[i][1], NULL, &j->out,
-                                           job_segment, j))) {
-            free(pc);
+        if ((st = parley_parakeet_pieces(pk->ctx, NULL, &pc, &npc))) {
             job_fail(j, st);
             break;
         }
+        /* each region's pieces: those starting before the next region's start in the pass */
+        size_t p0 = 0;
+        for (size_t r = i; r < k && !st; r++) {
+            size_t p1 = p0;
+            while (p1 < npc && (r + 1 == k || pc[p1].t0_ms < off[r + 1] - PK_GAP_MS / 2))
+                p1++;
+            int64_t base = j->p.vad ? regions[r][0] - off[r] : 0;
+            st = parley_parakeet_segments(pc + p0, p1 - p0, base, regions[r][0], regions[r][1], NULL, &j->out,
+                                          job_segment, j);
+            done_ms += regions[r][1] - regions[r][0];
+            p0 = p1;
+        }
         free(pc);
-        done_ms += regions[i][1] - regions[i][0];
+        if (st) {
+            job_fail(j, st);
+            break;
+        }
         job_progress(j, speech > 0 ? (double)done_ms / (double)speech : 1.0);
+        i = k;
     }
+    free(pass);
+    free(off);
 done:
     pthread_mutex_lock(&j->lock);
     j->done = true;

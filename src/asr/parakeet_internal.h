@@ -32,8 +32,9 @@
  * same parley_parakeet (or its free) waits for that.
  *
  * Thread rules: one thread at a time per parley_parakeet for transcribe; streams have a
- * parakeet state of their own and may run beside it and each other; the parley_parakeet
- * must outlive its streams. Stream callbacks run on the stream's worker thread.
+ * parakeet state of their own and may run beside it and each other; streams are freed
+ * before their parley_parakeet (whose free waits for a stream worker still stopping).
+ * Stream callbacks run on the stream's worker thread; none runs after stream_free.
  */
 #ifndef PARLEY_ASR_PARAKEET_INTERNAL_H
 #define PARLEY_ASR_PARAKEET_INTERNAL_H
@@ -140,6 +141,10 @@ struct parakeet_state;
 
 /* NULL / "" / "auto", or a language the model knows ("en" only on v2; v3's 25). */
 parley_status parley_parakeet_check_language(const parley_parakeet *pk, const char *lang);
+
+/* Streams alive (or stopping after free) on pk: parley_parakeet_free waits for 0. */
+void parley_parakeet_stream_born(parley_parakeet *pk);
+void parley_parakeet_stream_gone(parley_parakeet *pk);
 
 /* The loaded context (for streams' own states). */
 struct parakeet_context *parley_parakeet_ctx(parley_parakeet *pk);

@@ -46,13 +46,18 @@ struct parley_parakeet_stream {
     void *on_error_ud;
 
     pthread_t thread;
+    pthread_mutex_t cb_lock; /* held around every callback; free() takes it to set abort, so
+                                that no callback runs after free() returns */
     pthread_mutex_t lock; /* guards the queue and the flags below */
     pthread_cond_t wake;  /* work for the worker */
     pthread_cond_t idle;  /* the worker finished flushing */
     struct ps_block *head, *tail;
     int64_t queued_ms;
     atomic_llong backlog_ms; /* queued + the utterance being decoded */
-    bool finishing, flushed, stop, pushed_after_finish;
+    bool finishing, flushed, stop;
+    bool done;     /* the worker has left its loop */
+    bool detached; /* free() returned while the worker was decoding: the worker frees the stream */
+    bool thread_started;
     atomic_bool abort; /* abort the utterance being decoded (free, cancelled finish) */
 
     /* worker only: contiguous audio from buf_t0_ms, and the open utterance */
@@ -79,15 +84,19 @@ static bool ps_encoder_begin(struct parakeet_context *c, struct parakeet_state *
 
 static void ps_error(struct parley_parakeet_stream *s, parley_status st, int64_t t0, int64_t t1)
 {
-    if (s->on_error)
+    pthread_mutex_lock(&s->cb_lock);
+    if (s->on_error && !atomic_load(&s->abort))
         s->on_error(st, parley_last_error(), t0, t1, s->on_error_ud);
+    pthread_mutex_unlock(&s->cb_lock);
 }
 
 static void ps_seg(const parley_segment *seg, void *ud)
 {
     struct parley_parakeet_stream *s = ud;
+    pthread_mutex_lock(&s->cb_lock);
     if (s->on_segment && !atomic_load(&s->abort))
         s->on_segment(seg, s->on_segment_ud);
+    pthread_mutex_unlock(&s->cb_lock);
 }
 
 /* Decodes buf[t0, t1) (ms on the session timeline) and reports its segments. */
@@ -244,6 +253,8 @@ static void ps_block(struct parley_parakeet_stream *s, struct ps_block *b)
     ps_buf_trim(s);
 }
 
+static void ps_destroy(struct parley_parakeet_stream *s);
+
 static void *ps_worker(void *arg)
 {
     struct parley_parakeet_stream *s = arg;
@@ -275,7 +286,11 @@ static void *ps_worker(void *arg)
         s->flushed = true;
         pthread_cond_broadcast(&s->idle);
     }
+    s->done = true;
+    bool detached = s->detached;
     pthread_mutex_unlock(&s->lock);
+    if (detached)
+        ps_destroy(s);
     return NULL;
 }
 
@@ -292,6 +307,8 @@ static void ps_free_queue(struct parley_parakeet_stream *s)
 
 static void ps_destroy(struct parley_parakeet_stream *s)
 {
+    parley_parakeet *pk = s->pk;
+    bool counted = s->thread_started;
     ps_free_queue(s);
     if (s->state)
         parakeet_free_state(s->state);
@@ -300,9 +317,12 @@ static void ps_destroy(struct parley_parakeet_stream *s)
     free(s->speaker);
     free(s->language);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->cb_lock);
     pthread_cond_destroy(&s->wake);
     pthread_cond_destroy(&s->idle);
     free(s);
+    if (counted)
+        parley_parakeet_stream_gone(pk);
 }
 
 parley_status parley_parakeet_stream_open(parley_parakeet *pk, const struct parley_asr_stream_params *p,
@@ -320,6 +340,7 @@ parley_status parley_parakeet_stream_open(parley_parakeet *pk, const struct parl
     if (!s)
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->cb_lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     pthread_cond_init(&s->idle, NULL);
     s->pk = pk;
@@ -353,6 +374,8 @@ parley_status parley_parakeet_stream_open(parley_parakeet *pk, const struct parl
         ps_destroy(s);
         return parley_fail(PARLEY_ERR_NOMEM, "cannot start the stream's thread");
     }
+    s->thread_started = true;
+    parley_parakeet_stream_born(pk);
     *out = s;
     return PARLEY_OK;
 }
@@ -430,15 +453,29 @@ parley_status parley_parakeet_stream_finish(parley_parakeet_stream *s, const par
     return cancelled ? parley_fail(PARLEY_ERR_CANCELLED, "stream cancelled") : PARLEY_OK;
 }
 
+/* libparakeet checks its abort callback only between graph runs, so a worker inside an
+ * encoder run may need a second or more to stop. free() does not wait for it: it sets
+ * the abort flag under the callback lock (no callback runs after that) and leaves the
+ * stream to the worker, which frees it when it stops; parley_parakeet_free() waits for
+ * such workers, since they still use the model. */
 void parley_parakeet_stream_free(parley_parakeet_stream *s)
 {
     if (!s)
         return;
+    pthread_mutex_lock(&s->cb_lock);
+    atomic_store(&s->abort, true);
+    pthread_mutex_unlock(&s->cb_lock);
     pthread_mutex_lock(&s->lock);
     s->stop = true;
-    atomic_store(&s->abort, true);
+    bool done = s->done;
+    if (!done)
+        s->detached = true;
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);
-    pthread_join(s->thread, NULL);
-    ps_destroy(s);
+    if (done) {
+        pthread_join(s->thread, NULL);
+        ps_destroy(s);
+    } else {
+        pthread_detach(s->thread);
+    }
 }

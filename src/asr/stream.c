@@ -5,6 +5,7 @@
 #include <parley/asr.h>
 
 #include "asr/asr_internal.h"
+#include "asr/parakeet_internal.h" /* parakeet */
 #include "core/internal.h"
 
 #include <ctype.h>
@@ -28,6 +29,7 @@ typedef struct chunk {
 
 struct parley_asr_stream {
     parley_asr *asr;
+    struct parley_parakeet_stream *pks; /* parakeet: a Parakeet stream; nothing else is used */
     struct whisper_state *state;
     parley_vad *vad;
     /* params, owned copies */
@@ -393,6 +395,17 @@ parley_status parley_asr_stream_open(parley_asr *asr, const struct parley_asr_st
     if (!asr || !params || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "asr, params and out are required");
     *out = NULL;
+    if (asr->pk) { /* parakeet: the Parakeet engine's own stream */
+        parley_asr_stream *w = calloc(1, sizeof *w);
+        if (!w)
+            return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        parley_status pst = parley_parakeet_stream_open(asr->pk, params, &w->pks);
+        if (pst)
+            free(w);
+        else
+            *out = w;
+        return pst;
+    }
     if (!params->vad_model_path)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "a stream needs a Silero VAD model (vad_model_path)");
     if (!asr->ctx)
@@ -453,6 +466,8 @@ fail:
 
 parley_status parley_asr_stream_push(parley_asr_stream *s, const float *samples, size_t n, int64_t t0_ms)
 {
+    if (s && s->pks) /* parakeet */
+        return parley_parakeet_stream_push(s->pks, samples, n, t0_ms);
     if (!s || (!samples && n))
         return parley_fail(PARLEY_ERR_INVALID_ARG, "stream and samples are required");
     if (n == 0)
@@ -491,6 +506,8 @@ int64_t parley_asr_stream_backlog_ms(const parley_asr_stream *s)
 {
     if (!s)
         return 0;
+    if (s->pks) /* parakeet */
+        return parley_parakeet_stream_backlog_ms(s->pks);
     parley_asr_stream *m = (parley_asr_stream *)s; /* the lock is not part of the value */
     pthread_mutex_lock(&m->lock);
     int64_t n = (int64_t)m->queued + atomic_load(&m->held);
@@ -502,6 +519,8 @@ parley_status parley_asr_stream_finish(parley_asr_stream *s, const parley_cancel
 {
     if (!s)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "stream is required");
+    if (s->pks) /* parakeet */
+        return parley_parakeet_stream_finish(s->pks, cancel);
     pthread_mutex_lock(&s->lock);
     s->finishing = true;
     pthread_cond_broadcast(&s->cond);
@@ -562,6 +581,11 @@ void parley_asr_stream_free(parley_asr_stream *s)
 {
     if (!s)
         return;
+    if (s->pks) { /* parakeet */
+        parley_parakeet_stream_free(s->pks);
+        free(s);
+        return;
+    }
     if (!s->started) {
         destroy(s);
         return;
