@@ -125,6 +125,7 @@ dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null
 "$P" sessions export 1 --format txt --out "$mnt/out.txt" 2>"$D/full2.err"; echo "out $?" >>"$D/full.rcs"
 cat "$mnt/out.txt" >"$D/full.out"
 "$P" sessions list --json >"$D/full.list" 2>"$D/full3.err"; echo "list $?" >>"$D/full.rcs"
+rm -f "$mnt/filler" # room for the checker's own -shm file
 python3 -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); print(d.execute("PRAGMA integrity_check").fetchone()[0], d.execute("select count(*) from sessions").fetchone()[0])' "$mnt/data/parley/parley.db" >"$D/full.db" 2>&1
 umount "$mnt"
 SH
@@ -139,13 +140,19 @@ fi
 t_begin "an LLM file deleted while in use: the run ends cleanly (no crash), nothing half-stored"
 cp "$M" "$T_DIR/gone.gguf"
 "$P" summarize 1 --model "$T_DIR/gone.gguf" "${LLM[@]}" --item-chars 16 --max-items 2 >/dev/null 2>"$T_DIR/gone.err" &
-pid=$!; sleep 0.4; rm -f "$T_DIR/gone.gguf"; wait "$pid"; rc=$?
+pid=$!
+# delete it once it is mapped (in use), not at a fixed time
+for _ in $(seq 1200); do grep -q gone.gguf "/proc/$pid/maps" 2>/dev/null && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+rm -f "$T_DIR/gone.gguf"; wait "$pid"; rc=$?
 [ "$rc" -lt 128 ] && [ "$(n_db)" = 1 ] && t_ok || t_fail "exit $rc: $(head -c 400 "$T_DIR/gone.err")"
 
 t_begin "a speech model truncated while in use: no crash, nothing half-stored"
 cp "$(readlink -f "$PARLEY_MODELS_DIR/ggml-tiny.bin")" "$T_DIR/ggml-cut.bin"
 "$P" transcribe "$WAV" --model "$T_DIR/ggml-cut.bin" --threads 2 --no-fallback --title cut >/dev/null 2>"$T_DIR/cut.err" &
-pid=$!; sleep 1; truncate -s 100000 "$T_DIR/ggml-cut.bin"; wait "$pid"; rc=$?
+pid=$!
+# truncate it while it is open (being read), not at a fixed time
+for _ in $(seq 1200); do ls -l "/proc/$pid/fd" 2>/dev/null | grep -q ggml-cut.bin && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+truncate -s 100000 "$T_DIR/ggml-cut.bin"; wait "$pid"; rc=$?
 n=$(n_db)
 [ "$rc" -lt 128 ] && { [ "$n" = 1 ] || [ "$n" = 2 ]; } && t_ok || t_fail "exit $rc: $(head -c 400 "$T_DIR/cut.err")"
 python3 -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("PRAGMA foreign_keys=ON"); d.execute("delete from sessions where title=?", ("cut",)); d.commit()' "$DB"
