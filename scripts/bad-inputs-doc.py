@@ -1,26 +1,24 @@
 #!/usr/bin/env python3
 """bad-inputs-doc.py ROWS.md > docs/bad-inputs.md: adds the verdict column to the rows that
 scripts/bad-inputs.sh printed (verdicts are judgements kept here, by row name)."""
-import sys
+import re, sys
 
 POOR = {
-    "no arguments": "prints the command list on stdout with exit 2; fine, but nothing on stderr says what was wrong",
-    "stdin as -": "POOR: 'not found: -'; stdin is not supported and should say so",
-    "truncated M4A with --allow-truncated": "acceptable: says why --allow-truncated cannot help (no index), though not in words that name the option",
+    "no arguments": "acceptable: the command list on stdout, exit 2 (nothing on stderr)",
+    "stdin as -": "POOR: 'not found: -'; stdin is not supported and should say so (transcribe owner)",
+    "truncated M4A with --allow-truncated": "acceptable: says the index is gone, which --allow-truncated cannot replace",
     "--out a directory": "POOR: found only after the whole transcription, and the session is stored anyway (W-2; transcribe owner)",
-    "--out the input itself": "see the exit: the review's D-1 (data loss) is the transcribe owner's",
-    "--title empty": "POOR: '--title needs a value' for an empty value (transcribe owner)",
-    "--vad-model a whisper model": "check the exit: a bad VAD file should be refused up front (asr owner)",
-    "--vad-model 5000-char path": "check the message: 'path too long' wanted (asr owner)",
-    "sessions: unknown subcommand": "",
-    "sessions show: extra argument": "POOR if exit 0: an extra argument is ignored (store owner)",
-    "sessions rm --json": "POOR if exit 0 with nothing printed (store owner)",
-    "summarize: --model a directory": "POOR if it says 'not found' (llm owner)",
-    "summarize: --model /dev/zero": "POOR if it says 'not found' (llm owner)",
-    "summarize: --model a speech model": "POOR if it does not say it is a speech model (llm owner)",
-    "summarize: --model bert": "POOR if it says 'GGUF without bert.block_count' instead of 'does not generate text' (llm owner)",
+    "--out the input itself": "POOR: exit 0 and the recording is replaced by its transcript (D-1, data loss; transcribe owner)",
+    "--title empty": "POOR: 'needs a value' for an empty value (transcribe owner)",
+    "--vad-model 5000-char path": "POOR: 'not found' where the path is too long (ENAMETOOLONG; asr owner)",
+    "summarize: --model a directory": "POOR: says 'no such file' (llm owner)",
+    "summarize: --model /dev/zero": "POOR: says 'no such file' (llm owner)",
+    "summarize: --model a speech model": "POOR: does not say whisper-tiny is a speech model (llm owner)",
+    "summarize: --model bert": "POOR: 'GGUF without bert.block_count'; `models add` says 'does not generate text' (llm owner)",
+    "summarize: base model, no template": "POOR: the first line is a context warning; the template error follows (llm owner)",
+    "models add: template llama.cpp cannot use": "a warning at add time (was: silently accepted, refused at the first task)",
     "models local --json": "POOR: refused; every listing should take --json (gpu owner, cmd_models.c)",
-    "damaged catalog.json (transcribe --model tiny)": "POOR if it refuses: an id the catalog is not needed for still depends on the override parsing (review)",
+    "damaged catalog.json (transcribe --model tiny)": "POOR: an id the catalog is not needed for still depends on the override parsing (review; lookup opens the whole catalog)",
 }
 
 rows = [l.rstrip("\n") for l in open(sys.argv[1]) if l.startswith("| ") and not l.startswith("| input ")]
@@ -48,4 +46,5 @@ for r in rows:
     v = POOR.get(name, "")
     if cells[2].strip() == "139":
         v = "POOR: crash"
+    r = re.sub(r"v{20,}", "v…", r)
     print(r + " " + v + " |")
