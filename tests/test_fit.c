@@ -239,7 +239,8 @@ TEST(gpu_box_24gb)
     const parley_fit *f = fit_of("qwen3.6-27b", fits, models, n);
     ASSERT(f && f->placement == PARLEY_PLACE_GPU && f->n_gpu_layers == 64);
     ASSERT_STR(f->label, "Great fit");
-    ASSERT(f->vram_bytes > 19e9 && f->ram_bytes < 1e9);
+    /* the token embeddings (~0.8 GB here) stay in RAM, the rest is on the card */
+    ASSERT(f->vram_bytes > 18e9 && f->ram_bytes > 0.9e9 && f->ram_bytes < 1.5e9);
     /* Bandwidth model: 0.6 x 1008 GB/s over the bytes a token reads. */
     ASSERT_NEAR(f->tokens_per_s, 0.6 * 1008 / (17.6 * 25.6 / 26.9), 0.1);
     ASSERT_STR(rec, "gemma4-31b");

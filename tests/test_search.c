@@ -249,6 +249,40 @@ TEST(common_words_rank_their_newest_matches)
     parley_store_close(db);
 }
 
+TEST(index_without_prefix_lists_is_rebuilt)
+{
+    /* A database that schema step 3 indexed before the index had prefix lists. */
+    parley_store *db = open_v1("v3.db");
+    ASSERT(db);
+    parley_store_close(db);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/v3.db", dir);
+    sqlite3 *raw;
+    ASSERT(sqlite3_open(p, &raw) == SQLITE_OK);
+    ASSERT(sqlite3_exec(raw,
+                        "DROP TABLE search_index;"
+                        "CREATE VIRTUAL TABLE search_index USING fts5(text, session_id UNINDEXED, t0_ms UNINDEXED,"
+                        "  tokenize = 'unicode61 remove_diacritics 2');"
+                        "INSERT INTO search_index(rowid, text, session_id, t0_ms)"
+                        "  SELECT id * 8 + 1, text, session_id, t0_ms FROM segments;"
+                        "PRAGMA user_version = 3;",
+                        NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(raw);
+    ASSERT_OK(parley_store_open(p, &db));
+    parley_status st;
+    ASSERT_EQ_INT(count(db, "gira*", &st), 2); /* the summary is back in the index too */
+    ASSERT_EQ_INT(count(db, "kickoff", &st), 2); /* title and segment */
+    parley_store_close(db);
+    ASSERT(sqlite3_open(p, &raw) == SQLITE_OK);
+    sqlite3_stmt *q;
+    ASSERT(sqlite3_prepare_v2(raw, "SELECT sql FROM sqlite_master WHERE name = 'search_index'", -1, &q, NULL) ==
+           SQLITE_OK);
+    ASSERT(sqlite3_step(q) == SQLITE_ROW);
+    ASSERT_CONTAINS((const char *)sqlite3_column_text(q, 0), "prefix");
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+}
+
 int main(void)
 {
     dir = test_tmpdir("search");
@@ -257,5 +291,6 @@ int main(void)
     RUN(no_query_is_a_syntax_error);
     RUN(pages_and_marks);
     RUN(common_words_rank_their_newest_matches);
+    RUN(index_without_prefix_lists_is_rebuilt);
     return test_summary();
 }

@@ -499,7 +499,7 @@ static int ps_generate(const struct ps_size *s, const char *path, uint64_t seed,
     }
     printf("%s: parakeet-tdt-0.6b-%s stand-in, %d tensors, %" PRId64 " bytes", path, s->name, plan.n, want);
     if (s->official)
-        printf(" (published %s: %lld, difference %+" PRId64 ")\n", s->official_note, s->official, want - s->official);
+        printf(" (published %s: %lld, difference %+" PRId64 ")\n", s->official_note, s->official, (int64_t)(want - s->official));
     else
         printf(" (%s)\n", s->official_note);
     free(plan.t);

@@ -207,21 +207,21 @@ async function meetings() {
     }
     const d = await api("GET", "/api/search?q=" + encodeURIComponent(query));
     results.replaceChildren(
-      el("p", { class: "muted small" }, d.total + (d.total === 1 ? " meeting mentions " : " meetings mention ") +
-        "\u201c" + query + "\u201d"),
+      el("p", { class: "muted small" }, d.hits.length ? (d.more ? "Best matches" : d.hits.length + (d.hits.length === 1 ? " place" : " places")) +
+        " for \u201c" + query + "\u201d" : "Nothing found for \u201c" + query + "\u201d"),
       el("ul", { class: "list", id: "hits" }, d.hits.map((h) =>
-        el("li", {}, el("a", { class: "title", href: "#/meeting/" + h.session + "/" + h.segment }, h.title || "Untitled"),
-          el("span", { class: "muted small" }, " · " + fmtDate(h.created) + " · at " + fmtTime(h.t0_ms) +
-            (h.matches > 1 ? " · " + h.matches + " places" : "")),
-          el("p", { class: "snippet" }, highlight(h.snippet, query))))));
+        el("li", {}, el("a", { class: "title", href: "#/meeting/" + h.session + (h.segment !== null ? "/" + h.segment : "") },
+          h.title || "Untitled"),
+          el("span", { class: "muted small" }, " · " + fmtDate(h.created) +
+            (h.t0_ms !== null ? " · at " + fmtTime(h.t0_ms) : "") + (h.where !== "segment" ? " · in the " + h.where : "")),
+          el("p", { class: "snippet" }, marked(h.snippet))))));
   }
 }
 
-function highlight(text, query) {
-  const words = query.split(/\s+/).filter(Boolean).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  if (!words.length) return [text];
-  const re = new RegExp("(" + words.join("|") + ")", "gi");
-  return text.split(re).map((part, i) => (i % 2 ? el("mark", {}, part) : part));
+// The store marks matches with STX ... ETX; the text stays text, the marks become <mark>.
+function marked(snippet) {
+  return snippet.split(/(\x02[^\x03]*\x03)/).map((part) =>
+    part.startsWith("\x02") ? el("mark", {}, part.slice(1, -1)) : part);
 }
 
 // ---- a Meeting ------------------------------------------------------------------------------

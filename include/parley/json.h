@@ -43,8 +43,8 @@
 extern "C" {
 #endif
 
-/* {"id","title","created","duration","source","language","model","segments"}: one line of
- * the session list. */
+/* {"id","title","created","duration","source","language","model","segments","status",
+ * "ended","audio"}: one line of the session list. */
 yyjson_mut_val *parley_json_session_row(yyjson_mut_doc *doc, const parley_session_row *row);
 /* An array of session rows. */
 yyjson_mut_val *parley_json_session_rows(yyjson_mut_doc *doc, const parley_session_row *rows, size_t n);

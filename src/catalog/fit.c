@@ -297,14 +297,23 @@ parley_fit parley_fit_model(const parley_model_info *m, const parley_hw *hw, con
     const double eff_gpu_bw = g ? g->bandwidth_gbs * GB * p.gpu_efficiency : 0;
     double secs_per_token = 0; /* 0 = unknown */
     double ram_need = 0, vram_need = 0;
+    /* llama.cpp keeps the token-embedding matrix (a row lookup per token) in host memory
+     * whatever the offload: on a discrete GPU it is RAM, not VRAM (measured on lavapipe,
+     * docs/benchmarks/gpu-fit.md). Its bytes: n_vocab x n_embd at the file's average
+     * bytes per parameter. */
+    double embd = 0;
+    if (m->kind == PARLEY_MODEL_LLM && m->params_total > 0 && m->shape.n_vocab && m->shape.n_embd)
+        embd = fmin((double)m->shape.n_vocab * m->shape.n_embd * ((double)m->size_bytes / m->params_total),
+                    0.5 * (double)f.mem.weights);
+    const double on_dev = total - embd; /* what a discrete GPU holds with every layer */
 
-    if (g && total <= budget) {
+    if (g && (g->type == PARLEY_GPU_DISCRETE ? on_dev : total) <= budget) {
         f.placement = PARLEY_PLACE_GPU;
         f.gpu_index = gi;
         f.n_gpu_layers = f.n_layer;
-        vram_need = total;
         /* Unified and integrated GPUs draw on the same RAM. */
-        ram_need = g->type == PARLEY_GPU_DISCRETE ? (double)HOST_OVERHEAD : total + (double)HOST_OVERHEAD;
+        vram_need = g->type == PARLEY_GPU_DISCRETE ? on_dev : total;
+        ram_need = g->type == PARLEY_GPU_DISCRETE ? embd + (double)HOST_OVERHEAD : total + (double)HOST_OVERHEAD;
         if (eff_gpu_bw > 0)
             secs_per_token = bpt / eff_gpu_bw;
     } else if (g && g->type == PARLEY_GPU_DISCRETE && m->kind == PARLEY_MODEL_LLM && f.n_layer > 0 &&
@@ -312,7 +321,7 @@ parley_fit parley_fit_model(const parley_model_info *m, const parley_hw *hw, con
         /* Split: whole layers (weights, KV and state alike) go to the GPU while they fit
          * beside its compute buffer; the rest, and the output head's logits, stay on the
          * CPU, which also needs a compute buffer of its own. */
-        double per_layer = (double)(f.mem.weights + f.mem.kv + f.mem.state) / f.n_layer;
+        double per_layer = ((double)(f.mem.weights + f.mem.kv + f.mem.state) - embd) / f.n_layer;
         double fit_layers = floor((budget - (double)f.mem.compute) / per_layer);
         uint32_t ngl = fit_layers > 0 ? (uint32_t)fmin(fit_layers, f.n_layer - 1) : 0;
         if (ngl > 0) {
@@ -320,7 +329,7 @@ parley_fit parley_fit_model(const parley_model_info *m, const parley_hw *hw, con
             f.gpu_index = gi;
             f.n_gpu_layers = ngl;
             vram_need = (double)f.mem.compute + per_layer * ngl;
-            ram_need = per_layer * (f.n_layer - ngl) + (double)f.mem.compute + (double)HOST_OVERHEAD;
+            ram_need = per_layer * (f.n_layer - ngl) + embd + (double)f.mem.compute + (double)HOST_OVERHEAD;
             double share_gpu = (double)ngl / f.n_layer;
             if (eff_gpu_bw > 0 && eff_cpu_bw > 0)
                 secs_per_token = bpt * share_gpu / eff_gpu_bw + bpt * (1 - share_gpu) / eff_cpu_bw;

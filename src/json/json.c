@@ -40,6 +40,9 @@ yyjson_mut_val *parley_json_session_row(yyjson_mut_doc *doc, const parley_sessio
     add_str_or_null(doc, o, "language", r->language);
     add_str_or_null(doc, o, "model", r->model);
     yyjson_mut_obj_add_int(doc, o, "segments", r->n_segments);
+    yyjson_mut_obj_add_str(doc, o, "status", parley_session_status_name(r->status));
+    add_str_or_null(doc, o, "ended", r->ended);
+    add_str_or_null(doc, o, "audio", r->audio_path);
     return o;
 }
 

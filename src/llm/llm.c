@@ -955,13 +955,71 @@ static parley_status make_sampler(parley_llm *llm, const struct parley_llm_reque
     return PARLEY_OK;
 }
 
+/* Indices of the (up to) k largest logits, largest first: a bounded min-heap over the
+ * vocabulary, then sorted. Returns how many. */
+#define TOP_CANDIDATES 1024
+static int32_t top_logits(const float *logits, int32_t nv, int32_t *idx, int32_t k)
+{
+    int32_t n = 0;
+    for (int32_t t = 0; t < nv; t++) {
+        float v = logits[t];
+        if (n < k) {
+            int32_t i = n++;
+            while (i > 0 && logits[idx[(i - 1) / 2]] > v) {
+                idx[i] = idx[(i - 1) / 2];
+                i = (i - 1) / 2;
+            }
+            idx[i] = t;
+        } else if (v > logits[idx[0]]) {
+            int32_t i = 0;
+            for (;;) {
+                int32_t c = 2 * i + 1;
+                if (c >= n)
+                    break;
+                if (c + 1 < n && logits[idx[c + 1]] < logits[idx[c]])
+                    c++;
+                if (logits[idx[c]] >= v)
+                    break;
+                idx[i] = idx[c];
+                i = c;
+            }
+            idx[i] = t;
+        }
+    }
+    /* heap -> descending order */
+    for (int32_t m = n; m > 1; m--) {
+        int32_t top = idx[0];
+        int32_t last = idx[m - 1];
+        int32_t i = 0;
+        for (;;) {
+            int32_t c = 2 * i + 1;
+            if (c >= m - 1)
+                break;
+            if (c + 1 < m - 1 && logits[idx[c + 1]] < logits[idx[c]])
+                c++;
+            if (logits[idx[c]] >= logits[last])
+                break;
+            idx[i] = idx[c];
+            i = c;
+        }
+        idx[i] = last;
+        idx[m - 1] = top;
+    }
+    return n;
+}
+
 /* One token. Without a grammar: the chain. With one: the chain picks from the whole
- * vocabulary, then only that token is checked against the grammar; only when the grammar
- * rejects it is the vocabulary filtered by the grammar and the chain run again (llama.cpp's
- * common sampler does the same). Checking every one of a 248k vocabulary against the
- * grammar on every token halved generation speed. */
-static llama_token sample_token(parley_llm *llm, struct llama_sampler *chain, struct llama_sampler *grammar,
-                                llama_token_data *cand, int32_t *n_resampled)
+ * vocabulary, then only that token is checked against the grammar (llama.cpp's common
+ * sampler does the same). Only when the grammar rejects it is the choice made again
+ * under the grammar: first over the highest-logit candidates, checked against the grammar
+ * in blocks until enough pass (greedy: one; top-k sampling: k), which gives exactly what
+ * the grammar applied to the whole vocabulary followed by the chain would (the chain keeps
+ * only the best passing candidates anyway); with no top-k, or too few passing among the
+ * top candidates, the grammar filters the whole vocabulary. Checking every one of a 248k
+ * vocabulary against the grammar on every token halved generation speed. */
+static llama_token sample_token(parley_llm *llm, const struct parley_llm_request *rq, struct llama_sampler *chain,
+                                struct llama_sampler *grammar, llama_token_data *cand, int32_t *top,
+                                int32_t *n_resampled)
 {
     if (!grammar)
         return llama_sampler_sample(chain, llm->ctx, -1);
@@ -976,13 +1034,38 @@ static llama_token sample_token(parley_llm *llm, struct llama_sampler *chain, st
     llama_token_data_array one_arr = {&one, 1, -1, false};
     llama_sampler_apply(grammar, &one_arr);
     if (arr.selected < 0 || one.logit == -INFINITY) {
-        for (int32_t t = 0; t < nv; t++)
-            cand[t] = (llama_token_data){t, logits[t], 0.0f};
-        arr = (llama_token_data_array){cand, (size_t)nv, -1, false};
-        llama_sampler_apply(grammar, &arr);
-        llama_sampler_apply(chain, &arr);
-        id = arr.selected >= 0 ? arr.data[arr.selected].id : 0;
         (*n_resampled)++;
+        int32_t need = rq->temperature <= 0.0f ? 1 : rq->top_k > 0 ? rq->top_k : 0;
+        int32_t got = 0;
+        bool done = false;
+        if (need > 0 && need <= TOP_CANDIDATES / 4) {
+            int32_t n_top = top_logits(logits, nv, top, TOP_CANDIDATES);
+            for (int32_t b = 0; b < n_top && got < need; b += 64) {
+                int32_t m = n_top - b < 64 ? n_top - b : 64;
+                llama_token_data blk[64];
+                for (int32_t i = 0; i < m; i++)
+                    blk[i] = (llama_token_data){top[b + i], logits[top[b + i]], 0.0f};
+                llama_token_data_array ba = {blk, (size_t)m, -1, false};
+                llama_sampler_apply(grammar, &ba);
+                for (size_t i = 0; i < ba.size && got < need; i++)
+                    if (ba.data[i].logit != -INFINITY)
+                        cand[got++] = ba.data[i];
+            }
+            if (got >= need) {
+                arr = (llama_token_data_array){cand, (size_t)got, -1, false};
+                llama_sampler_apply(chain, &arr);
+                id = arr.selected >= 0 ? arr.data[arr.selected].id : 0;
+                done = arr.selected >= 0;
+            }
+        }
+        if (!done) {
+            for (int32_t t = 0; t < nv; t++)
+                cand[t] = (llama_token_data){t, logits[t], 0.0f};
+            arr = (llama_token_data_array){cand, (size_t)nv, -1, false};
+            llama_sampler_apply(grammar, &arr);
+            llama_sampler_apply(chain, &arr);
+            id = arr.selected >= 0 ? arr.data[arr.selected].id : 0;
+        }
     }
     llama_sampler_accept(grammar, id);
     llama_sampler_accept(chain, id);
@@ -1061,6 +1144,7 @@ static parley_status run_generate(parley_llm_job *job)
     int32_t *toks = NULL, n = 0, first_end = 0;
     struct llama_sampler *smpl = NULL, *grammar = NULL;
     llama_token_data *cand = NULL;
+    int32_t *top = NULL;
     struct stream s;
     memset(&s, 0, sizeof s);
     /* Under a grammar the grammar decides the output: nothing is filtered out of it. */
@@ -1073,7 +1157,8 @@ static parley_status run_generate(parley_llm_job *job)
         goto out;
     if (grammar) {
         cand = malloc(sizeof *cand * (size_t)llm->info.n_vocab);
-        if (!cand) {
+        top = malloc(sizeof *top * TOP_CANDIDATES);
+        if (!cand || !top) {
             st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
             goto out;
         }
@@ -1169,7 +1254,7 @@ static parley_status run_generate(parley_llm_job *job)
                              stats->n_generated);
             break;
         }
-        llama_token tok = sample_token(llm, smpl, grammar, cand, &stats->n_resampled);
+        llama_token tok = sample_token(llm, rq, smpl, grammar, cand, top, &stats->n_resampled);
         if (llama_vocab_is_eog(llm->vocab, tok)) {
             res->finish = PARLEY_LLM_FINISH_EOG;
             break;
@@ -1249,6 +1334,7 @@ out:
     if (grammar)
         llama_sampler_free(grammar);
     free(cand);
+    free(top);
     free(toks);
     return st;
 }

@@ -395,7 +395,6 @@ void parley_server_stop(parley_server *srv)
         srv_listener *l = &srv->listeners[i];
         if (l->daemon)
             MHD_stop_daemon(l->daemon);
-        srv_store_gap_close(l);
         parley_store_close(l->db);
     }
     srv_jobs_free(srv);

@@ -8,6 +8,7 @@
 
 #include <parley/catalog.h>
 #include <parley/llm.h>
+#include <parley/settings.h>
 #include <parley/tasks.h>
 
 #include <limits.h>
@@ -276,8 +277,17 @@ static void run_task(parley_server *srv, llm_worker_state *ws, srv_job *j)
         job_fail(srv, j, st, parley_last_error());
         return;
     }
+    /* The settings' output language (else the meeting's own) for what is written. */
+    struct parley_settings set;
+    if (parley_settings_load(srv->settings_path, &set) != PARLEY_OK)
+        set = parley_settings_default();
     void *ud[2] = {srv, j};
     struct parley_task_params tp = parley_task_default_params();
+    if (set.output_language[0] && j->kind != JOB_ASK)
+        tp.language = set.output_language;
+    tp.max_tokens = j->max_tokens;
+    tp.item_chars = j->item_chars;
+    tp.max_items = j->max_items;
     tp.on_token = on_token;
     tp.on_event = on_task_event;
     tp.user_data = ud;
@@ -454,11 +464,16 @@ void srv_jobs_free(parley_server *srv)
 }
 
 parley_status srv_job_submit(parley_server *srv, job_kind kind, int64_t session_id, const char *model_id,
-                             const char *question, int64_t *id)
+                             const char *question, const srv_task_limits *limits, int64_t *id)
 {
     srv_job *j = calloc(1, sizeof *j);
     if (!j)
         return PARLEY_ERR_NOMEM;
+    if (limits) {
+        j->max_tokens = limits->max_tokens;
+        j->item_chars = limits->item_chars;
+        j->max_items = limits->max_items;
+    }
     j->kind = kind;
     j->session_id = session_id;
     if (model_id)

@@ -124,7 +124,7 @@ static enum MHD_Result sessions_list(route *r)
     const char *q = arg(r, "q");
     yyjson_mut_val *arr = yyjson_mut_arr(doc);
     int64_t total = 0;
-    parley_status st = srv_store_list_json(r->l, q, arg(r, "language"), limit, offset, doc, arr, &total);
+    parley_status st = srv_store_list_json(r->l, q, arg(r, "status"), limit, offset, doc, arr, &total);
     if (st) {
         yyjson_mut_doc_free(doc);
         return fail(r, st);
@@ -148,6 +148,22 @@ static void add_latest(yyjson_mut_doc *doc, yyjson_mut_val *o, parley_store *db,
     }
 }
 
+/* The session's recording: its own (a live meeting's) first, else the file transcribed.
+ * Writes "" when there is none on disk. */
+static void recording_path(route *r, int64_t id, char *out, size_t n)
+{
+    out[0] = '\0';
+    parley_session_row row;
+    if (parley_store_get_session_row(r->l->db, id, &row) != PARLEY_OK)
+        return;
+    const char *cand[2] = {row.audio_path, row.source_path};
+    struct stat sb;
+    for (int i = 0; i < 2 && !out[0]; i++)
+        if (cand[i] && stat(cand[i], &sb) == 0 && S_ISREG(sb.st_mode) && strlen(cand[i]) < n)
+            strcpy(out, cand[i]);
+    parley_session_row_clear(&row);
+}
+
 static enum MHD_Result session_show(route *r, int64_t id)
 {
     parley_transcript t = {0};
@@ -162,8 +178,9 @@ static enum MHD_Result session_show(route *r, int64_t id)
         return MHD_NO;
     }
     yyjson_mut_doc_set_root(doc, o);
-    struct stat sb;
-    yyjson_mut_obj_add_bool(doc, o, "has_audio", t.source_path && stat(t.source_path, &sb) == 0 && S_ISREG(sb.st_mode));
+    char audio[PATH_MAX];
+    recording_path(r, id, audio, sizeof audio);
+    yyjson_mut_obj_add_bool(doc, o, "has_audio", audio[0] != '\0');
     parley_transcript_free(&t);
     add_latest(doc, o, r->l->db, id, "summary", "summary", "json");
     add_latest(doc, o, r->l->db, id, "summary_markdown", "summary", "markdown");
@@ -248,26 +265,22 @@ static const char *audio_type(const char *path)
 
 static enum MHD_Result session_audio(route *r, int64_t id)
 {
-    parley_transcript t = {0};
-    parley_status st = parley_store_get_session(r->l->db, id, &t);
+    parley_session_row row;
+    parley_status st = parley_store_get_session_row(r->l->db, id, &row);
     if (st)
         return fail(r, st);
-    if (!t.source_path) {
-        parley_transcript_free(&t);
-        return srv_send_error(r->c, MHD_HTTP_NOT_FOUND, PARLEY_ERR_NOT_FOUND, "this session has no recording");
-    }
-    int fd = open(t.source_path, O_RDONLY | O_CLOEXEC);
+    parley_session_row_clear(&row);
+    char path[PATH_MAX];
+    recording_path(r, id, path, sizeof path);
+    int fd = path[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        char d[PATH_MAX + 64];
-        snprintf(d, sizeof d, "%s: the recording is no longer there", t.source_path);
         if (fd >= 0)
             close(fd);
-        parley_transcript_free(&t);
-        return srv_send_error(r->c, MHD_HTTP_NOT_FOUND, PARLEY_ERR_NOT_FOUND, d);
+        return srv_send_error(r->c, MHD_HTTP_NOT_FOUND, PARLEY_ERR_NOT_FOUND,
+                              "this meeting's recording is not on this computer");
     }
-    const char *type = audio_type(t.source_path);
-    parley_transcript_free(&t);
+    const char *type = audio_type(path);
     struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
     if (!resp) {
         close(fd);
@@ -328,21 +341,45 @@ static enum MHD_Result session_task(route *r, int64_t id, job_kind kind)
         return fail(r, st);
     if (nseg == 0)
         return bad(r, "this session has no transcript to work from");
+    /* The body is optional except for chat: {"question", "max_tokens", "item_chars",
+     * "max_items"}. */
     char *question = NULL;
-    if (kind == JOB_ASK) {
+    srv_task_limits lim = {0, 0, 0};
+    if (r->body_len || kind == JOB_ASK) {
         enum MHD_Result ret;
         yyjson_doc *d = body_json(r, &ret);
         if (!d)
             return ret;
-        const char *q = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "question"));
-        if (q && *q && strlen(q) <= 4000)
+        yyjson_val *root = yyjson_doc_get_root(d);
+        const char *q = yyjson_get_str(yyjson_obj_get(root, "question"));
+        if (kind == JOB_ASK && q && *q && strlen(q) <= 4000)
             question = strdup(q);
+        struct {
+            const char *key;
+            int32_t *dst;
+            int64_t hi;
+        } lims[] = {{"max_tokens", &lim.max_tokens, 1 << 16}, {"item_chars", &lim.item_chars, 4096},
+                    {"max_items", &lim.max_items, 64}};
+        bool bad_lim = false;
+        for (size_t i = 0; i < sizeof lims / sizeof lims[0]; i++) {
+            yyjson_val *v = yyjson_obj_get(root, lims[i].key);
+            if (!v)
+                continue;
+            if (!yyjson_is_int(v) || yyjson_get_sint(v) < 1 || yyjson_get_sint(v) > lims[i].hi)
+                bad_lim = true;
+            else
+                *lims[i].dst = (int32_t)yyjson_get_sint(v);
+        }
         yyjson_doc_free(d);
-        if (!question)
+        if (bad_lim) {
+            free(question);
+            return bad(r, "max_tokens (1-65536), item_chars (1-4096) and max_items (1-64) are positive numbers");
+        }
+        if (kind == JOB_ASK && !question)
             return bad(r, "give {\"question\": \"...\"} (1 to 4000 bytes)");
     }
     int64_t job;
-    st = srv_job_submit(r->srv, kind, id, NULL, question, &job);
+    st = srv_job_submit(r->srv, kind, id, NULL, question, &lim, &job);
     free(question);
     return st ? fail(r, st) : job_accepted(r, job);
 }
@@ -463,13 +500,13 @@ static enum MHD_Result search(route *r)
         return MHD_NO;
     yyjson_mut_obj_add_strcpy(doc, o, "query", q);
     yyjson_mut_val *hits = yyjson_mut_arr(doc);
-    int64_t total = 0;
-    parley_status st = srv_store_search(r->l, q, limit, offset, doc, hits, &total);
+    int64_t more = 0;
+    parley_status st = srv_store_search(r->l, q, limit, offset, doc, hits, &more);
     if (st) {
         yyjson_mut_doc_free(doc);
         return fail(r, st);
     }
-    yyjson_mut_obj_add_int(doc, o, "total", total);
+    yyjson_mut_obj_add_bool(doc, o, "more", more != 0);
     yyjson_mut_obj_add_int(doc, o, "offset", offset);
     yyjson_mut_obj_add_int(doc, o, "limit", limit);
     yyjson_mut_obj_add_val(doc, o, "hits", hits);
@@ -571,7 +608,7 @@ static enum MHD_Result models(route *r)
         if (own)
             return bad(r, "an own model is used where it is; there is nothing to download");
         int64_t job;
-        if ((st = srv_job_submit(r->srv, JOB_PULL, 0, id, NULL, &job)))
+        if ((st = srv_job_submit(r->srv, JOB_PULL, 0, id, NULL, NULL, &job)))
             return fail(r, st);
         return job_accepted(r, job);
     }

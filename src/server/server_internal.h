@@ -31,6 +31,7 @@ struct srv_job {
     int64_t session_id;      /* tasks */
     char model_id[64];       /* pulls */
     char *question;          /* ask */
+    int32_t max_tokens, item_chars, max_items; /* task limits from the request; 0 = defaults */
     parley_cancel *cancel;
     /* guarded by srv->mu */
     job_state state;
@@ -58,7 +59,6 @@ typedef struct srv_listener {
     struct parley_server *srv;
     struct MHD_Daemon *daemon;
     parley_store *db;        /* used only by this listener's I/O thread */
-    struct sqlite3 *gap;     /* store_gap.c's own connection to the same file (lazily opened) */
     const char *family;      /* "127.0.0.1" or "::1" */
 } srv_listener;
 
@@ -107,8 +107,11 @@ parley_status srv_jobs_start(parley_server *srv);
 void srv_jobs_stop(parley_server *srv);  /* cancel, wake streams, join the workers */
 void srv_jobs_free(parley_server *srv);  /* after the listeners stopped */
 /* Queues a job on its worker; the new job's id in *id. */
+typedef struct srv_task_limits {
+    int32_t max_tokens, item_chars, max_items; /* 0 = the task's defaults */
+} srv_task_limits;
 parley_status srv_job_submit(parley_server *srv, job_kind kind, int64_t session_id, const char *model_id,
-                             const char *question, int64_t *id);
+                             const char *question, const srv_task_limits *limits, int64_t *id);
 /* GET /api/jobs/ID, /api/jobs/ID/events, DELETE /api/jobs/ID. */
 enum MHD_Result srv_job_status(parley_server *srv, struct MHD_Connection *c, int64_t id);
 enum MHD_Result srv_job_events(parley_server *srv, struct MHD_Connection *c, int64_t id);
@@ -117,10 +120,7 @@ const char *srv_job_kind_name(job_kind k);
 /* What the page should tell the user to do about a failure (never "try elsewhere"). */
 const char *srv_hint(parley_status st);
 
-/* ---- what the store's public API does not have yet (store_gap.c) ----
- * Until the store branch's parley_store_segment_edit, _list_artifacts, _delete_artifact,
- * _chat_clear and _search land, these do the same on their own SQLite connection to the
- * store's file (same schema, same one-transaction rule). */
+/* ---- the store's answers shaped for the API (store_views.c) ---- */
 parley_status srv_store_segment_edit(srv_listener *l, int64_t session_id, int64_t index, const char *text,
                                      const char *speaker);
 parley_status srv_store_artifacts_json(srv_listener *l, int64_t session_id, yyjson_mut_doc *doc,
@@ -128,15 +128,13 @@ parley_status srv_store_artifacts_json(srv_listener *l, int64_t session_id, yyjs
 parley_status srv_store_get_artifact(srv_listener *l, int64_t artifact_id, parley_artifact *out);
 parley_status srv_store_delete_artifact(srv_listener *l, int64_t artifact_id);
 parley_status srv_store_chat_clear(srv_listener *l, int64_t session_id, int64_t *removed);
-/* Ranked hits for words in q: sessions whose title or segments contain every word
- * (case-insensitive), each with its best segment's index, time and a snippet. */
-parley_status srv_store_search(srv_listener *l, const char *q, int64_t limit, int64_t offset, yyjson_mut_doc *doc,
-                               yyjson_mut_val *hits, int64_t *total);
-/* Session rows (as parley_json_session_row) whose title or transcript holds every word of q
- * (NULL/"" = all) and of language (NULL = any), newest first, paged; *total matches. */
-parley_status srv_store_list_json(srv_listener *l, const char *q, const char *language, int64_t limit,
+/* Session rows matching q (parley_store_search's rules; NULL/"" = all) and status (a
+ * parley_session_status name; NULL = any), newest first, paged; *total matches. */
+parley_status srv_store_list_json(srv_listener *l, const char *q, const char *status, int64_t limit,
                                   int64_t offset, yyjson_mut_doc *doc, yyjson_mut_val *arr, int64_t *total);
-void srv_store_gap_close(srv_listener *l);
+/* One page of search hits, best first; *more says whether another page follows. */
+parley_status srv_store_search(srv_listener *l, const char *q, int64_t limit, int64_t offset, yyjson_mut_doc *doc,
+                               yyjson_mut_val *hits, int64_t *more);
 
 /* ---- the pages (assets.c) ---- */
 typedef struct srv_asset {

@@ -69,6 +69,8 @@ static void stats_add(struct parley_llm_stats *sum, const struct parley_llm_stat
     sum->n_reused += s->n_reused;
     sum->n_evaluated += s->n_evaluated;
     sum->n_generated += s->n_generated;
+    sum->n_resampled += s->n_resampled;
+    sum->n_state_loaded += s->n_state_loaded;
     sum->prompt_ms += s->prompt_ms;
     sum->gen_ms += s->gen_ms;
     sum->prompt_tps = sum->prompt_ms > 0 ? sum->n_evaluated * 1000.0 / sum->prompt_ms : 0;

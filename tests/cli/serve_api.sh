@@ -69,15 +69,19 @@ try:
     assert d["total"] == 2 and [x["id"] for x in d["sessions"]] == [A], d
     d = s.json("GET", "/api/sessions?q=FURNITURE")
     assert d["total"] == 1 and d["sessions"][0]["id"] == A, d
-    d = s.json("GET", "/api/sessions?language=de")
-    assert [x["id"] for x in d["sessions"]] == [B], d
+    d = s.json("GET", "/api/sessions?status=finished&limit=5")
+    assert d["total"] == 2 and d["sessions"][0]["status"] == "finished", d
+    s.json("GET", "/api/sessions?status=bogus", want=400)
     say("list, paging, filter")
     # Search: ranked hits with the segment and its time.
     d = s.json("GET", "/api/search?q=interviews%20march")
-    assert d["total"] == 1 and d["hits"][0]["session"] == B and d["hits"][0]["segment"] == 1, d
-    assert d["hits"][0]["t0_ms"] == 3000 and "interviews" in d["hits"][0]["snippet"], d
-    assert s.json("GET", "/api/search?q=zebra")["total"] == 0
-    assert s.json("GET", "/api/search?q=100%25_")["total"] == 0   # LIKE wildcards are literal
+    assert len(d["hits"]) == 1 and d["hits"][0]["session"] == B and d["hits"][0]["segment"] == 1, d
+    assert d["hits"][0]["t0_ms"] == 3000 and d["hits"][0]["where"] == "segment", d
+    assert "\x02interviews\x03" in d["hits"][0]["snippet"].lower() and d["more"] is False, d
+    assert s.json("GET", "/api/search?q=zebra")["hits"] == []
+    assert s.json("GET", "/api/search?q=budget%20OR%20%22")["hits"] is not None   # no syntax errors
+    d = s.json("GET", "/api/search?q=the&limit=1")
+    assert len(d["hits"]) == 1 and d["more"] is True, d
     s.json("GET", "/api/search", want=400)
     say("search")
     # Show, edit a line, rename.
@@ -130,13 +134,14 @@ try:
     s.json("GET", "/api/jobs/4242", want=404)
     say("chat streamed and cleared")
     # Summary and notes, generated again from the edited transcript; the I/O loop keeps answering.
-    j = s.json("POST", "/api/sessions/%d/summary" % A, want=202)
+    s.json("POST", "/api/sessions/%d/summary" % A, {"max_items": 0}, want=400)
+    j = s.json("POST", "/api/sessions/%d/summary" % A, {"item_chars": 16, "max_items": 2}, want=202)
     t0 = time.time()
     s.json("GET", "/api/sessions")
     assert time.time() - t0 < 1.0, "the list waited for the model"
     ev = s.events(j["job"])
     assert ev[-1][0] == "done" and isinstance(ev[-1][1]["content"], dict), ev[-1]
-    j = s.json("POST", "/api/sessions/%d/notes" % A, want=202)
+    j = s.json("POST", "/api/sessions/%d/notes" % A, {"max_tokens": 60}, want=202)
     assert s.events(j["job"])[-1][0] == "done"
     d = s.json("GET", "/api/sessions/%d" % A)
     assert d["summary"]["format"] == "json" and "overview" in d["summary"]["content"], d["summary"]
