@@ -162,7 +162,7 @@ TEST(archived_visible_only_while_on_disk)
     ASSERT(deleted);
     ASSERT(access(file, F_OK) != 0);
     ASSERT(parley_catalog_find(cat, "qwen3.5-27b") == NULL);
-    ASSERT_EQ_INT(parley_catalog_count(cat), 17); /* 15 + the two quantised whisper variants */
+    ASSERT_EQ_INT(parley_catalog_count(cat), 19); /* 15 + two quantised whisper variants + two Parakeet */
     struct parley_device_settings s;
     parley_catalog_settings(cat, &s);
     ASSERT_STR(s.llm_model, ""); /* removing the selected model clears the choice */
