@@ -434,18 +434,102 @@ async function download(id, fmt) {
 // ---- Live ----------------------------------------------------------------------------------
 
 async function live() {
-  const h = await api("GET", "/api/health");
+  const cur = await api("GET", "/api/live");
+  const title = el("input", { type: "text", id: "live-title", placeholder: "Meeting title (optional)", "aria-label": "Meeting title" });
+  const mic = el("input", { type: "text", id: "live-mic", placeholder: "default microphone", "aria-label": "Microphone source" });
+  const sys = el("input", { type: "text", id: "live-system", placeholder: "default output's monitor", "aria-label": "System audio source" });
+  const noSys = el("input", { type: "checkbox", id: "live-nosys" });
+  const start = el("button", { type: "button", class: "primary", id: "live-start" }, "Start");
+  const stop = el("button", { type: "button", id: "live-stop", disabled: true }, "Stop");
+  const meters = {};
+  const meter = (src) => { meters[src] = el("span"); return el("span", { class: "meter", role: "img", "aria-label": src + " level" }, meters[src]); };
+  const status = el("p", { class: "small", id: "live-status", role: "status" }, "Not recording.");
+  const lines = el("ol", { class: "transcript", id: "live-transcript", "aria-live": "polite", "aria-label": "Live transcript" });
+  const card = el("div", { id: "live-suggestion" }, el("p", { class: "muted" }, "No suggestion yet."));
+  const box = el("textarea", { id: "live-box", "aria-label": "A question or a note", placeholder: "Type a note, or a question about the meeting so far" });
+  const answer = el("div", { class: "chat", id: "live-answer", "aria-live": "polite" });
+  let session = null;
+  // Lines arrive when transcribed, notes when typed: keep them in meeting-time order.
+  const place = (t, li) => {
+    const after = [...lines.children].find((x) => +x.dataset.t > t);
+    lines.insertBefore(li, after || null);
+  };
+
+  const onEvent = {
+    started: (e) => { session = e.session_id; status.textContent = "Recording \u201c" + (e.text || "meeting") + "\u201d (session " + session + ")."; },
+    level: (e) => { const m = meters[e.source]; if (m) m.style.width = Math.max(0, Math.min(100, (e.value + 60) * 100 / 60)) + "%"; },
+    "segment.final": (e) => place(e.t0_ms, el("li", { class: "seg " + speakerClass(e.speaker), "data-t": e.t0_ms },
+      el("span", { class: "t" }, fmtTime(e.t0_ms)), el("span", { class: "who" }, speakerName(e.speaker)), el("span", { class: "text" }, e.text))),
+    note: (e) => place(e.t0_ms, el("li", { class: "seg", "data-t": e.t0_ms }, el("span", { class: "t" }, fmtTime(e.t0_ms)),
+      el("span", { class: "who" }, "Note"), el("span", { class: "text" }, e.text))),
+    suggestion: (e) => card.replaceChildren(el("p", {}, e.text)),
+    warning: (e) => showError({ body: { error: "Warning", detail: e.text } }),
+    backlog: (e) => { if (e.value > 3000) status.textContent = "Transcription is " + Math.round(e.value / 1000) + " s behind; nothing is lost."; },
+    stopped: (e) => { status.textContent = "Stopped. The meeting is stored."; },
+  };
+  async function follow(job) {
+    start.disabled = true; stop.disabled = false;
+    try {
+      const done = await followJob(job, onEvent);
+      if (done) status.append(" ", el("a", { href: "#/meeting/" + done.session }, "Open it"));
+    } catch (e) { showError(e, "Live meeting"); status.textContent = "Not recording."; }
+    finally { start.disabled = false; stop.disabled = true; }
+  }
+  mic.value = ""; sys.value = "";
+  start.addEventListener("click", async () => {
+    clearError();
+    lines.replaceChildren();
+    const body = { no_system: noSys.checked };
+    if (title.value.trim()) body.title = title.value.trim();
+    if (mic.value.trim()) body.mic_source = mic.value.trim();
+    if (sys.value.trim()) body.system_source = sys.value.trim();
+    try { const { job } = await api("POST", "/api/live", body); status.textContent = "Starting…"; follow(job); }
+    catch (e) { showError(e, "Starting"); }
+  });
+  stop.addEventListener("click", async () => {
+    try { await api("POST", "/api/live/stop"); status.textContent = "Stopping: transcribing what is left…"; }
+    catch (e) { showError(e, "Stopping"); }
+  });
+  const addNote = async () => {
+    const t = box.value.trim();
+    if (!t) return;
+    try { await api("POST", "/api/live/notes", { text: t }); box.value = ""; } catch (e) { showError(e, "Note"); }
+  };
+  const ask = async () => {
+    const q = box.value.trim();
+    if (!q || !session) return;
+    box.value = "";
+    const a = el("div", { class: "msg assistant" });
+    answer.replaceChildren(el("div", { class: "msg user" }, q), a);
+    try { const { job } = await api("POST", "/api/sessions/" + session + "/chat", { question: q });
+      await followJob(job, { token: (d) => { a.textContent += d.text; } }); }
+    catch (e) { a.textContent = "No answer: " + (e.body && e.body.detail || e.message); }
+  };
+  const suggest = async () => {
+    if (!session) return;
+    card.replaceChildren(el("p", { class: "muted" }, "Thinking on this computer…"));
+    try { const { job } = await api("POST", "/api/sessions/" + session + "/suggestions");
+      const d = await followJob(job, {});
+      card.replaceChildren(el("ul", {}, (d.content || []).map((x) => el("li", {}, x)))); }
+    catch (e) { card.replaceChildren(el("p", { class: "error" }, "No suggestion: " + (e.body && e.body.detail || e.message))); }
+  };
   show(el("h1", {}, "Live meeting"),
-    h.live ? el("p", {}, "Starting…") :
-      el("div", { class: "card" },
-        el("p", {}, "Live meetings are not in this build of Parley yet: it can work on recordings " +
-          "('parley transcribe FILE'), and every meeting stored here can be searched, read, corrected, summarised and asked about."),
-        el("div", { class: "row" },
-          el("button", { type: "button", class: "primary", disabled: true }, "Start"),
-          el("button", { type: "button", disabled: true }, "Stop"),
-          el("span", { class: "muted small" }, "Microphone"), el("span", { class: "meter", "aria-hidden": "true" }, el("span")),
-          el("span", { class: "muted small" }, "System audio"), el("span", { class: "meter", "aria-hidden": "true" }, el("span"))),
-        el("label", { class: "check" }, "Question or note", el("textarea", { disabled: true, "aria-label": "Question or note" }))));
+    el("div", { class: "card" },
+      el("div", { class: "row" }, title),
+      el("div", { class: "row" }, el("label", { for: "live-mic" }, "Microphone"), mic, el("label", { for: "live-system" }, "System audio"), sys,
+        el("label", { class: "small" }, noSys, " microphone only")),
+      el("div", { class: "row" }, start, stop, el("span", { class: "muted small" }, "Me"), meter("mic"),
+        el("span", { class: "muted small" }, "Them"), meter("system")),
+      status),
+    el("div", { class: "cols" },
+      el("section", { "aria-labelledby": "h-live-t" }, el("h2", { id: "h-live-t" }, "Transcript"), lines),
+      el("div", {},
+        el("section", { class: "card suggest", "aria-labelledby": "h-live-s" }, el("h2", { id: "h-live-s" }, "Suggestion"), card,
+          el("button", { type: "button", onclick: suggest }, "Suggest what to say")),
+        el("section", { class: "card", "aria-labelledby": "h-live-q" }, el("h2", { id: "h-live-q" }, "Notes and questions"), box,
+          el("div", { class: "row" }, el("button", { type: "button", onclick: addNote }, "Add note"),
+            el("button", { type: "button", onclick: ask }, "Ask")), answer))));
+  if (cur.id && cur.state === "running") { session = cur.session || null; follow(cur.id); }
 }
 
 // ---- Models --------------------------------------------------------------------------------

@@ -92,6 +92,13 @@ struct parley_remote_params {
 };
 struct parley_remote_params parley_remote_default_params(void);
 
+/* Opens Parley's network gate (net.h) for this server, and only it: the process policy
+ * becomes local_only = false with team_server = the server's host (loopback is always
+ * allowed). Call it when the user has named this server for the work at hand (a
+ * --remote NAME, or the default they set), before threads start. Every request then
+ * still goes through the gate (parley_net_check and the curl socket guard). */
+parley_status parley_remote_allow(const parley_remote_info *info);
+
 /* Reads the token file (when there is one) and prepares a client. Opens no connection.
  * NOT_FOUND/PERMISSION: the token file cannot be read. */
 parley_status parley_remote_open(const parley_remote_info *info, const struct parley_remote_params *params,

@@ -236,6 +236,13 @@ static int remote_chat(int argc, char **argv)
         fprintf(stderr, "parley: remote chat: cannot read %s\n", grammar_file);
         return 1;
     }
+    /* The user named this server: open the network gate for it, and only it. */
+    st = parley_remote_allow(&info);
+    if (st) {
+        free(schema);
+        free(grammar);
+        return cli_error(st, "remote chat");
+    }
     struct parley_remote_params rp = parley_remote_default_params();
     rp.model = model;
     if (timeout > 0)

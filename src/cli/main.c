@@ -21,7 +21,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"transcribe", cmd_transcribe, "turn a recording into a timestamped transcript (stored as a session)"},
-    {"sessions", cmd_sessions, "list, show and export stored sessions"},
+    {"sessions", cmd_sessions, "list, show, export, edit and delete stored sessions and what was made from them"},
     {"search", cmd_search, "find words across every session: transcripts, titles, summaries, notes, chat"},
     {"summarize", cmd_summarize, "summarise a session: overview, decisions, action items (stored)"},
     {"notes", cmd_notes, "detailed notes of a session by topic, with times (stored)"},

@@ -3,8 +3,10 @@
  * server-sent events ("data: {...}" lines, "data: [DONE]" at the end). libcurl does the
  * HTTP; nothing here retries, redirects or falls back (remote.h). */
 #include "core/internal.h"
+#include "net/net_internal.h"
 #include "remote/remote_internal.h"
 
+#include <parley/net.h>
 #include <parley/remote.h>
 
 #include <errno.h>
@@ -101,6 +103,20 @@ parley_status parley_remote_gate(const struct parley_remote_url *server, const c
         return parley_fail(PARLEY_ERR_PERMISSION, "refusing a connection to %s: the only server allowed is %s:%d",
                            url, server->host, server->port);
     return PARLEY_OK;
+}
+
+parley_status parley_remote_allow(const parley_remote_info *info)
+{
+    if (!info)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "no server");
+    struct parley_remote_url u;
+    parley_status st = parley_remote_parse_url(info->url, &u);
+    if (st)
+        return st;
+    struct parley_net_policy p = parley_net_default_policy();
+    p.local_only = false;
+    p.team_server = u.host;
+    return parley_net_set_policy(&p);
 }
 
 /* ---- the client --------------------------------------------------------------------- */
@@ -397,7 +413,12 @@ parley_status parley_remote_chat(parley_remote *r, const struct parley_remote_re
     if (!r || !rq || !rq->messages || !rq->n_messages)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "a remote chat needs a server and messages");
     snprintf(out->server, sizeof out->server, "%s", r->info.name);
-    parley_status st = parley_remote_gate(&r->url, r->endpoint);
+    /* Two checks before anything is sent: the project's network gate (net.h: this purpose,
+     * this host, under the process policy), and this client's own rule (exactly the
+     * configured scheme, host and port). */
+    parley_status st = parley_net_check(PARLEY_NET_TEAM_SERVER, r->endpoint);
+    if (!st)
+        st = parley_remote_gate(&r->url, r->endpoint);
     if (st)
         return st;
     pthread_once(&curl_once, curl_init_once);
@@ -421,6 +442,8 @@ parley_status parley_remote_chat(parley_remote *r, const struct parley_remote_re
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     }
     CURL *h = s.h;
+    struct parley_net_guard guard;
+    parley_net_guard_curl(h, PARLEY_NET_TEAM_SERVER, &guard); /* every socket through the gate */
     curl_easy_setopt(h, CURLOPT_URL, r->endpoint);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* only this server, never elsewhere */
@@ -448,6 +471,8 @@ parley_status parley_remote_chat(parley_remote *r, const struct parley_remote_re
     if (s.stopped || (rc == CURLE_ABORTED_BY_CALLBACK && !s.idle_out)) {
         snprintf(out->finish, sizeof out->finish, "cancelled");
         st = parley_fail(PARLEY_ERR_CANCELLED, "the request to server '%s' was cancelled", name);
+    } else if (guard.refused) {
+        st = parley_fail(PARLEY_ERR_PERMISSION, "server '%s': %s", name, guard.why);
     } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
         st = parley_fail(PARLEY_ERR_NETWORK, "server '%s' (%s) cannot be reached: %s. Is it running? Nothing was "
                          "run locally instead.", name, r->info.url, curl_easy_strerror(rc));

@@ -18,9 +18,8 @@ struct parley_remote_url {
  * no query, no fragment, no spaces. A trailing "/v1" is accepted and dropped. */
 parley_status parley_remote_parse_url(const char *url, struct parley_remote_url *out);
 
-/* The network gate for remote connections: PERMISSION unless `url` (about to be opened)
- * goes to exactly the configured server's scheme, host and port. The project-wide gate
- * (src/net/, branch rel) replaces this check once it lands. */
+/* This client's own rule, checked after the project's network gate (net.h): PERMISSION
+ * unless `url` goes to exactly the configured server's scheme, host and port. */
 parley_status parley_remote_gate(const struct parley_remote_url *server, const char *url);
 
 #endif

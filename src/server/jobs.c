@@ -7,6 +7,9 @@
 #include "server/server_internal.h"
 
 #include <parley/catalog.h>
+#include <parley/asr.h>
+#include <parley/events.h>
+#include <parley/live.h>
 #include <parley/llm.h>
 #include <parley/settings.h>
 #include <parley/tasks.h>
@@ -30,7 +33,7 @@ struct sse_reader {
     sse_reader *next;   /* in job->waiters */
 };
 
-static const char *const kind_names[] = {"summarize", "notes", "ask", "suggest", "pull"};
+static const char *const kind_names[] = {"summarize", "notes", "ask", "suggest", "pull", "live"};
 static const char *const state_names[] = {"queued", "running", "done", "failed", "cancelled"};
 
 const char *srv_job_kind_name(job_kind k) { return kind_names[k]; }
@@ -151,6 +154,32 @@ static void job_event(parley_server *srv, srv_job *j, const char *name, yyjson_m
     pthread_mutex_unlock(&srv->mu);
 }
 
+/* Appends a frame whose data is ready-made JSON (a bus event). */
+static void job_event_json(parley_server *srv, srv_job *j, const char *name, const char *json)
+{
+    size_t n = strlen(name) + strlen(json) + 32;
+    char *frame = malloc(n);
+    if (!frame)
+        return;
+    snprintf(frame, n, "event: %s\ndata: %s\n\n", name, json);
+    pthread_mutex_lock(&srv->mu);
+    char **e = j->events;
+    if (j->n_events == j->cap_events) {
+        size_t cap = j->cap_events ? j->cap_events * 2 : 64;
+        e = j->n_events < MAX_EVENTS_PER_JOB ? realloc(j->events, cap * sizeof *e) : NULL;
+        if (e) {
+            j->events = e;
+            j->cap_events = cap;
+        }
+    }
+    if (e && j->n_events < j->cap_events)
+        j->events[j->n_events++] = frame;
+    else
+        free(frame);
+    wake_locked(j);
+    pthread_mutex_unlock(&srv->mu);
+}
+
 static void job_finish(parley_server *srv, srv_job *j, job_state st)
 {
     pthread_mutex_lock(&srv->mu);
@@ -172,6 +201,8 @@ static void job_fail(parley_server *srv, srv_job *j, parley_status st, const cha
     }
     job_finish(srv, j, st == PARLEY_ERR_CANCELLED ? JOB_CANCELLED : JOB_FAILED);
 }
+
+static yyjson_mut_val *job_json_locked(yyjson_mut_doc *doc, const srv_job *j);
 
 /* ---- the LLM worker -------------------------------------------------------------------- */
 
@@ -366,6 +397,176 @@ static void run_pull(parley_server *srv, srv_job *j)
     parley_catalog_free(cat);
 }
 
+/* ---- the live meeting worker --------------------------------------------------------------- */
+
+static void forward_bus(parley_server *srv, srv_job *j, parley_bus_reader *rd)
+{
+    parley_event ev;
+    while (parley_bus_read(rd, &ev) == 1) {
+        char *json = NULL;
+        if (parley_event_to_json(&ev, &json) == PARLEY_OK && json)
+            job_event_json(srv, j, parley_event_kind_name(ev.kind), json);
+        free(json);
+    }
+}
+
+/* The meeting is over: the API may start another (called before the last event, so a
+ * client that saw the stream end finds no meeting running). */
+static void live_clear(parley_server *srv, srv_job *j)
+{
+    pthread_mutex_lock(&srv->mu);
+    if (srv->live_job == j) {
+        srv->live_job = NULL;
+        job_unref_locked(j);
+    }
+    for (size_t i = 0; i < srv->n_live_notes; i++)
+        free(srv->live_notes[i]);
+    free(srv->live_notes);
+    srv->live_notes = NULL;
+    srv->n_live_notes = 0;
+    srv->live_stop = false;
+    pthread_mutex_unlock(&srv->mu);
+}
+
+/* Runs one meeting from start to stop: events from its bus become the job's events,
+ * typed notes and the stop request come from the API through srv (under mu). */
+static void run_live(parley_server *srv, srv_job *j)
+{
+    yyjson_doc *req = j->question ? yyjson_read(j->question, strlen(j->question), 0) : NULL;
+    yyjson_val *root = yyjson_doc_get_root(req);
+    char asr[PATH_MAX], vad[PATH_MAX];
+    struct parley_settings set;
+    if (parley_settings_load(srv->settings_path, &set) != PARLEY_OK)
+        set = parley_settings_default();
+    /* Vocabulary hints reach whisper as its initial prompt: one line of names. */
+    char vocab[PARLEY_SETTINGS_VOCAB_MAX];
+    snprintf(vocab, sizeof vocab, "%s", set.vocabulary);
+    for (char *p = vocab; *p; p++)
+        if (*p == '\n')
+            *p = ',';
+    parley_bus *bus = NULL;
+    parley_bus_reader *rd = NULL;
+    parley_meeting *m = NULL;
+    parley_status st = parley_model_find("whisper", yyjson_get_str(yyjson_obj_get(root, "asr_model")), asr, sizeof asr);
+    if (!st)
+        st = parley_model_find("vad", NULL, vad, sizeof vad);
+    if (!st)
+        st = parley_bus_new(0, &bus);
+    if (!st)
+        st = parley_bus_reader_new(bus, 0, &rd);
+    if (!st) {
+        struct parley_meeting_params mp = parley_meeting_default_params();
+        mp.title = yyjson_get_str(yyjson_obj_get(root, "title"));
+        mp.mic_source = yyjson_get_str(yyjson_obj_get(root, "mic_source"));
+        mp.system_source = yyjson_get_str(yyjson_obj_get(root, "system_source"));
+        mp.no_system = yyjson_get_bool(yyjson_obj_get(root, "no_system"));
+        mp.input_path = yyjson_get_str(yyjson_obj_get(root, "input"));
+        if (yyjson_is_num(yyjson_obj_get(root, "speed")))
+            mp.speed = yyjson_get_num(yyjson_obj_get(root, "speed"));
+        mp.language = yyjson_get_str(yyjson_obj_get(root, "language"));
+        mp.vocabulary = vocab[0] ? vocab : NULL;
+        mp.asr_model_path = asr;
+        mp.vad_model_path = vad;
+        mp.store_path = srv->store_path;
+        mp.bus = bus;
+        st = parley_meeting_start(&mp, &m);
+    }
+    if (st) {
+        char detail[1024];
+        snprintf(detail, sizeof detail, "%s", parley_last_error());
+        live_clear(srv, j);
+        job_fail(srv, j, st, detail);
+        goto out;
+    }
+    pthread_mutex_lock(&srv->mu);
+    j->session_id = parley_meeting_session_id(m);
+    pthread_mutex_unlock(&srv->mu);
+    for (;;) {
+        forward_bus(srv, j, rd);
+        pthread_mutex_lock(&srv->mu);
+        char **notes = srv->live_notes;
+        size_t n_notes = srv->n_live_notes;
+        srv->live_notes = NULL;
+        srv->n_live_notes = 0;
+        bool stop = srv->live_stop || srv->stopping;
+        pthread_mutex_unlock(&srv->mu);
+        for (size_t i = 0; i < n_notes; i++) {
+            parley_meeting_note(m, notes[i]);
+            free(notes[i]);
+        }
+        free(notes);
+        if (stop || parley_cancel_is_set(j->cancel) || parley_meeting_input_ended(m))
+            break;
+        parley_bus_wait(rd, 100);
+    }
+    /* A cancelled job (or the server stopping) does not wait for the backlog. */
+    st = parley_meeting_stop(m, parley_cancel_is_set(j->cancel) || srv->stopping ? j->cancel : NULL);
+    forward_bus(srv, j, rd);
+    live_clear(srv, j);
+    if (st) {
+        job_fail(srv, j, st, parley_last_error());
+    } else {
+        yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+        yyjson_mut_val *o = yyjson_mut_obj(doc);
+        yyjson_mut_obj_add_int(doc, o, "session", parley_meeting_session_id(m));
+        job_event(srv, j, "done", doc, o);
+        yyjson_mut_doc_free(doc);
+        job_finish(srv, j, JOB_DONE);
+    }
+out:
+    parley_meeting_free(m);
+    parley_bus_reader_free(rd);
+    parley_bus_free(bus);
+    yyjson_doc_free(req);
+}
+
+enum MHD_Result srv_live_status(parley_server *srv, struct MHD_Connection *c)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    if (!doc)
+        return MHD_NO;
+    pthread_mutex_lock(&srv->mu);
+    srv_job *j = srv->live_job;
+    yyjson_mut_val *o = j ? job_json_locked(doc, j) : yyjson_mut_obj(doc);
+    if (!j)
+        yyjson_mut_obj_add_null(doc, o, "id");
+    pthread_mutex_unlock(&srv->mu);
+    yyjson_mut_doc_set_root(doc, o);
+    return srv_send_json(c, MHD_HTTP_OK, doc);
+}
+
+enum MHD_Result srv_live_note(parley_server *srv, struct MHD_Connection *c, const char *text)
+{
+    char *copy = strdup(text);
+    if (!copy)
+        return MHD_NO;
+    pthread_mutex_lock(&srv->mu);
+    bool running = srv->live_job && srv->live_job->state == JOB_RUNNING && !srv->live_stop;
+    char **n = running ? realloc(srv->live_notes, (srv->n_live_notes + 1) * sizeof *n) : NULL;
+    if (n) {
+        srv->live_notes = n;
+        srv->live_notes[srv->n_live_notes++] = copy;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&srv->mu);
+    free(copy);
+    if (!running)
+        return srv_send_error(c, MHD_HTTP_CONFLICT, PARLEY_ERR_INVALID_ARG, "no live meeting is running");
+    return srv_live_status(srv, c);
+}
+
+enum MHD_Result srv_live_stop(parley_server *srv, struct MHD_Connection *c)
+{
+    pthread_mutex_lock(&srv->mu);
+    bool running = srv->live_job != NULL;
+    if (running)
+        srv->live_stop = true;
+    pthread_mutex_unlock(&srv->mu);
+    if (!running)
+        return srv_send_error(c, MHD_HTTP_CONFLICT, PARLEY_ERR_INVALID_ARG, "no live meeting is running");
+    return srv_live_status(srv, c);
+}
+
 static void *worker_main(void *arg)
 {
     srv_worker *w = arg;
@@ -391,6 +592,8 @@ static void *worker_main(void *arg)
             job_fail(srv, j, PARLEY_ERR_CANCELLED, "cancelled before it started");
         else if (j->kind == JOB_PULL)
             run_pull(srv, j);
+        else if (j->kind == JOB_LIVE)
+            run_live(srv, j);
         else
             run_task(srv, &ws, j);
         pthread_mutex_lock(&srv->mu);
@@ -404,7 +607,7 @@ static void *worker_main(void *arg)
 
 parley_status srv_jobs_start(parley_server *srv)
 {
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         srv_worker *w = &srv->workers[i];
         w->srv = srv;
         w->which = i;
@@ -424,11 +627,11 @@ void srv_jobs_stop(parley_server *srv)
         parley_cancel_set(j->cancel);
         wake_locked(j);
     }
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         if (srv->workers[i].started)
             pthread_cond_broadcast(&srv->workers[i].cv);
     pthread_mutex_unlock(&srv->mu);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         srv_worker *w = &srv->workers[i];
         if (w->started) {
             pthread_join(w->thread, NULL);
@@ -437,7 +640,7 @@ void srv_jobs_stop(parley_server *srv)
     }
     /* Jobs still queued never ran: drop the queues' references. */
     pthread_mutex_lock(&srv->mu);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         srv_worker *w = &srv->workers[i];
         while (w->head) {
             srv_job *j = w->head;
@@ -453,13 +656,17 @@ void srv_jobs_stop(parley_server *srv)
 void srv_jobs_free(parley_server *srv)
 {
     pthread_mutex_lock(&srv->mu);
+    if (srv->live_job) {
+        job_unref_locked(srv->live_job);
+        srv->live_job = NULL;
+    }
     while (srv->jobs) {
         srv_job *j = srv->jobs;
         srv->jobs = j->all_next;
         job_unref_locked(j);
     }
     pthread_mutex_unlock(&srv->mu);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         pthread_cond_destroy(&srv->workers[i].cv);
 }
 
@@ -495,11 +702,23 @@ parley_status srv_job_submit(parley_server *srv, job_kind kind, int64_t session_
         free(j);
         return parley_fail(PARLEY_ERR_CANCELLED, "the server is stopping");
     }
+    if (kind == JOB_LIVE && srv->live_job) {
+        pthread_mutex_unlock(&srv->mu);
+        free(j->question);
+        parley_cancel_free(j->cancel);
+        free(j);
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "a live meeting is already running (stop it first)");
+    }
     j->id = srv->next_job_id++;
     j->refs = 2; /* the table's and the worker's */
+    if (kind == JOB_LIVE) {
+        srv->live_job = j;
+        srv->live_stop = false;
+        j->refs++;
+    }
     j->all_next = srv->jobs;
     srv->jobs = j;
-    srv_worker *w = &srv->workers[kind == JOB_PULL ? 1 : 0];
+    srv_worker *w = &srv->workers[kind == JOB_PULL ? 1 : kind == JOB_LIVE ? 2 : 0];
     if (w->tail)
         w->tail->next = j;
     else

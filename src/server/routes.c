@@ -186,6 +186,23 @@ static enum MHD_Result session_show(route *r, int64_t id)
     add_latest(doc, o, r->l->db, id, "summary_markdown", "summary", "markdown");
     add_latest(doc, o, r->l->db, id, "notes", "notes", NULL);
     add_latest(doc, o, r->l->db, id, "suggestions", "suggestions", NULL);
+    parley_user_note *notes = NULL;
+    size_t nn = 0;
+    if (parley_store_user_notes_list(r->l->db, id, &notes, &nn) == PARLEY_OK) {
+        yyjson_mut_val *arr = yyjson_mut_obj_add_arr(doc, o, "typed_notes");
+        for (size_t i = 0; i < nn; i++) {
+            yyjson_mut_val *no = yyjson_mut_arr_add_obj(doc, arr);
+            yyjson_mut_obj_add_int(doc, no, "id", notes[i].id);
+            yyjson_mut_obj_add_int(doc, no, "t_ms", notes[i].t_ms);
+            yyjson_mut_obj_add_strcpy(doc, no, "text", notes[i].text ? notes[i].text : "");
+        }
+        parley_user_notes_free(notes, nn);
+    }
+    parley_session_row row;
+    if (parley_store_get_session_row(r->l->db, id, &row) == PARLEY_OK) {
+        yyjson_mut_obj_add_str(doc, o, "status", parley_session_status_name(row.status));
+        parley_session_row_clear(&row);
+    }
     parley_chat_message *msgs = NULL;
     size_t n = 0;
     if (parley_store_list_chat(r->l->db, id, &msgs, &n) == PARLEY_OK) {
@@ -680,6 +697,57 @@ static enum MHD_Result settings(route *r)
     return srv_send_json(r->c, MHD_HTTP_OK, doc);
 }
 
+static enum MHD_Result live(route *r)
+{
+    if (r->n == 1 && is(r, "GET"))
+        return srv_live_status(r->srv, r->c);
+    if (r->n == 1 && is(r, "POST")) {
+        /* {"title", "mic_source", "system_source", "no_system", "input", "speed",
+         * "language", "asr_model"}: checked here, used by the live worker. */
+        enum MHD_Result ret;
+        yyjson_doc *d = body_json(r, &ret);
+        if (!d)
+            return ret;
+        yyjson_val *root = yyjson_doc_get_root(d);
+        static const char *const strs[] = {"title", "mic_source", "system_source", "input", "language", "asr_model"};
+        bool ok = true;
+        for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+            yyjson_val *v = yyjson_obj_get(root, strs[i]);
+            if (v && !yyjson_is_str(v))
+                ok = false;
+        }
+        yyjson_val *sp = yyjson_obj_get(root, "speed"), *ns = yyjson_obj_get(root, "no_system");
+        if ((sp && (!yyjson_is_num(sp) || yyjson_get_num(sp) < 0)) || (ns && !yyjson_is_bool(ns)))
+            ok = false;
+        yyjson_doc_free(d);
+        if (!ok)
+            return bad(r, "title, mic_source, system_source, input, language and asr_model are strings, "
+                          "no_system true/false, speed a number >= 0");
+        char *body = strndup(r->body, r->body_len);
+        int64_t job;
+        parley_status st = body ? srv_job_submit(r->srv, JOB_LIVE, 0, NULL, body, NULL, &job) : PARLEY_ERR_NOMEM;
+        free(body);
+        if (st == PARLEY_ERR_INVALID_ARG)
+            return srv_send_error(r->c, MHD_HTTP_CONFLICT, st, NULL);
+        return st ? fail(r, st) : job_accepted(r, job);
+    }
+    if (r->n == 2 && strcmp(r->parts[1], "notes") == 0 && is(r, "POST")) {
+        enum MHD_Result ret;
+        yyjson_doc *d = body_json(r, &ret);
+        if (!d)
+            return ret;
+        const char *text = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "text"));
+        enum MHD_Result res = text && *text && strlen(text) <= 4000
+                                  ? srv_live_note(r->srv, r->c, text)
+                                  : bad(r, "give {\"text\": \"...\"} (1 to 4000 bytes)");
+        yyjson_doc_free(d);
+        return res;
+    }
+    if (r->n == 2 && strcmp(r->parts[1], "stop") == 0 && is(r, "POST"))
+        return srv_live_stop(r->srv, r->c);
+    return not_allowed(r);
+}
+
 static enum MHD_Result health(route *r)
 {
     yyjson_mut_val *o;
@@ -689,7 +757,7 @@ static enum MHD_Result health(route *r)
     /* Everything runs on this machine: no remote inference exists to fall back to. */
     yyjson_mut_obj_add_bool(doc, o, "local", true);
     yyjson_mut_obj_add_str(doc, o, "mode", "local");
-    yyjson_mut_obj_add_bool(doc, o, "live", false);
+    yyjson_mut_obj_add_bool(doc, o, "live", true);
     return srv_send_json(r->c, MHD_HTTP_OK, doc);
 }
 
@@ -724,6 +792,8 @@ enum MHD_Result srv_route_api(srv_listener *l, struct MHD_Connection *c, const c
         return search(&r);
     if (strcmp(top, "models") == 0)
         return models(&r);
+    if (strcmp(top, "live") == 0)
+        return live(&r);
     if (strcmp(top, "settings") == 0 && r.n == 1)
         return settings(&r);
     if (strcmp(top, "hw") == 0 && r.n == 1) {

@@ -21,7 +21,7 @@ typedef struct srv_job srv_job;
 typedef struct sse_reader sse_reader;
 
 typedef enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_CANCELLED } job_state;
-typedef enum job_kind { JOB_SUMMARY, JOB_NOTES, JOB_ASK, JOB_SUGGEST, JOB_PULL } job_kind;
+typedef enum job_kind { JOB_SUMMARY, JOB_NOTES, JOB_ASK, JOB_SUGGEST, JOB_PULL, JOB_LIVE } job_kind;
 
 /* A piece of long work (a task on the LLM, a download) and the events it made so far.
  * Every field after `mu`-protected ones is guarded by parley_server.mu. */
@@ -30,7 +30,7 @@ struct srv_job {
     job_kind kind;
     int64_t session_id;      /* tasks */
     char model_id[64];       /* pulls */
-    char *question;          /* ask */
+    char *question;          /* ask; live: the start request's JSON */
     int32_t max_tokens, item_chars, max_items; /* task limits from the request; 0 = defaults */
     parley_cancel *cancel;
     /* guarded by srv->mu */
@@ -77,7 +77,12 @@ struct parley_server {
     bool stopping;
     srv_job *jobs;           /* every job still kept, newest first */
     int64_t next_job_id;
-    srv_worker workers[2];
+    srv_worker workers[3];   /* 0: the LLM, 1: downloads, 2: a live meeting */
+    /* The live meeting (guarded by mu): its job, notes typed for it, a stop request. */
+    srv_job *live_job;
+    char **live_notes;
+    size_t n_live_notes;
+    bool live_stop;
 };
 
 /* A request being received: the body gathered so far, within its limit. */
@@ -117,6 +122,10 @@ enum MHD_Result srv_job_status(parley_server *srv, struct MHD_Connection *c, int
 enum MHD_Result srv_job_events(parley_server *srv, struct MHD_Connection *c, int64_t id);
 enum MHD_Result srv_job_cancel(parley_server *srv, struct MHD_Connection *c, int64_t id);
 const char *srv_job_kind_name(job_kind k);
+/* The live meeting: GET /api/live, POST /api/live/notes, POST /api/live/stop. */
+enum MHD_Result srv_live_status(parley_server *srv, struct MHD_Connection *c);
+enum MHD_Result srv_live_note(parley_server *srv, struct MHD_Connection *c, const char *text);
+enum MHD_Result srv_live_stop(parley_server *srv, struct MHD_Connection *c);
 /* What the page should tell the user to do about a failure (never "try elsewhere"). */
 const char *srv_hint(parley_status st);
 

@@ -351,7 +351,8 @@ static parley_status candidates(parley_store *s, const char *fq, cand **out, siz
         free(c);
         return st;
     }
-    qsort(c, cnt, sizeof *c, cand_cmp);
+    if (cnt > 1) /* qsort(NULL, 0, ...) is undefined */
+        qsort(c, cnt, sizeof *c, cand_cmp);
     *out = c;
     *n = cnt;
     return PARLEY_OK;

@@ -24,7 +24,7 @@ for m in d["models"]:
     assert "Q4" not in m["label"] and "Q8" not in m["label"]
 rams=[m["fit"]["ram_bytes"] for m in d["models"]]
 assert rams==sorted(rams), "not sorted by RAM needed"
-assert len(d["speech_models"])==8
+assert len(d["speech_models"])==10  # 6 whisper + 2 quantised whisper + 2 Parakeet
 for m in d["speech_models"]:
     f=m["fit"]
     assert "realtime_x" in f and "keeps_up_live" in f, f

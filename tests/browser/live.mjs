@@ -1,0 +1,56 @@
+// live.mjs: the Live page in headless Chromium against a real `parley serve` whose
+// PulseAudio is the test's private server (tests/cli/serve_browser_live.sh): start a
+// meeting on the virtual sources, speech played into both, lines arriving with Me/Them,
+// a typed note, a suggestion, stop. Env: PARLEY_URL, SHOTS, PROFILE, ME_WAV, THEM_WAV.
+import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
+import assert from "node:assert/strict";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const { chromium } = require("playwright-core");
+const env = process.env;
+const shot = (page, name) => page.screenshot({ path: path.join(env.SHOTS, name + ".png"), fullPage: true });
+const context = await chromium.launchPersistentContext(env.PROFILE, {
+  executablePath: "/usr/bin/chromium", headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+  viewport: { width: 1200, height: 900 },
+});
+const page = context.pages()[0] || (await context.newPage());
+const origin = new URL(env.PARLEY_URL).origin;
+try {
+  await page.goto(env.PARLEY_URL);
+  await page.waitForSelector("#sessions, main p");
+  await page.goto(origin + "/#/live");
+  await page.waitForSelector("#live-start");
+  await page.fill("#live-title", "Browser live test");
+  await page.fill("#live-mic", "mic.monitor");
+  await page.fill("#live-system", "meeting.monitor");
+  await page.click("#live-start");
+  await page.waitForFunction(() => /Recording/.test(document.getElementById("live-status").textContent), null, { timeout: 60000 });
+  await page.waitForTimeout(800);
+  execFileSync("paplay", ["-d", "mic", env.ME_WAV]);
+  await page.waitForTimeout(500);
+  execFileSync("paplay", ["-d", "meeting", env.THEM_WAV]);
+  await page.fill("#live-box", "check the budget figure");
+  await page.click("text=Add note");
+  await page.waitForFunction(() => document.querySelectorAll("#live-transcript li").length >= 2, null, { timeout: 90000 });
+  const who = await page.locator("#live-transcript .who").allInnerTexts();
+  assert.ok(who.includes("Note"), who.join(","));
+  assert.ok(who.some((w) => w === "Me" || w === "Them"), who.join(","));
+  await page.click("text=Suggest what to say");
+  await page.waitForSelector("#live-suggestion li, #live-suggestion .error", { timeout: 90000 });
+  const sugg = await page.locator("#live-suggestion").innerText();
+  await shot(page, "20-live-recording");
+  assert.equal(await page.locator("#live-suggestion .error").count(), 0, sugg);
+  await page.click("#live-stop");
+  await page.waitForFunction(() => /Stopped/.test(document.getElementById("live-status").textContent), null, { timeout: 120000 });
+  await shot(page, "21-live-stopped");
+  console.error("ok: live page: lines " + who.join(",") + "; suggestion: " + sugg.replace(/\n/g, " | "));
+} catch (e) {
+  await shot(page, "2x-live-FAILED").catch(() => {});
+  throw e;
+} finally {
+  await context.close();
+}

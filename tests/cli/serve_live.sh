@@ -1,0 +1,56 @@
+# serve_live.sh: a live meeting through the API: started from a recording replayed as the
+# microphone (the whisper stand-in and the Silero VAD), its events streamed over SSE
+# (started, levels, stopped), a typed note stored at its time, stop, the session stored
+# finished; a second start while one runs is refused; notes without a meeting too.
+. "$(dirname "$0")/../cli_lib.sh"
+export PYTHONDONTWRITEBYTECODE=1
+need_vad
+standin_whisper tiny || t_skip_all "cannot make the whisper stand-in"
+command -v espeak-ng >/dev/null || t_skip_all "needs espeak-ng"
+espeak-ng -w "$T_DIR/talk.wav" "Hello everyone, this is the weekly budget meeting. We decide the office furniture today and the landlord wants an answer." 2>/dev/null
+t_begin "a live meeting over the API"
+WAV="$T_DIR/talk.wav" PYTHONPATH="$(dirname "$0")" python3 - <<'PY' 2>"$T_DIR/py.err" && t_ok || t_fail "$(tail -c 2500 "$T_DIR/py.err")"
+import json, os, sys, threading, time
+from serve_lib import Server
+def say(*a): print("ok:", *a, file=sys.stderr)
+s = Server("--threads", "1")
+try:
+    assert s.json("GET", "/api/health")["live"] is True
+    assert s.json("GET", "/api/live")["id"] is None
+    s.json("POST", "/api/live/notes", {"text": "x"}, want=409)
+    s.json("POST", "/api/live/stop", want=409)
+    s.json("POST", "/api/live", {"speed": -1}, want=400)
+    j = s.json("POST", "/api/live", {"title": "API meeting", "input": os.environ["WAV"], "speed": 1,
+                                     "no_system": True, "asr_model": "tiny"}, want=202)
+    events = []
+    t = threading.Thread(target=lambda: events.extend(s.events(j["job"], timeout=120)))
+    t.start()
+    ok = False
+    for _ in range(100):
+        st = s.json("GET", "/api/live")
+        if st["state"] == "running" and st.get("session"):
+            ok = True
+            break
+        time.sleep(0.1)
+    assert ok, st
+    s.json("POST", "/api/live", {"input": os.environ["WAV"], "no_system": True}, want=409)
+    time.sleep(1.0)
+    s.json("POST", "/api/live/notes", {"text": "ask about the budget"})
+    time.sleep(0.5)
+    s.json("POST", "/api/live/stop")
+    t.join(120)
+    kinds = [e for e, _ in events]
+    assert [k for k in kinds if k != "backlog"][0] == "started" and kinds[-1] == "done" and "stopped" in kinds and "note" in kinds, kinds
+    assert "level" in kinds, kinds
+    sid = events[-1][1]["session"]
+    assert [d for e, d in events if e == "started"][0]["session_id"] == sid, events[:3]
+    d = s.json("GET", "/api/sessions/%d" % sid)
+    assert d["title"] == "API meeting" and d["status"] == "finished", (d["title"], d["status"])
+    assert [n["text"] for n in d["typed_notes"]] == ["ask about the budget"] and d["typed_notes"][0]["t_ms"] > 0, d["typed_notes"]
+    assert s.json("GET", "/api/live")["id"] is None
+    say("live meeting: events", sorted(set(kinds)))
+finally:
+    rc = s.stop()
+assert rc == 130, rc
+PY
+t_done
