@@ -37,9 +37,10 @@ X=(--template chatml --threads 1 --ctx 2048 --max-tokens 16)
 row() { # description ; command...
     local what=$1; shift
     local out rc
-    out=$(cd "$W" && timeout 120 "$@" 2>&1 >/dev/null </dev/null | grep -v '^$' | head -1)
-    rc=${PIPESTATUS[0]}
-    rc=$(cd "$W" && timeout 120 "$@" >/dev/null 2>&1 </dev/null; echo $?)
+    (cd "$W" && timeout 120 "$@" >/dev/null 2>"$W/.err" </dev/null)
+    rc=$?
+    out=$(grep -v -e '^$' -e '^parley: warning: ' "$W/.err" | head -1)
+    [ -n "$out" ] || out=$(grep -v '^$' "$W/.err" | head -1)
     local shown=${*//$W/\~}
     shown=${shown//$P/parley}
     shown=${shown//$L1000/a×1000}

@@ -57,6 +57,7 @@ traced() {
     local tr="$T_DIR/trace-$n-$name"
     strace -f -q --seccomp-bpf -e trace=connect -e signal=none -o "$tr" "$@" >"$T_DIR/out" 2>"$T_DIR/err"
     RC=$?
+    [ "$RC" -lt 128 ] || { t_fail "$name crashed (exit $RC): $(tail -c 300 "$T_DIR/err")"; return 1; }
     grep -q '+++ exited with' "$tr" || { t_fail "$name: the tracer did not see the process exit"; return 1; }
     local off
     off=$(check_trace "$tr") || { t_fail "$name: connect() to a non-loopback address: $off"; return 1; }
