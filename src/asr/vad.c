@@ -288,9 +288,11 @@ static size_t take_events(parley_vad *v, parley_vad_event *events, size_t max_ev
     size_t n = 0;
     if (events) {
         n = v->n_pend < max_events ? v->n_pend : max_events;
-        memcpy(events, v->pend, n * sizeof *events);
+        if (n)
+            memcpy(events, v->pend, n * sizeof *events);
     }
-    memmove(v->pend, v->pend + n, (v->n_pend - n) * sizeof *v->pend);
+    if (n && v->n_pend > n) /* v->pend is NULL until the first event */
+        memmove(v->pend, v->pend + n, (v->n_pend - n) * sizeof *v->pend);
     v->n_pend -= n;
     return n;
 }
