@@ -24,6 +24,20 @@ have_native() {
         pkg-config --exists 'llama >= 0.7' 'whisper >= 1.9.5' ggml sqlite3 libavformat libswresample yyjson libcurl 2>/dev/null
 }
 
+# The browser tests drive Debian's chromium with playwright-core from npm, installed into
+# build/node (never committed). The build root's npm may not trust the certificates this
+# host's network needs, so when the host has npm it installs it from here (playwright-core
+# is plain JavaScript: the root's node runs it). Without it those tests skip, saying why.
+node_setup() {
+    export PARLEY_NODE_DIR="${PARLEY_NODE_DIR:-$top/build/node}"
+    [ -f "$PARLEY_NODE_DIR/node_modules/playwright-core/package.json" ] && return 0
+    command -v npm >/dev/null || return 0
+    mkdir -p "$top/build"
+    "$top/tests/browser/setup.sh" >"$top/build/node-setup.log" 2>&1 ||
+        echo "parley: could not install playwright-core (build/node-setup.log); the browser tests will skip" >&2
+}
+if [ "${1:-}" = test ]; then node_setup; fi
+
 if ! have_native; then
     [ -z "${PARLEY_IN_ROOT:-}" ] || { echo "parley: the build root lacks packages; delete it and re-run" >&2; exit 1; }
     exec "$top/scripts/root.sh" run "$top/scripts/dev.sh" "$@"

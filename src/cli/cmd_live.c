@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <parley/asr.h>
+#include <parley/catalog.h>
 #include <parley/events.h>
 #include <parley/live.h>
 #include <parley/tasks.h>
@@ -379,6 +380,16 @@ int cmd_live(int argc, char **argv)
         return cli_usage_error(usage, "--speed applies to --input only");
     if ((mp.suggest || mp.summarize_at_stop) && !llm_spec)
         return cli_usage_error(usage, "--suggest and --summary need --model (an LLM)");
+    /* Features switched off on this device (`parley models local ...=off`) stay off. */
+    {
+        parley_status fst = parley_local_feature_allowed(PARLEY_FEATURE_TRANSCRIBE, NULL);
+        if (!fst && mp.suggest)
+            fst = parley_local_feature_allowed(PARLEY_FEATURE_SUGGEST, NULL);
+        if (!fst && mp.summarize_at_stop)
+            fst = parley_local_feature_allowed(PARLEY_FEATURE_SUMMARY, NULL);
+        if (fst)
+            return cli_error(fst, "live");
+    }
 
     char asr_path[4096], vad_path[4096];
     int rc = find_models(asr_spec, vad_spec, asr_path, sizeof asr_path, vad_path, sizeof vad_path);

@@ -2,6 +2,7 @@
  * tasks.h, streamed to the terminal as the model writes, stored in the session. */
 #include "cli.h"
 
+#include <parley/catalog.h>
 #include <parley/llm.h>
 #include <parley/store.h>
 #include <parley/tasks.h>
@@ -407,7 +408,7 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
         fflush(stdout);
         fprintf(stderr, "\ncancelled\n");
         parley_task_result_clear(&r);
-        return 130;
+        return cli_exit_code_for_cancel();
     }
     if (st) {
         if (sh.streamed && !sh.ends_nl)
@@ -477,6 +478,13 @@ static int run(task_kind k, int argc, char **argv)
         fprintf(stderr, "parley: %s: session %lld has no transcript segments (nothing was said)\n", what,
                 (long long)o.session);
         rc = 1;
+        goto out;
+    }
+    /* `parley models local summary=off` (chat, suggest) switches a feature off on this device. */
+    static const parley_feature feature[] = {[TASK_SUMMARY] = PARLEY_FEATURE_SUMMARY, [TASK_NOTES] = PARLEY_FEATURE_SUMMARY,
+                                             [TASK_ASK] = PARLEY_FEATURE_CHAT, [TASK_SUGGEST] = PARLEY_FEATURE_SUGGEST};
+    if ((st = parley_local_feature_allowed(feature[k], NULL))) {
+        rc = cli_error(st, what);
         goto out;
     }
     if ((st = parley_llm_model_find(o.model, model_path, sizeof model_path))) {

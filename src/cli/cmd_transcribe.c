@@ -3,6 +3,7 @@
 
 #include <parley/asr.h>
 #include <parley/audio.h>
+#include <parley/catalog.h>
 #include <parley/store.h>
 
 #include <parley/vad.h>
@@ -242,6 +243,9 @@ int cmd_transcribe(int argc, char **argv)
     if (!no_vad && (st = parley_model_find("vad", vad_model, vad_path, sizeof vad_path)))
         return cli_error(st, "transcribe");
     if (!no_vad && (st = parley_vad_check_model(vad_path)))
+        return cli_error(st, "transcribe");
+    /* `parley models local transcribe=off` switches it off on this device. */
+    if ((st = parley_local_feature_allowed(PARLEY_FEATURE_TRANSCRIBE, NULL)))
         return cli_error(st, "transcribe");
     parley_store *db = NULL;
     if ((st = parley_store_open(NULL, &db)))
