@@ -62,7 +62,7 @@ TEST(builtin_catalog_is_complete)
     }
     /* archived and not on disk: invisible */
     ASSERT(parley_catalog_find(cat, "qwen3.5-27b") == NULL);
-    ASSERT_EQ_INT(parley_catalog_count(cat), 15);
+    ASSERT_EQ_INT(parley_catalog_count(cat), 17); /* 15 + the two quantised whisper variants */
     /* real layer counts */
     ASSERT_EQ_INT(parley_catalog_find(cat, "qwen3.5-2b")->shape.n_layer, 24);
     ASSERT_EQ_INT(parley_catalog_find(cat, "qwen3.5-9b")->shape.n_layer, 32);
@@ -155,14 +155,14 @@ TEST(archived_visible_only_while_on_disk)
     ASSERT_OK(parley_catalog_open(&cp, &cat));
     const parley_model_info *m = parley_catalog_find(cat, "qwen3.5-27b");
     ASSERT(m && m->archived && m->state == PARLEY_STATE_READY);
-    ASSERT_EQ_INT(parley_catalog_count(cat), 16);
+    ASSERT_EQ_INT(parley_catalog_count(cat), 18);
     ASSERT_OK(parley_catalog_use(cat, "qwen3.5-27b")); /* selectable while on disk */
     bool deleted = false;
     ASSERT_OK(parley_catalog_remove(cat, "qwen3.5-27b", &deleted));
     ASSERT(deleted);
     ASSERT(access(file, F_OK) != 0);
     ASSERT(parley_catalog_find(cat, "qwen3.5-27b") == NULL);
-    ASSERT_EQ_INT(parley_catalog_count(cat), 15);
+    ASSERT_EQ_INT(parley_catalog_count(cat), 17); /* 15 + the two quantised whisper variants */
     struct parley_device_settings s;
     parley_catalog_settings(cat, &s);
     ASSERT_STR(s.llm_model, ""); /* removing the selected model clears the choice */

@@ -219,6 +219,70 @@ TEST(pages_and_marks)
     parley_store_close(db);
 }
 
+TEST(common_words_rank_their_newest_matches)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/common.db", dir);
+    parley_store *db;
+    ASSERT_OK(parley_store_open(p, &db));
+    parley_transcript t = {0};
+    for (int i = 0; i < 2500; i++)
+        ASSERT_OK(parley_transcript_add(&t, i * 1000, i * 1000 + 900, "alpha and some other words here", NULL, -1));
+    int64_t old_id, new_id;
+    ASSERT_OK(parley_store_add_session(db, &t, &old_id));
+    parley_transcript_free(&t);
+    ASSERT_OK(parley_transcript_add(&t, 0, 900, "alpha alpha alpha", NULL, -1));
+    ASSERT_OK(parley_store_add_session(db, &t, &new_id));
+    parley_transcript_free(&t);
+    parley_search_hit *h;
+    size_t n;
+    ASSERT_OK(parley_store_search(db, "alpha", NULL, &h, &n));
+    ASSERT_EQ_INT(n, 20);
+    ASSERT_EQ_INT(h[0].session_id, new_id); /* the densest match first */
+    ASSERT(h[0].score > h[1].score);
+    parley_search_hits_free(h, n);
+    struct parley_search_params sp = parley_search_default_params();
+    sp.offset = 1990;
+    ASSERT_OK(parley_store_search(db, "alpha", &sp, &h, &n));
+    ASSERT_EQ_INT(n, 10); /* 2,000 ranked matches reachable */
+    parley_search_hits_free(h, n);
+    parley_store_close(db);
+}
+
+TEST(index_without_prefix_lists_is_rebuilt)
+{
+    /* A database that schema step 3 indexed before the index had prefix lists. */
+    parley_store *db = open_v1("v3.db");
+    ASSERT(db);
+    parley_store_close(db);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/v3.db", dir);
+    sqlite3 *raw;
+    ASSERT(sqlite3_open(p, &raw) == SQLITE_OK);
+    ASSERT(sqlite3_exec(raw,
+                        "DROP TABLE search_index;"
+                        "CREATE VIRTUAL TABLE search_index USING fts5(text, session_id UNINDEXED, t0_ms UNINDEXED,"
+                        "  tokenize = 'unicode61 remove_diacritics 2');"
+                        "INSERT INTO search_index(rowid, text, session_id, t0_ms)"
+                        "  SELECT id * 8 + 1, text, session_id, t0_ms FROM segments;"
+                        "PRAGMA user_version = 3;",
+                        NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(raw);
+    ASSERT_OK(parley_store_open(p, &db));
+    parley_status st;
+    ASSERT_EQ_INT(count(db, "gira*", &st), 2); /* the summary is back in the index too */
+    ASSERT_EQ_INT(count(db, "kickoff", &st), 2); /* title and segment */
+    parley_store_close(db);
+    ASSERT(sqlite3_open(p, &raw) == SQLITE_OK);
+    sqlite3_stmt *q;
+    ASSERT(sqlite3_prepare_v2(raw, "SELECT sql FROM sqlite_master WHERE name = 'search_index'", -1, &q, NULL) ==
+           SQLITE_OK);
+    ASSERT(sqlite3_step(q) == SQLITE_ROW);
+    ASSERT_CONTAINS((const char *)sqlite3_column_text(q, 0), "prefix");
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+}
+
 int main(void)
 {
     dir = test_tmpdir("search");
@@ -226,5 +290,7 @@ int main(void)
     RUN(index_follows_every_change);
     RUN(no_query_is_a_syntax_error);
     RUN(pages_and_marks);
+    RUN(common_words_rank_their_newest_matches);
+    RUN(index_without_prefix_lists_is_rebuilt);
     return test_summary();
 }

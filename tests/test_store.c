@@ -85,7 +85,7 @@ TEST(subtitle_exports_are_valid)
     free(out);
     ASSERT_OK(parley_transcript_export(&t, PARLEY_FORMAT_VTT, &out, &len));
     ASSERT_STR(out, "WEBVTT\n\n00:00:00.000 --> 00:00:02.500\nGood morning, everyone.\n\n"
-                    "00:00:03.000 --> 00:00:07.250\n<v Alice>Let's review the budget --&gt; today &amp; &lt;now&gt;.\n\n"
+                    "00:00:03.000 --> 00:00:07.250\n<v Alice>Let's review the budget --&gt; today &amp; &lt;now>.\n\n"
                     "00:01:01.000 --> 00:01:05.500\nThanks, bye.\n\n");
     free(out);
     ASSERT_OK(parley_transcript_export(&t, PARLEY_FORMAT_TXT, &out, &len));

@@ -76,11 +76,11 @@ TEST(vtt_escapes_the_voice_tag)
 {
     parley_transcript t;
     memset(&t, 0, sizeof t);
-    ASSERT_OK(parley_transcript_add(&t, 0, 1500, "a -> b & c <d>", "Ann > Bob", -1));
+    ASSERT_OK(parley_transcript_add(&t, 0, 1500, "a -> b & c <d> --> e", "Ann > Bob", -1));
     char *out = NULL;
     size_t len = 0;
     ASSERT_OK(parley_transcript_export(&t, PARLEY_FORMAT_VTT, &out, &len));
-    ASSERT_STR(out, "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n<v Ann &gt; Bob>a -&gt; b &amp; c &lt;d&gt;\n\n");
+    ASSERT_STR(out, "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n<v Ann &gt; Bob>a -> b &amp; c &lt;d> --&gt; e\n\n");
     free(out);
     parley_transcript_free(&t);
 }

@@ -61,6 +61,13 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -126,7 +133,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "search_bench: %s\n", sqlite3_errmsg(raw));
         return 1;
     }
-    static double tp[MAXQ], tl[MAXQ], kp[4][MAXQ], kl[4][MAXQ];
+    static double tp[MAXQ], tl[MAXQ], kp[4][MAXQ], kl[4][MAXQ], cp[MAXQ], cl[MAXQ], kcp[4][MAXQ], kcl[4][MAXQ];
     int kn[4] = {0};
     long hits_p = 0, hits_l = 0, empty_p = 0;
     struct parley_search_params sp = parley_search_default_params();
@@ -152,18 +159,19 @@ int main(int argc, char **argv)
             snprintf(query, sizeof query, "\"%s %s\"", w1, w2);
             snprintf(l1, sizeof l1, "%s %s", w1, w2);
         }
-        double dp = 0, dl = 0;
+        double dp = 0, dl = 0, up = 0, ul = 0;
         for (int pass = 0; pass < 2; pass++) {
             bool parley_turn = (pass == 0) == (q % 2 == 0); /* alternate which runs first */
             if (parley_turn) {
                 parley_search_hit *h;
                 size_t n;
-                double t0 = now_ms();
+                double t0 = now_ms(), c0 = cpu_ms();
                 if (parley_store_search(db, query, &sp, &h, &n)) {
                     fprintf(stderr, "search_bench: %s: %s\n", query, parley_last_error());
                     return 1;
                 }
                 dp = now_ms() - t0;
+                up = cpu_ms() - c0;
                 hits_p += (long)n;
                 empty_p += n == 0;
                 parley_search_hits_free(h, n);
@@ -173,12 +181,13 @@ int main(int argc, char **argv)
                 if (l2[0])
                     sqlite3_bind_text(st, 2, l2, -1, SQLITE_TRANSIENT);
                 sqlite3_bind_int(st, 3, limit);
-                double t0 = now_ms();
+                double t0 = now_ms(), c0 = cpu_ms();
                 while (sqlite3_step(st) == SQLITE_ROW) {
                     (void)sqlite3_column_text(st, 2);
                     hits_l++;
                 }
                 dl = now_ms() - t0;
+                ul = cpu_ms() - c0;
                 sqlite3_reset(st);
             }
         }
@@ -186,23 +195,27 @@ int main(int argc, char **argv)
             continue;
         tp[q] = dp;
         tl[q] = dl;
+        cp[q] = up;
+        cl[q] = ul;
+        kcp[kind][kn[kind]] = up;
+        kcl[kind][kn[kind]] = ul;
         kp[kind][kn[kind]] = dp;
         kl[kind][kn[kind]++] = dl;
     }
     printf("queries: %d (%d of each kind), first page of %d hits; parley returned %ld hits (%ld queries none), "
            "LIKE %ld rows\n\n",
            nq, nq / 4, limit, hits_p, empty_p, hits_l);
-    printf("| kind | parley p50 ms | parley p95 ms | parley max ms | LIKE p50 ms | LIKE p95 ms | LIKE max ms |\n");
-    printf("|---|---:|---:|---:|---:|---:|---:|\n");
-    for (int k = 0; k < 4; k++) {
-        double a = pct(kp[k], kn[k], 50), b = pct(kp[k], kn[k], 95), c = pct(kp[k], kn[k], 100);
-        double d = pct(kl[k], kn[k], 50), e = pct(kl[k], kn[k], 95), f = pct(kl[k], kn[k], 100);
-        printf("| %s | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f |\n", kind_names[k], a, b, c, d, e, f);
+    printf("| kind | parley p50 | parley p95 | parley max | parley CPU p50 | parley CPU p95 | LIKE p50 | LIKE p95 | "
+           "LIKE CPU p50 | LIKE CPU p95 |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (int k = 0; k <= 4; k++) {
+        double *wp = k < 4 ? kp[k] : tp, *wl = k < 4 ? kl[k] : tl, *xp = k < 4 ? kcp[k] : cp, *xl = k < 4 ? kcl[k] : cl;
+        int m = k < 4 ? kn[k] : nq;
+        printf("| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", k < 4 ? kind_names[k] : "**all**",
+               pct(wp, m, 50), pct(wp, m, 95), pct(wp, m, 100), pct(xp, m, 50), pct(xp, m, 95), pct(wl, m, 50),
+               pct(wl, m, 95), pct(xl, m, 50), pct(xl, m, 95));
     }
-    double a = pct(tp, nq, 50), b = pct(tp, nq, 95), c = pct(tp, nq, 100);
-    double d = pct(tl, nq, 50), e = pct(tl, nq, 95), f = pct(tl, nq, 100);
-    printf("| **all** | **%.2f** | **%.2f** | %.2f | **%.1f** | **%.1f** | %.1f |\n\n", a, b, c, d, e, f);
-    printf("LIKE/parley: p50 %.1fx, p95 %.1fx\n", a > 0 ? d / a : 0, b > 0 ? e / b : 0);
+    printf("\n(milliseconds; wall = elapsed, CPU = the query thread's CPU time)\n");
     sqlite3_finalize(like1);
     sqlite3_finalize(like2);
     sqlite3_close(raw);

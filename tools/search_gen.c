@@ -118,7 +118,7 @@ int main(int argc, char **argv)
         return 1;
     }
     long total = 0;
-    char text[512], title[128], *big = malloc(1 << 20);
+    char text[512], title[256], *big = malloc(1 << 20);
     if (!big)
         return 1;
     for (long s = 0; s < sessions; s++) {

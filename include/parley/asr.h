@@ -189,8 +189,10 @@ int64_t parley_asr_stream_backlog_ms(const parley_asr_stream *s);
  * No push after finish. */
 parley_status parley_asr_stream_finish(parley_asr_stream *s, const parley_cancel *cancel);
 
-/* Stops the worker (an utterance being transcribed is aborted at whisper's next check),
- * discards what is queued and frees everything. No callback runs after it returns.
+/* Discards what is queued and frees the stream. Returns at once (milliseconds), also in
+ * the middle of an utterance: no callback runs after it returns. whisper.cpp stops only
+ * between its encoder and decoder passes, so the worker may need a moment longer to
+ * stop; it then frees what is left by itself, and parley_asr_free() waits for it.
  * NULL is a no-op. */
 void parley_asr_stream_free(parley_asr_stream *s);
 

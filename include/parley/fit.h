@@ -61,6 +61,9 @@ struct parley_fit_params {
     double cpu_efficiency;     /* achieved / peak bandwidth on the CPU; 0 = 0.55 */
     double matvec_efficiency;  /* decode rate / measured CPU mat-vec rate (the rest of a
                                   token's work: attention, norms, recurrent updates); 0 = 0.85 */
+    double live_realtime_x;    /* speech: Great needs at least this many times real time, the
+                                  margin a live meeting needs (VAD, windows, a busy machine);
+                                  0 = 1.5 */
 };
 struct parley_fit_params parley_fit_default_params(void);
 
@@ -78,7 +81,9 @@ parley_fit_memory parley_fit_memory_needed(const parley_model_info *m, const str
 
 typedef struct parley_fit {
     parley_fit_level level;
-    bool slow;                 /* some layers run off the GPU ("+ Slow" in the label) */
+    bool slow;                 /* "+ Slow" in the label: some layers run off a usable GPU, or
+                                  a speech model is slower than real time. A machine without
+                                  a GPU is not "slow" per row: the picker says "CPU only" once */
     parley_placement placement;
     int gpu_index;             /* hw->gpus[] index used, -1 = none */
     uint32_t n_layer;          /* the model's layers */
@@ -88,10 +93,18 @@ typedef struct parley_fit {
     uint64_t vram_bytes;       /* GPU memory it needs (0 on CPU; unified: = ram_bytes) */
     double tokens_per_s;       /* estimated decode speed; 0 = unknown (speech models,
                                   unknown bandwidth) */
+    double realtime_x;         /* speech: estimated transcription speed, times real time
+                                  (2 = an hour of audio in 30 min); 0 = unknown */
+    bool keeps_up_live;        /* speech: realtime_x >= live_realtime_x */
     double score;              /* higher is better among Great fits (for "Recommended") */
     char label[32];            /* "Great fit", "Tight fit + Slow", "Won't fit" */
     char reason[200];          /* one sentence: why this level */
 } parley_fit;
+
+/* Estimated transcription speed of a speech model, times real time, on the CPU at
+ * `matvec_gbs` (hw->cpu_matvec_gbs) or on a GPU of `gpu_gbs` GB/s (0 = CPU). 0 when the
+ * rate is unknown. The formula and its check against real runs: docs/fit.md. */
+double parley_fit_speech_realtime(const parley_model_info *m, double matvec_gbs, double gpu_gbs);
 
 /* Scores one model on one machine. Pure: same inputs, same answer. */
 parley_fit parley_fit_model(const parley_model_info *m, const parley_hw *hw, const struct parley_fit_params *p);

@@ -18,7 +18,12 @@
  * much larger than the caches), together with the CPU's quantised mat-vec throughput
  * (decoding's arithmetic limit on few-core machines), and both are cached in
  * <cache>/membw.json keyed by CPU model, RAM size and thread count; for GPUs bandwidth
- * comes from a table of known devices; 0 means unknown, never a guess.
+ * comes from a table of known devices; 0 means unknown, never a guess. A software Vulkan
+ * device (lavapipe) reads system RAM: its bandwidth is the RAM's, measured.
+ *
+ * Known-bad GPU drivers (a table, parley_hw_known_bad_driver) are checked at probe time:
+ * such a device is listed with known_bad and the reason, and the fit scorer places
+ * nothing on it, instead of letting a model load crash the process.
  *
  * Thread rules: parley_hw_probe may be called from any thread after parley_init().
  */
@@ -28,6 +33,7 @@
 #include <parley/parley.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -59,6 +65,15 @@ typedef struct parley_gpu {
     uint64_t mem_free;       /* bytes, at probe time */
     double bandwidth_gbs;    /* GB/s (1e9 bytes); 0 = unknown */
     parley_bw_source bandwidth_source;
+    bool software;           /* a Vulkan implementation that runs on the CPU (Mesa's
+                                lavapipe/llvmpipe, SwiftShader): its memory is system RAM
+                                and it is no faster than the CPU. ggml hides these unless
+                                GGML_VK_VISIBLE_DEVICES names them (docs/fit.md) */
+    char driver[32];         /* the driver's version where it can be read ("595.12": the
+                                NVIDIA kernel module on Linux); "" = unknown */
+    bool known_bad;          /* the driver is in the known-bad table: nothing is placed on
+                                this device (the fit scorer skips it) */
+    char known_bad_reason[256]; /* what is wrong and the fix; "" unless known_bad */
 } parley_gpu;
 
 typedef struct parley_hw {
@@ -103,6 +118,16 @@ parley_status parley_hw_measure_cpu_matvec(int threads, double seconds, double *
 /* Peak memory bandwidth of a known GPU from its description ("NVIDIA GeForce RTX 4090"
  * -> 1008), GB/s; 0 when the device is not in the table. */
 double parley_hw_known_gpu_bandwidth(const char *description);
+
+/* The known-bad drivers table: true when this (backend, device description, driver
+ * version) is known to crash or compute wrongly; `why` (may be NULL) gets one sentence
+ * with the problem and the fix. Pure, so tests pass synthetic devices. An empty driver
+ * version is never "bad" (unknown is not a verdict). docs/fit.md lists the table. */
+bool parley_hw_known_bad_driver(const char *backend, const char *description, const char *driver, char *why,
+                                size_t why_size);
+
+/* True for a description of a CPU-backed Vulkan implementation ("llvmpipe (LLVM 19...)"). */
+bool parley_hw_is_software_gpu(const char *description);
 
 const char *parley_gpu_type_name(parley_gpu_type t);     /* "discrete", "integrated", "unified" */
 const char *parley_bw_source_name(parley_bw_source s);   /* "measured", "cached", "table", "given", "unknown" */

@@ -366,7 +366,11 @@ typedef struct parley_search_hit {
     double score;          /* relevance, higher is better (negated BM25) */
 } parley_search_hit;
 
-/* The hits for query, best first, one page (p may be NULL: defaults). */
+/* The hits for query, best first, one page (p may be NULL: defaults). BM25 ranks the
+ * newest 2,000 matches (newest by when they were stored): below that the order is
+ * exact; a very common word is ranked among its most recent 2,000 occurrences, which
+ * keeps a page at a few milliseconds in 10 million words, and paging reaches those 2,000.
+ * Reads one snapshot of the database (a concurrent writer is not seen half-way). */
 parley_status parley_store_search(parley_store *db, const char *query, const struct parley_search_params *p,
                                   parley_search_hit **hits, size_t *n);
 void parley_search_hits_free(parley_search_hit *hits, size_t n); /* NULL is a no-op */

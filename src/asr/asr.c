@@ -4,6 +4,7 @@
 
 #include "asr/asr_internal.h"
 #include "asr/check.h"
+#include "asr/parakeet_internal.h" /* parakeet: second engine */
 #include "core/internal.h"
 
 #include <ctype.h>
@@ -42,6 +43,8 @@ parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr
     if (!params || !params->model_path || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "a speech model path is required");
     *out = NULL;
+    if (parley_asr_is_parakeet_file(params->model_path)) /* parakeet */
+        return parley_asr_init_parakeet(params, out);
     parley_status st = parley_check_whisper_file(params->model_path);
     if (st)
         return st;
@@ -64,11 +67,28 @@ parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     }
     a->ctx = ctx;
+    pthread_mutex_init(&a->streams_lock, NULL);
+    pthread_cond_init(&a->streams_cond, NULL);
     *out = a;
     return PARLEY_OK;
 }
 
 static void reap_abandoned(parley_asr *asr);
+
+void parley_asr_stream_born(parley_asr *asr)
+{
+    pthread_mutex_lock(&asr->streams_lock);
+    asr->n_streams++;
+    pthread_mutex_unlock(&asr->streams_lock);
+}
+
+void parley_asr_stream_gone(parley_asr *asr)
+{
+    pthread_mutex_lock(&asr->streams_lock);
+    if (--asr->n_streams == 0)
+        pthread_cond_broadcast(&asr->streams_cond);
+    pthread_mutex_unlock(&asr->streams_lock);
+}
 
 parley_status parley_asr_check_language(const parley_asr *asr, const char *lang)
 {
@@ -95,6 +115,14 @@ void parley_asr_free(parley_asr *asr)
     if (!asr)
         return;
     reap_abandoned(asr);
+    /* Streams freed while their worker was inside whisper still use the model. */
+    pthread_mutex_lock(&asr->streams_lock);
+    while (asr->n_streams > 0)
+        pthread_cond_wait(&asr->streams_cond, &asr->streams_lock);
+    pthread_mutex_unlock(&asr->streams_lock);
+    pthread_mutex_destroy(&asr->streams_lock);
+    pthread_cond_destroy(&asr->streams_cond);
+    parley_parakeet_free(asr->pk); /* parakeet */
     whisper_free(asr->ctx);
     parley_vad_free(asr->vad_ctx);
     free(asr->vad_path);
@@ -103,14 +131,31 @@ void parley_asr_free(parley_asr *asr)
     free(asr);
 }
 
-const char *parley_asr_model_type(const parley_asr *asr) { return whisper_model_type_readable(asr->ctx); }
+const char *parley_asr_model_type(const parley_asr *asr)
+{
+    if (asr->pk) /* parakeet */
+        return parley_parakeet_model_type(asr->pk);
+    return whisper_model_type_readable(asr->ctx);
+}
 
-bool parley_asr_multilingual(const parley_asr *asr) { return whisper_is_multilingual(asr->ctx) != 0; }
+bool parley_asr_multilingual(const parley_asr *asr)
+{
+    if (asr->pk) /* parakeet */
+        return parley_parakeet_multilingual(asr->pk);
+    return whisper_is_multilingual(asr->ctx) != 0;
+}
 
-size_t parley_asr_n_vad_regions(const parley_asr *asr) { return asr->n_vad; }
+size_t parley_asr_n_vad_regions(const parley_asr *asr)
+{
+    if (asr->pk) /* parakeet */
+        return parley_parakeet_n_vad_regions(asr->pk);
+    return asr->n_vad;
+}
 
 parley_status parley_asr_vad_region(const parley_asr *asr, size_t i, int64_t *t0_ms, int64_t *t1_ms)
 {
+    if (asr->pk) /* parakeet */
+        return parley_parakeet_vad_region(asr->pk, i, t0_ms, t1_ms);
     if (i >= asr->n_vad)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "VAD region %zu of %zu", i, asr->n_vad);
     *t0_ms = asr->vad[i][0];
@@ -523,6 +568,8 @@ parley_status parley_asr_transcribe(parley_asr *asr, const struct parley_transcr
 {
     if (!asr || !params || !out || (!samples && n_samples))
         return parley_fail(PARLEY_ERR_INVALID_ARG, "asr, params and out are required");
+    if (asr->pk) /* parakeet */
+        return parley_parakeet_transcribe(asr->pk, params, samples, n_samples, out);
     memset(out, 0, sizeof *out);
     reap_abandoned(asr);
     free(asr->vad);

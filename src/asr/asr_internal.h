@@ -6,6 +6,8 @@
 #include <parley/asr.h>
 #include <parley/vad.h>
 
+#include <pthread.h>
+
 #include <whisper.h>
 
 struct asr_job;
@@ -19,8 +21,15 @@ struct parley_asr {
     struct asr_job *abandoned;   /* a cancelled run whose worker may still be stopping; joined before the next */
     parley_vad *vad_ctx;         /* the batch VAD, kept loaded between transcriptions */
     char *vad_path;              /* the file vad_ctx was loaded from */
-    int vad_threads;
+    struct parley_parakeet *pk;  /* parakeet: a Parakeet model (parakeet_internal.h); ctx is NULL */
+    pthread_mutex_t streams_lock; /* guards n_streams */
+    pthread_cond_t streams_cond;
+    int n_streams;                /* stream workers alive: parley_asr_free waits for them */
 };
+
+/* A stream's worker started / ended (the stream is gone). */
+void parley_asr_stream_born(parley_asr *asr);
+void parley_asr_stream_gone(parley_asr *asr);
 
 /* Default CPU threads for whisper: all cores, at most 8. */
 int parley_asr_default_threads(void);

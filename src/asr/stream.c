@@ -40,6 +40,9 @@ struct parley_asr_stream {
 
     pthread_t thread;
     bool started;
+    bool detached;        /* free() returned before the worker stopped: the worker frees the stream */
+    pthread_mutex_t cb_lock; /* held around every callback; free() takes it to set stop, so that
+                                no callback runs after free() returns */
     pthread_mutex_t lock; /* guards the queue and the flags below */
     pthread_cond_t cond;  /* worker wakes on input / finish / stop; finish wakes on done */
     chunk *head, *tail;
@@ -77,8 +80,12 @@ static size_t ms_to_index(const parley_asr_stream *s, int64_t t)
 
 static void report_error(parley_asr_stream *s, parley_status st, int64_t t0, int64_t t1)
 {
-    if (s->cb.on_error && !atomic_load(&s->stop))
+    if (!s->cb.on_error)
+        return;
+    pthread_mutex_lock(&s->cb_lock);
+    if (!atomic_load(&s->stop))
         s->cb.on_error(st, parley_last_error(), t0, t1, s->cb.on_error_user_data);
+    pthread_mutex_unlock(&s->cb_lock);
 }
 
 static bool abort_cb(void *ud) { return atomic_load(&((parley_asr_stream *)ud)->stop); }
@@ -240,8 +247,12 @@ static void transcribe_utterance(parley_asr_stream *s, const float *x, size_t n,
             s->last_norm = norm;
             s->last_t1_ms = b;
             parley_segment seg = {a, b, t, s->speaker, conf};
-            if (s->cb.on_segment && !atomic_load(&s->stop))
-                s->cb.on_segment(&seg, s->cb.on_segment_user_data);
+            if (s->cb.on_segment) {
+                pthread_mutex_lock(&s->cb_lock);
+                if (!atomic_load(&s->stop))
+                    s->cb.on_segment(&seg, s->cb.on_segment_user_data);
+                pthread_mutex_unlock(&s->cb_lock);
+            }
         }
         free(text);
     }
@@ -334,6 +345,8 @@ static void process_chunk(parley_asr_stream *s, const chunk *c)
     update_held(s);
 }
 
+static void destroy(parley_asr_stream *s);
+
 static void *worker_main(void *arg)
 {
     parley_asr_stream *s = arg;
@@ -364,8 +377,13 @@ static void *worker_main(void *arg)
         break;
     }
     s->done = true;
+    bool detached = s->detached;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
+    if (detached) { /* free() has returned: nobody else holds s any more */
+        pthread_detach(pthread_self());
+        destroy(s);
+    }
     return NULL;
 }
 
@@ -394,6 +412,7 @@ parley_status parley_asr_stream_open(parley_asr *asr, const struct parley_asr_st
     s->cb = *params;
     s->cb.language = s->cb.initial_prompt = s->cb.speaker = s->cb.vad_model_path = NULL;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->cb_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -422,6 +441,7 @@ parley_status parley_asr_stream_open(parley_asr *asr, const struct parley_asr_st
         goto fail;
     }
     s->started = true;
+    parley_asr_stream_born(asr);
     *out = s;
     return PARLEY_OK;
 fail:
@@ -506,18 +526,11 @@ parley_status parley_asr_stream_finish(parley_asr_stream *s, const parley_cancel
     return PARLEY_OK;
 }
 
-void parley_asr_stream_free(parley_asr_stream *s)
+/* Frees everything; the worker has stopped (or never started). */
+static void destroy(parley_asr_stream *s)
 {
-    if (!s)
-        return;
-    if (s->started) {
-        pthread_mutex_lock(&s->lock);
-        atomic_store(&s->stop, true);
-        s->finishing = true;
-        pthread_cond_broadcast(&s->cond);
-        pthread_mutex_unlock(&s->lock);
-        pthread_join(s->thread, NULL);
-    }
+    parley_asr *asr = s->asr;
+    bool counted = s->started;
     for (chunk *c = s->head; c;) {
         chunk *nx = c->next;
         free(c);
@@ -527,10 +540,42 @@ void parley_asr_stream_free(parley_asr_stream *s)
         whisper_free_state(s->state);
     parley_vad_free(s->vad);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->cb_lock);
     pthread_cond_destroy(&s->cond);
     free(s->buf);
     free(s->prompt);
     free(s->speaker);
     free(s->last_norm);
     free(s);
+    if (counted)
+        parley_asr_stream_gone(asr);
+}
+
+/* whisper.cpp checks its abort callback only between encoder and decoder passes, so a
+ * worker inside an encoder pass may need a second or more to stop. free() does not wait
+ * for it: it sets the stop flag under the callback lock (no callback runs after that)
+ * and hands the stream to the worker, which frees it when it stops. parley_asr_free()
+ * waits for such workers, since they still use the model. */
+void parley_asr_stream_free(parley_asr_stream *s)
+{
+    if (!s)
+        return;
+    if (!s->started) {
+        destroy(s);
+        return;
+    }
+    pthread_mutex_lock(&s->cb_lock);
+    atomic_store(&s->stop, true);
+    pthread_mutex_unlock(&s->cb_lock);
+    pthread_mutex_lock(&s->lock);
+    s->finishing = true;
+    bool done = s->done;
+    if (!done)
+        s->detached = true;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    if (done) {
+        pthread_join(s->thread, NULL);
+        destroy(s);
+    }
 }

@@ -31,6 +31,7 @@ struct parley_fit_params parley_fit_default_params(void)
     p.gpu_efficiency = 0.6;
     p.cpu_efficiency = 0.55;
     p.matvec_efficiency = 0.85;
+    p.live_realtime_x = 1.5;
     return p;
 }
 
@@ -44,6 +45,7 @@ static struct parley_fit_params resolve(const struct parley_fit_params *in)
 #define DEF(f) if (!(p.f > 0)) p.f = d.f
     DEF(n_ctx); DEF(n_ubatch); DEF(kv_bytes); DEF(n_seq); DEF(reserve_min_gb); DEF(reserve_frac); DEF(hard_reserve_gb);
     DEF(vram_reserve_gb); DEF(unified_gpu_frac); DEF(great_tps); DEF(gpu_efficiency); DEF(cpu_efficiency); DEF(matvec_efficiency);
+    DEF(live_realtime_x);
 #undef DEF
     return p;
 }
@@ -167,6 +169,54 @@ static double quality(const parley_model_info *m)
     return m->stars * 1000.0 + eff / 1e9 + (m->hq ? 0.5 : 0);
 }
 
+/* Speech speed. whisper.cpp's time per second of audio is, to first order, passes over the
+ * encoder's weights (30-s windows: matrix-matrix work, cheaper per byte than a mat-vec) and
+ * over the decoder's weights plus its token embedding (the output head, read for every
+ * sampled token), plus a part that does not grow with the model (mel, VAD, loading, the
+ * sampler). All three are counted as bytes through the CPU's mat-vec kernel, so the
+ * measured mat-vec rate (hw.h) scales them to the machine:
+ *
+ *     bytes per audio second = PASSES x (ENC_WEIGHT x encoder bytes + decoder bytes) + FIXED
+ *
+ * Encoder and decoder bytes are F16 counts from the shape (12 d^2 per encoder layer, 16 d^2
+ * per decoder layer, n_vocab x d for the head); a quantised file scales the decoder part
+ * by its size against F16 (its mat-vecs read fewer bytes; the encoder's matrix products
+ * gain little). ENC_WEIGHT is the encoder/decoder cost per byte seen in whisper-cli's own
+ * timings of the tiny and small stand-ins (docs/standins.md); PASSES and FIXED fit the
+ * whole-command times of the tiny and base stand-ins on this 2-core machine when quiet
+ * (docs/benchmarks/transcribe.md), at its quiet mat-vec rate of 12 GB/s. The check against
+ * fresh runs is in docs/benchmarks/fit-speech.md. */
+#define SPEECH_PASSES 10.2
+#define SPEECH_ENC_WEIGHT 0.55
+#define SPEECH_FIXED_BYTES 0.54e9
+
+static void speech_bytes(const parley_model_info *m, double *enc, double *dec)
+{
+    const parley_model_shape *s = &m->shape;
+    double da = s->n_audio_state, dt = s->n_text_state;
+    *enc = 2.0 * 12 * s->n_audio_layer * da * da;
+    *dec = 2.0 * (16 * s->n_text_layer * dt * dt + (double)s->n_vocab * dt);
+}
+
+double parley_fit_speech_realtime(const parley_model_info *m, double matvec_gbs, double gpu_gbs)
+{
+    if (!m || m->kind != PARLEY_MODEL_SPEECH || m->size_bytes == 0)
+        return 0;
+    double rate = gpu_gbs > 0 ? gpu_gbs : matvec_gbs;
+    if (!(rate > 0))
+        return 0;
+    double enc, dec;
+    speech_bytes(m, &enc, &dec);
+    if (!(enc + dec > 0))
+        return 0;
+    /* an F16 file is ~3-7 % larger than the two counts (norms, biases, positions) */
+    double q = (double)m->size_bytes / ((enc + dec) * 1.04);
+    if (q > 1)
+        q = 1;
+    double bytes = SPEECH_PASSES * (SPEECH_ENC_WEIGHT * enc + q * dec) + SPEECH_FIXED_BYTES;
+    return rate * GB / bytes;
+}
+
 static void set_label(parley_fit *f)
 {
     snprintf(f->label, sizeof f->label, "%s%s", parley_fit_level_name(f->level),
@@ -180,11 +230,14 @@ static int best_gpu(const parley_hw *hw, const struct parley_fit_params *p, doub
     double best_b = 0;
     for (int i = 0; i < hw->n_gpus && i < PARLEY_HW_MAX_GPUS; i++) {
         const parley_gpu *g = &hw->gpus[i];
+        if (g->known_bad)
+            continue; /* a driver in the known-bad table: nothing goes there */
         double b;
         if (g->type == PARLEY_GPU_DISCRETE) {
-            b = (double)g->mem_total - p->vram_reserve_gb * GB;
-            if (g->mem_free && (double)g->mem_free < b)
-                b = (double)g->mem_free; /* what another program holds is not ours */
+            /* What other programs hold is not ours: the budget is the free memory less
+             * the reserve the display and driver need to grow into (the total only when
+             * the free figure is unknown). */
+            b = (double)(g->mem_free ? g->mem_free : g->mem_total) - p->vram_reserve_gb * GB;
         } else {
             /* Shared pool: the GPU may use a share of RAM (macOS caps its working set). */
             b = (double)hw->ram_total * p->unified_gpu_frac;
@@ -244,21 +297,31 @@ parley_fit parley_fit_model(const parley_model_info *m, const parley_hw *hw, con
     const double eff_gpu_bw = g ? g->bandwidth_gbs * GB * p.gpu_efficiency : 0;
     double secs_per_token = 0; /* 0 = unknown */
     double ram_need = 0, vram_need = 0;
+    /* llama.cpp keeps the token-embedding matrix (a row lookup per token) in host memory
+     * whatever the offload: on a discrete GPU it is RAM, not VRAM (measured on lavapipe,
+     * docs/benchmarks/gpu-fit.md). Its bytes: n_vocab x n_embd at the file's average
+     * bytes per parameter. */
+    double embd = 0;
+    if (m->kind == PARLEY_MODEL_LLM && m->params_total > 0 && m->shape.n_vocab && m->shape.n_embd)
+        embd = fmin((double)m->shape.n_vocab * m->shape.n_embd * ((double)m->size_bytes / m->params_total),
+                    0.5 * (double)f.mem.weights);
+    const double on_dev = total - embd; /* what a discrete GPU holds with every layer */
 
-    if (g && total <= budget) {
+    if (g && (g->type == PARLEY_GPU_DISCRETE ? on_dev : total) <= budget) {
         f.placement = PARLEY_PLACE_GPU;
         f.gpu_index = gi;
         f.n_gpu_layers = f.n_layer;
-        vram_need = total;
         /* Unified and integrated GPUs draw on the same RAM. */
-        ram_need = g->type == PARLEY_GPU_DISCRETE ? (double)HOST_OVERHEAD : total + (double)HOST_OVERHEAD;
+        vram_need = g->type == PARLEY_GPU_DISCRETE ? on_dev : total;
+        ram_need = g->type == PARLEY_GPU_DISCRETE ? embd + (double)HOST_OVERHEAD : total + (double)HOST_OVERHEAD;
         if (eff_gpu_bw > 0)
             secs_per_token = bpt / eff_gpu_bw;
-    } else if (g && g->type == PARLEY_GPU_DISCRETE && f.n_layer > 0 && budget > (double)f.mem.compute) {
+    } else if (g && g->type == PARLEY_GPU_DISCRETE && m->kind == PARLEY_MODEL_LLM && f.n_layer > 0 &&
+               budget > (double)f.mem.compute) {
         /* Split: whole layers (weights, KV and state alike) go to the GPU while they fit
          * beside its compute buffer; the rest, and the output head's logits, stay on the
          * CPU, which also needs a compute buffer of its own. */
-        double per_layer = (double)(f.mem.weights + f.mem.kv + f.mem.state) / f.n_layer;
+        double per_layer = ((double)(f.mem.weights + f.mem.kv + f.mem.state) - embd) / f.n_layer;
         double fit_layers = floor((budget - (double)f.mem.compute) / per_layer);
         uint32_t ngl = fit_layers > 0 ? (uint32_t)fmin(fit_layers, f.n_layer - 1) : 0;
         if (ngl > 0) {
@@ -266,12 +329,13 @@ parley_fit parley_fit_model(const parley_model_info *m, const parley_hw *hw, con
             f.gpu_index = gi;
             f.n_gpu_layers = ngl;
             vram_need = (double)f.mem.compute + per_layer * ngl;
-            ram_need = per_layer * (f.n_layer - ngl) + (double)f.mem.compute + (double)HOST_OVERHEAD;
+            ram_need = per_layer * (f.n_layer - ngl) + embd + (double)f.mem.compute + (double)HOST_OVERHEAD;
             double share_gpu = (double)ngl / f.n_layer;
             if (eff_gpu_bw > 0 && eff_cpu_bw > 0)
                 secs_per_token = bpt * share_gpu / eff_gpu_bw + bpt * (1 - share_gpu) / eff_cpu_bw;
         }
-    } else if (g && g->type != PARLEY_GPU_DISCRETE && total + (double)HOST_OVERHEAD <= tight_ram) {
+    } else if (g && g->type != PARLEY_GPU_DISCRETE && m->kind == PARLEY_MODEL_LLM &&
+               total + (double)HOST_OVERHEAD <= tight_ram) {
         /* Unified memory beyond the GPU's share: llama.cpp keeps the overflow layers on
          * the CPU side of the same memory. Same RAM, lower speed. */
         double share_gpu = budget / total;
@@ -301,9 +365,22 @@ parley_fit parley_fit_model(const parley_model_info *m, const parley_hw *hw, con
     }
     f.ram_bytes = (uint64_t)ram_need;
     f.vram_bytes = (uint64_t)vram_need;
-    f.slow = f.placement != PARLEY_PLACE_GPU;
+    /* "+ Slow" only where it tells something: layers left off a GPU that could have held
+     * them (a machine without a GPU says "CPU only" once, in the picker's title). */
+    f.slow = g != NULL && f.placement != PARLEY_PLACE_GPU;
     if (m->kind == PARLEY_MODEL_LLM && secs_per_token > 0)
         f.tokens_per_s = 1.0 / secs_per_token;
+    if (m->kind == PARLEY_MODEL_SPEECH) {
+        /* whisper.cpp runs a model wholly on one device: the GPU's rate when it is there
+         * (a software device is the CPU), else the CPU's mat-vec rate. */
+        double gpu_rate = f.placement == PARLEY_PLACE_GPU && g && !g->software && g->bandwidth_gbs > 0
+                              ? g->bandwidth_gbs * p.gpu_efficiency / p.matvec_efficiency
+                              : 0;
+        f.realtime_x = parley_fit_speech_realtime(m, hw->cpu_matvec_gbs, gpu_rate);
+        f.keeps_up_live = f.realtime_x >= p.live_realtime_x;
+        if (f.realtime_x > 0 && f.realtime_x < 1)
+            f.slow = true;
+    }
 
     const bool short_ctx = m->kind == PARLEY_MODEL_LLM && ctx_used(m, &p) < p.n_ctx;
     if (ram_need > tight_ram) {
@@ -318,6 +395,14 @@ parley_fit parley_fit_model(const parley_model_info *m, const parley_hw *hw, con
         f.level = PARLEY_FIT_TIGHT;
         snprintf(f.reason, sizeof f.reason, "about %.1f tokens/s, below the %.0f tokens/s a comfortable read needs",
                  f.tokens_per_s, p.great_tps);
+    } else if (m->kind == PARLEY_MODEL_SPEECH && f.realtime_x > 0 && f.realtime_x < 1) {
+        f.level = PARLEY_FIT_TIGHT;
+        snprintf(f.reason, sizeof f.reason, "about %.1fx real time here: slower than speech, so it cannot keep up "
+                 "with a live meeting (an hour of audio takes %.1f h)", f.realtime_x, 1 / f.realtime_x);
+    } else if (m->kind == PARLEY_MODEL_SPEECH && f.realtime_x > 0 && !f.keeps_up_live) {
+        f.level = PARLEY_FIT_TIGHT;
+        snprintf(f.reason, sizeof f.reason, "about %.1fx real time here: too close to real time to keep up with a "
+                 "live meeting (needs %.1fx)", f.realtime_x, p.live_realtime_x);
     } else if (short_ctx) {
         f.level = PARLEY_FIT_TIGHT;
         snprintf(f.reason, sizeof f.reason, "trained for %u tokens, less than the %u a long meeting needs",
@@ -326,14 +411,19 @@ parley_fit parley_fit_model(const parley_model_info *m, const parley_hw *hw, con
         f.level = PARLEY_FIT_GREAT;
         if (m->kind == PARLEY_MODEL_LLM && f.tokens_per_s == 0)
             snprintf(f.reason, sizeof f.reason, "fits with room to spare (speed unknown: bandwidth not known)");
+        else if (m->kind == PARLEY_MODEL_SPEECH && f.realtime_x > 0)
+            snprintf(f.reason, sizeof f.reason, "fits; about %.0fx real time here, keeps up with a live meeting",
+                     f.realtime_x);
         else
             snprintf(f.reason, sizeof f.reason, "fits with room to spare");
     }
     if (f.level == PARLEY_FIT_GREAT) {
         f.score = quality(m);
-        /* Whisper on the CPU: models past "small" (244 M parameters) transcribe slower
-         * than real time on laptop CPUs, so they are not recommended there. */
-        if (m->kind == PARLEY_MODEL_SPEECH && f.placement != PARLEY_PLACE_GPU && m->params_total > 250e6)
+        /* Speech: among the models that keep up live, the best quality; when the speed is
+         * unknown, models past "small" (244 M parameters) are not recommended on a CPU
+         * (they run slower than real time on laptop CPUs). */
+        if (m->kind == PARLEY_MODEL_SPEECH && f.realtime_x == 0 && f.placement != PARLEY_PLACE_GPU &&
+            m->params_total > 250e6)
             f.score = -1;
     }
     set_label(&f);

@@ -19,6 +19,11 @@ int cmd_ask(int argc, char **argv);
 int cmd_suggest(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_hw(int argc, char **argv);
+int cmd_devices(int argc, char **argv); /* cmd_devices.c (live) */
+int cmd_live(int argc, char **argv);    /* cmd_live.c (live) */
+int cmd_sessions_recover(int argc, char **argv); /* cmd_live.c: `parley sessions recover` */
+int cmd_serve(int argc, char **argv);
+int cmd_remote(int argc, char **argv);
 
 /* Set by SIGINT/SIGTERM; long work polls it (and hands it to the library as its cancel
  * flag). A second Ctrl-C while cancelling exits at once. */

@@ -79,6 +79,12 @@ static void fit_to_json(yyjson_mut_doc *doc, yyjson_mut_val *o, const parley_fit
         yyjson_mut_obj_add_real(doc, fo, "tokens_per_s", f->tokens_per_s);
     else
         yyjson_mut_obj_add_null(doc, fo, "tokens_per_s");
+    /* speech models: times real time on this machine (null = unknown or not speech) */
+    if (f->realtime_x > 0)
+        yyjson_mut_obj_add_real(doc, fo, "realtime_x", f->realtime_x);
+    else
+        yyjson_mut_obj_add_null(doc, fo, "realtime_x");
+    yyjson_mut_obj_add_bool(doc, fo, "keeps_up_live", f->keeps_up_live);
     yyjson_mut_obj_add_strcpy(doc, fo, "reason", f->reason);
     yyjson_mut_val *mo = yyjson_mut_obj_add_obj(doc, fo, "memory");
     yyjson_mut_obj_add_uint(doc, mo, "weights", f->mem.weights);
@@ -136,15 +142,15 @@ static void free_section(struct section *s)
     free(s->order);
 }
 
-static void print_section(const char *title, const struct section *s, const char *selected)
+static void print_section(const char *title, const struct section *s, const char *selected, bool speech)
 {
     printf("%s\n", title);
     if (s->blocked) {
         printf("  %s\n\n", s->blocking);
         return;
     }
-    printf("  %-24s %-24s %-5s %-18s %7s %9s %9s  %s\n", "ID", "MODEL", "STARS", "FIT", "TOK/S", "RAM", "VRAM",
-           "STATE");
+    printf("  %-24s %-24s %-5s %-18s %7s %9s %9s  %s\n", "ID", "MODEL", "STARS", "FIT", speech ? "SPEED" : "TOK/S",
+           "RAM", "VRAM", "STATE");
     for (size_t k = 0; k < s->n; k++) {
         size_t i = s->order[k];
         const parley_model_info *m = s->models[i];
@@ -152,6 +158,8 @@ static void print_section(const char *title, const struct section *s, const char
         char tps[16], ram[16], vram[16];
         if (f->tokens_per_s > 0)
             snprintf(tps, sizeof tps, "%.1f", f->tokens_per_s);
+        else if (f->realtime_x > 0) /* times real time; "!" = cannot keep up with a live meeting */
+            snprintf(tps, sizeof tps, "%.1fx%s", f->realtime_x, f->keeps_up_live ? "" : "!");
         else
             snprintf(tps, sizeof tps, "-");
         fmt_gb(ram, sizeof ram, f->ram_bytes);
@@ -232,6 +240,9 @@ static int models_list(int argc, char **argv)
     struct parley_device_settings set;
     parley_catalog_settings(cat, &set);
     struct section llm, speech;
+    /* Both zeroed first: when the first build fails, freeing the second is safe (review bug 6). */
+    memset(&llm, 0, sizeof llm);
+    memset(&speech, 0, sizeof speech);
     if (build_section(cat, PARLEY_MODEL_LLM, &hw, &fp, &llm) || build_section(cat, PARLEY_MODEL_SPEECH, &hw, &fp,
                                                                               &speech)) {
         free_section(&llm);
@@ -264,8 +275,9 @@ static int models_list(int argc, char **argv)
         const char *where = hw.n_gpus ? hw.gpus[0].description : "CPU only";
         snprintf(title, sizeof title, "Language models (context %u tokens, about %.0f h of meeting; %.1f GB RAM, %s)",
                  fp.n_ctx, fp.n_ctx / 16000.0, (double)hw.ram_total / 1e9, where);
-        print_section(title, &llm, set.llm_model);
-        print_section("Speech models", &speech, set.speech_model);
+        print_section(title, &llm, set.llm_model, false);
+        print_section("Speech models (SPEED: times real time on this machine; ! = too slow to keep up with a live "
+                      "meeting)", &speech, set.speech_model, true);
         printf("Catalog: %s (%s). Fit thresholds and formulas: docs/fit.md.\n", parley_catalog_origin(cat),
                parley_catalog_version(cat));
     }

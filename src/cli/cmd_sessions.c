@@ -20,7 +20,8 @@ static const char usage[] =
     "       parley sessions artifacts ID [--json]\n"
     "       parley sessions artifact-rm ARTIFACT_ID\n"
     "       parley sessions edit ID SEGMENT_INDEX [--text TEXT] [--speaker NAME]\n"
-    "       parley sessions chat-clear ID";
+    "       parley sessions chat-clear ID\n"
+    "       parley sessions recover [--json]";
 
 static const char help[] =
     "\n"
@@ -36,7 +37,9 @@ static const char help[] =
     "  artifact-rm   delete one of them by id (see 'artifacts')\n"
     "  edit          correct a transcript line: SEGMENT_INDEX counts from 0 as 'show' lists them;\n"
     "                --speaker \"\" clears the speaker\n"
-    "  chat-clear    delete a session's chat history ('ask' starts afresh)\n";
+    "  chat-clear    delete a session's chat history ('ask' starts afresh)\n"
+    "  recover       find meetings interrupted by a crash, transcribe their journals and\n"
+    "                store them, marked recovered\n";
 
 enum {
     O_JSON = 1 << 0,
@@ -163,6 +166,22 @@ static int list(parley_store *db, const opts *o)
     return rc;
 }
 
+/* Prints text line by line with control characters replaced, keeping its newlines. */
+static void put_lines(const char *text, const char *indent)
+{
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = strndup(p, n);
+        fputs(indent, stdout);
+        cli_put_safe(stdout, line ? line : "");
+        fputc('\n', stdout);
+        free(line);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
 /* Whether out names the same file as one of the session's own recordings. */
 static bool same_file(const char *a, const char *b)
 {
@@ -194,28 +213,18 @@ static int emit(parley_store *db, int64_t id, parley_format fmt, const char *out
         st = parley_write_file_atomic(out, text, len);
         if (st)
             rc = cli_error(st, what);
+    } else if (isatty(1) && fmt != PARLEY_FORMAT_JSON) {
+        /* On a terminal, stored text must not drive it (JSON escapes control characters
+         * itself); into a pipe or file the export stays byte for byte. */
+        put_lines(text, "");
+        if (fflush(stdout) != 0)
+            rc = 1;
     } else if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
         fprintf(stderr, "parley: %s: writing standard output failed: %s\n", what, strerror(errno));
         rc = 1;
     }
     free(text);
     return rc;
-}
-
-/* Prints text line by line with control characters replaced, keeping its newlines. */
-static void put_lines(const char *text, const char *indent)
-{
-    const char *p = text;
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = strndup(p, n);
-        fputs(indent, stdout);
-        cli_put_safe(stdout, line ? line : "");
-        fputc('\n', stdout);
-        free(line);
-        p += n + (nl ? 1 : 0);
-    }
 }
 
 static int show(parley_store *db, int64_t id, bool json)
@@ -405,6 +414,8 @@ int cmd_sessions(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *name = argv[1];
+    if (!strcmp(name, "recover")) /* cmd_live.c (live) */
+        return cmd_sessions_recover(argc - 1, argv + 1);
     const struct sub *sc = NULL;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (!strcmp(subs[i].name, name))

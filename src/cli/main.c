@@ -28,7 +28,11 @@ static const struct command {
     {"ask", cmd_ask, "ask questions about a session (chat; history stored)"},
     {"suggest", cmd_suggest, "1-3 things to say or ask next in a session (stored)"},
     {"models", cmd_models, "the model picker: catalog, fit for this machine, add/rm/use models"},
+    {"live", cmd_live, "record a meeting: microphone + system audio, transcribed as people speak"},
+    {"devices", cmd_devices, "list microphones and system-audio sources for `parley live`"},
+    {"serve", cmd_serve, "the local web app on 127.0.0.1: meetings, search, chat, models (prints its address)"},
     {"hw", cmd_hw, "what this machine has for running models (RAM, CPU, GPUs, bandwidth)"},
+    {"remote", cmd_remote, "a team's own inference server: add, list, rm, default, chat (opt-in, labelled)"},
     {"version", cmd_version, "print Parley's, llama.cpp's and whisper.cpp's versions"},
     {"help", cmd_help, "this list; 'parley help COMMAND' describes one command"},
 };

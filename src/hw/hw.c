@@ -87,6 +87,69 @@ double parley_hw_known_gpu_bandwidth(const char *description)
     return 0;
 }
 
+/* ---- software devices and known-bad drivers ------------------------------------------ */
+
+bool parley_hw_is_software_gpu(const char *description)
+{
+    if (!description)
+        return false;
+    static const char *const names[] = {"llvmpipe", "lavapipe", "softpipe", "SwiftShader", "Software Rasterizer"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasestr(description, names[i]))
+            return true;
+    return false;
+}
+
+/* Compares dotted versions numerically ("595.9" < "595.10"); missing parts count as 0. */
+static int version_cmp(const char *a, const char *b)
+{
+    while (*a || *b) {
+        char *ea, *eb;
+        unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+        if (x != y)
+            return x < y ? -1 : 1;
+        if (ea == a && eb == b)
+            break; /* neither has a number left: a non-numeric tail compares equal */
+        a = *ea == '.' ? ea + 1 : ea;
+        b = *eb == '.' ? eb + 1 : eb;
+    }
+    return 0;
+}
+
+/* Drivers known to crash or compute wrongly. A device is bad when its backend matches,
+ * its description contains `match`, and from <= driver < fixed. Add rows at the end;
+ * docs/fit.md lists them. */
+static const struct {
+    const char *backend;
+    const char *match;
+    const char *from;
+    const char *fixed;
+    const char *problem;
+} bad_drivers[] = {
+    {"Vulkan", "RTX 40", "595", "596.21",
+     "the NVIDIA 595.xx Vulkan driver crashes at model load on RTX 40-series cards"},
+};
+
+bool parley_hw_known_bad_driver(const char *backend, const char *description, const char *driver, char *why,
+                                size_t why_size)
+{
+    if (why && why_size)
+        why[0] = '\0';
+    if (!backend || !description || !driver || !driver[0])
+        return false;
+    for (size_t i = 0; i < sizeof bad_drivers / sizeof bad_drivers[0]; i++) {
+        if (strcmp(backend, bad_drivers[i].backend) != 0 || !strstr(description, bad_drivers[i].match))
+            continue;
+        if (version_cmp(driver, bad_drivers[i].from) < 0 || version_cmp(driver, bad_drivers[i].fixed) >= 0)
+            continue;
+        if (why && why_size)
+            snprintf(why, why_size, "driver %s: %s; update the driver to %s or later (Parley keeps models off "
+                     "this GPU until then)", driver, bad_drivers[i].problem, bad_drivers[i].fixed);
+        return true;
+    }
+    return false;
+}
+
 /* ---- RAM bandwidth ---------------------------------------------------------------- */
 
 struct bw_job {
@@ -266,6 +329,16 @@ static void probe_devices(parley_hw *hw)
             g->type = PARLEY_GPU_DISCRETE;
         g->bandwidth_gbs = parley_hw_known_gpu_bandwidth(g->description);
         g->bandwidth_source = g->bandwidth_gbs > 0 ? PARLEY_BW_TABLE : PARLEY_BW_UNKNOWN;
+        g->software = parley_hw_is_software_gpu(g->description);
+        if (g->software)
+            g->type = PARLEY_GPU_INTEGRATED; /* its "VRAM" is system RAM (ggml says GPU) */
+        if (strcasestr(g->description, "NVIDIA") || strstr(g->description, "GeForce") ||
+            strstr(g->description, "RTX") || strcmp(g->backend, "CUDA") == 0)
+            parley_hw_platform_nvidia_driver(g->driver, sizeof g->driver);
+        g->known_bad = parley_hw_known_bad_driver(g->backend, g->description, g->driver, g->known_bad_reason,
+                                                  sizeof g->known_bad_reason);
+        if (g->known_bad)
+            parley_log(PARLEY_LOG_WARN, "%s (%s): %s", g->name, g->description, g->known_bad_reason);
     }
 }
 

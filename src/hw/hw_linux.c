@@ -114,6 +114,38 @@ parley_status parley_hw_platform_probe(parley_hw *hw)
     hw->cpu_cores = n_pairs ? n_pairs : hw->cpu_threads; /* arm: no core ids, one thread per core */
     return PARLEY_OK;
 }
+
+/* The kernel module says "NVRM version: NVIDIA UNIX x86_64 Kernel Module  595.12  <date>";
+ * the Vulkan and CUDA user-space drivers always match it. */
+void parley_hw_platform_nvidia_driver(char *out, size_t n)
+{
+    if (!n)
+        return;
+    out[0] = '\0';
+    const char *env = getenv("PARLEY_NVIDIA_DRIVER_VERSION");
+    if (env) {
+        snprintf(out, n, "%s", env);
+        return;
+    }
+    FILE *f = fopen("/proc/driver/nvidia/version", "r");
+    if (!f)
+        return;
+    char line[512];
+    if (fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "Kernel Module");
+        if (p) {
+            p += strlen("Kernel Module");
+            while (*p == ' ' || *p == '\t')
+                p++;
+            size_t len = strspn(p, "0123456789.");
+            if (len && len < n) {
+                memcpy(out, p, len);
+                out[len] = '\0';
+            }
+        }
+    }
+    fclose(f);
+}
 #else
 typedef int parley_hw_linux_unused; /* ISO C: a translation unit must declare something */
 #endif

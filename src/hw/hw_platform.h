@@ -17,4 +17,9 @@
  * UNSUPPORTED on a platform without a probe; IO when the basics cannot be read. */
 parley_status parley_hw_platform_probe(parley_hw *hw);
 
+/* The NVIDIA driver's version ("595.12") where the platform can say; "" otherwise.
+ * $PARLEY_NVIDIA_DRIVER_VERSION overrides it (tests of the known-bad table, and a
+ * driver whose version cannot be read). */
+void parley_hw_platform_nvidia_driver(char *out, size_t n);
+
 #endif

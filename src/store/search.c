@@ -16,10 +16,30 @@
 
 enum { SRC_TITLE = 0, SRC_SEGMENT = 1, SRC_ARTIFACT = 2, SRC_CHAT = 3, SRC_NOTE = 4 };
 
+/* The index itself. prefix='3 4 5': "budg*" and the like read a ready list of the
+ * rows of every word starting with those letters instead of merging the lists of all
+ * such words at query time (seconds for a common stem in 10 million words); it costs
+ * about 60 % more index and twice the indexing work per word. */
+#define FTS_TABLE_SQL                                                                                                  \
+    "CREATE VIRTUAL TABLE search_index USING fts5("                                                                    \
+    "  text, session_id UNINDEXED, t0_ms UNINDEXED,"                                                                   \
+    "  tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5');"
+
+/* What is already stored, into a new index. */
+#define FTS_FILL_SQL                                                                                                   \
+    "INSERT INTO search_index(rowid, text, session_id, t0_ms) SELECT id * 8, title, id, NULL FROM sessions;"          \
+    "INSERT INTO search_index(rowid, text, session_id, t0_ms)"                                                         \
+    "  SELECT id * 8 + 1, text, session_id, t0_ms FROM segments;"                                                     \
+    "INSERT INTO search_index(rowid, text, session_id, t0_ms)"                                                         \
+    "  SELECT id * 8 + 2, content, session_id, NULL FROM artifacts"                                                    \
+    "  WHERE kind IN ('summary', 'notes') AND format = 'markdown';"                                                    \
+    "INSERT INTO search_index(rowid, text, session_id, t0_ms)"                                                         \
+    "  SELECT id * 8 + 3, content, session_id, NULL FROM chat_messages;"                                               \
+    "INSERT INTO search_index(rowid, text, session_id, t0_ms)"                                                         \
+    "  SELECT id * 8 + 4, text, session_id, t_ms FROM user_notes;"
+
 static const char fts_sql[] =
-    "CREATE VIRTUAL TABLE search_index USING fts5("
-    "  text, session_id UNINDEXED, t0_ms UNINDEXED,"
-    "  tokenize = 'unicode61 remove_diacritics 2');"
+    FTS_TABLE_SQL
     /* titles */
     "CREATE TRIGGER search_sessions_ai AFTER INSERT ON sessions BEGIN"
     "  INSERT INTO search_index(rowid, text, session_id, t0_ms) VALUES (new.id * 8, new.title, new.id, NULL);"
@@ -85,17 +105,10 @@ static const char fts_sql[] =
     "CREATE TRIGGER search_notes_ad AFTER DELETE ON user_notes BEGIN"
     "  DELETE FROM search_index WHERE rowid = old.id * 8 + 4;"
     "END;"
-    /* what is already there */
-    "INSERT INTO search_index(rowid, text, session_id, t0_ms) SELECT id * 8, title, id, NULL FROM sessions;"
-    "INSERT INTO search_index(rowid, text, session_id, t0_ms)"
-    "  SELECT id * 8 + 1, text, session_id, t0_ms FROM segments;"
-    "INSERT INTO search_index(rowid, text, session_id, t0_ms)"
-    "  SELECT id * 8 + 2, content, session_id, NULL FROM artifacts"
-    "  WHERE kind IN ('summary', 'notes') AND format = 'markdown';"
-    "INSERT INTO search_index(rowid, text, session_id, t0_ms)"
-    "  SELECT id * 8 + 3, content, session_id, NULL FROM chat_messages;"
-    "INSERT INTO search_index(rowid, text, session_id, t0_ms)"
-    "  SELECT id * 8 + 4, text, session_id, t_ms FROM user_notes;";
+    FTS_FILL_SQL;
+
+/* Step 4 rebuilds an index made by step 3 before it had prefix lists. */
+static const char fts_rebuild_sql[] = "DROP TABLE search_index;" FTS_TABLE_SQL FTS_FILL_SQL;
 
 /* Whether this SQLite has FTS5. Debian's has it built in; a build without it still
  * stores and lists sessions, and search says it is unsupported. */
@@ -118,6 +131,23 @@ parley_status store_migrate_fts(parley_store *s)
         return PARLEY_OK;
     }
     return store_exec(s, fts_sql, "building the search index");
+}
+
+/* Migration step 4: the index gains prefix lists (see FTS_TABLE_SQL). An index that
+ * step 3 already made with them (every database migrated by this build) is kept. */
+parley_status store_migrate_fts_prefix(parley_store *s)
+{
+    sqlite3_stmt *q;
+    parley_status st = store_prepare(s, "SELECT sql FROM sqlite_master WHERE name = 'search_index'", &q);
+    if (st)
+        return st;
+    bool rebuild = false;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        const char *sql = (const char *)sqlite3_column_text(q, 0);
+        rebuild = sql && !strstr(sql, "prefix");
+    }
+    sqlite3_finalize(q);
+    return rebuild ? store_exec(s, fts_rebuild_sql, "rebuilding the search index") : PARLEY_OK;
 }
 
 parley_status store_fts_ensure(parley_store *s)
@@ -162,7 +192,7 @@ struct parley_search_params parley_search_default_params(void)
 }
 
 #define MAX_QUERY_BYTES 1000
-#define RANK_WINDOW 5000 /* matches ranked per query, newest first (see parley_store_search) */
+#define RANK_WINDOW 2000 /* matches ranked per query, newest first (see parley_store_search) */
 #define MAX_QUERY_TERMS 32
 
 static bool has_word_char(const char *p, size_t n)
@@ -273,6 +303,150 @@ static const char *where_name(int src, const unsigned char *artifact_kind)
     }
 }
 
+typedef struct cand {
+    int64_t r, sid, t0;
+    double rank; /* FTS5 rank: BM25, lower is better */
+} cand;
+
+static int cand_cmp(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return x->r > y->r ? -1 : x->r < y->r; /* ties: newest first */
+}
+
+/* Candidates: the newest RANK_WINDOW matches with their rank, sorted best first. */
+static parley_status candidates(parley_store *s, const char *fq, cand **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *q;
+    parley_status st = store_prepare(s,
+                                     "SELECT rowid, session_id, t0_ms, rank FROM search_index "
+                                     "WHERE search_index MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+                                     &q);
+    if (st)
+        return st;
+    sqlite3_bind_text(q, 1, fq, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, RANK_WINDOW);
+    size_t cap = 0, cnt = 0;
+    cand *c = NULL;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((st = store_grow((void **)&c, &cap, cnt, sizeof *c)))
+            break;
+        c[cnt].r = sqlite3_column_int64(q, 0);
+        c[cnt].sid = sqlite3_column_int64(q, 1);
+        c[cnt].t0 = sqlite3_column_type(q, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 2);
+        c[cnt].rank = sqlite3_column_double(q, 3);
+        cnt++;
+    }
+    if (!st && rc != SQLITE_DONE)
+        st = (rc & 0xff) == SQLITE_ERROR ? parley_fail(PARLEY_ERR_INVALID_ARG, "could not search: %s",
+                                                      sqlite3_errmsg(s->db))
+                                         : store_fail(s, rc, "searching");
+    sqlite3_finalize(q);
+    if (st) {
+        free(c);
+        return st;
+    }
+    qsort(c, cnt, sizeof *c, cand_cmp);
+    *out = c;
+    *n = cnt;
+    return PARLEY_OK;
+}
+
+/* Snippets of the page's hits in one pass over the index: one MATCH (a prefix query
+ * builds its merged list once, not once per hit), the rowid range of the page, and the
+ * rowid list as a plain filter ("+rowid" keeps SQLite from running the MATCH once per
+ * listed rowid), so snippet() runs for the page's rows only. */
+static parley_status snippets(parley_store *s, const char *fq, const struct parley_search_params *p, int tokens,
+                              parley_search_hit *h, size_t n)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    parley_buf ids = {0};
+    parley_status st = parley_buf_append(&ids, "[", 1);
+    for (size_t i = 0; i < n && !st; i++) {
+        int64_t r = h[i].ref_id * 8 + h[i].segment_index; /* see the caller: segment_index holds the source */
+        lo = r < lo ? r : lo;
+        hi = r > hi ? r : hi;
+        st = parley_buf_printf(&ids, "%s%lld", i ? "," : "", (long long)r);
+    }
+    if (!st)
+        st = parley_buf_append(&ids, "]", 1);
+    sqlite3_stmt *q = NULL;
+    if (!st)
+        st = store_prepare(s,
+                           "SELECT rowid, snippet(search_index, 0, ?2, ?3, '…', ?4) FROM search_index "
+                           "WHERE search_index MATCH ?1 AND rowid BETWEEN ?5 AND ?6 "
+                           "AND +rowid IN (SELECT value FROM json_each(?7))",
+                           &q);
+    if (st) {
+        parley_buf_free(&ids);
+        return st;
+    }
+    sqlite3_bind_text(q, 1, fq, -1, SQLITE_STATIC);
+    store_bind_text(q, 2, p->mark_open ? p->mark_open : "[");
+    store_bind_text(q, 3, p->mark_close ? p->mark_close : "]");
+    sqlite3_bind_int(q, 4, tokens);
+    sqlite3_bind_int64(q, 5, lo);
+    sqlite3_bind_int64(q, 6, hi);
+    sqlite3_bind_text(q, 7, ids.data, (int)ids.len, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t r = sqlite3_column_int64(q, 0);
+        for (size_t i = 0; i < n; i++)
+            if (h[i].ref_id * 8 + h[i].segment_index == r && !h[i].snippet) {
+                h[i].snippet = store_col(q, 1, &st);
+                break;
+            }
+        if (st)
+            break;
+    }
+    if (!st && rc != SQLITE_DONE)
+        st = store_fail(s, rc, "making search snippets");
+    sqlite3_finalize(q);
+    parley_buf_free(&ids);
+    return st;
+}
+
+/* The session's title and date, the artifact's kind and the segment's index in time
+ * order (counted on the (session_id, t0_ms, idx) index) for each hit. */
+static parley_status hit_details(parley_store *s, parley_search_hit *h, size_t n)
+{
+    sqlite3_stmt *q;
+    parley_status st = store_prepare(
+        s,
+        "SELECT se.title, se.created,"
+        "  CASE WHEN ?3 = 2 THEN (SELECT kind FROM artifacts WHERE id = ?2) END,"
+        "  CASE WHEN ?3 = 1 THEN (SELECT count(*) FROM segments g, segments g2 WHERE g.id = ?2"
+        "    AND g2.session_id = g.session_id AND (g2.t0_ms < g.t0_ms OR (g2.t0_ms = g.t0_ms AND g2.idx < g.idx)))"
+        "  ELSE -1 END "
+        "FROM sessions se WHERE se.id = ?1",
+        &q);
+    if (st)
+        return st;
+    for (size_t i = 0; i < n && !st; i++) {
+        int src = (int)h[i].segment_index;
+        sqlite3_bind_int64(q, 1, h[i].session_id);
+        sqlite3_bind_int64(q, 2, h[i].ref_id);
+        sqlite3_bind_int(q, 3, src);
+        int rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            h[i].session_title = store_col(q, 0, &st);
+            h[i].session_created = store_col(q, 1, &st);
+            h[i].where = where_name(src, sqlite3_column_text(q, 2));
+            h[i].segment_index = sqlite3_column_int64(q, 3);
+        } else if (rc != SQLITE_DONE) {
+            st = store_fail(s, rc, "reading search hits");
+        }
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
 parley_status parley_store_search(parley_store *s, const char *query, const struct parley_search_params *p,
                                   parley_search_hit **hits, size_t *n)
 {
@@ -297,68 +471,50 @@ parley_status parley_store_search(parley_store *s, const char *query, const stru
     char *fq = NULL;
     if ((st = store_fts_query(query, &fq)))
         return st;
-    sqlite3_stmt *q;
-    /* Ranking every match of a common word (a million rows in 10 million words) costs
-     * seconds, so BM25 ranks the newest RANK_WINDOW matches: FTS5 walks the index
-     * newest first (rowid order) and stops there. Below that many matches the ranking
-     * is exact; above it, the best hits of the most recent meetings come first, which
-     * is what a person searching for a common word wants. The snippet and the joins run
-     * for the page's rows only. The segment index counts the segments before the hit in
-     * time order, on the (session_id, t0_ms, idx) index. */
-    st = store_prepare(
-        s,
-        "WITH c AS (SELECT rowid AS r, session_id AS sid, t0_ms AS t0, rank AS score"
-        "  FROM search_index WHERE search_index MATCH ?1 ORDER BY rowid DESC LIMIT ?7),"
-        " h AS (SELECT * FROM c ORDER BY score, r DESC LIMIT ?5 OFFSET ?6) "
-        "SELECT h.r, h.sid, h.t0,"
-        "  (SELECT snippet(search_index, 0, ?2, ?3, '…', ?4) FROM search_index"
-        "   WHERE search_index MATCH ?1 AND rowid = h.r),"
-        "  -h.score, se.title, se.created, a.kind,"
-        "  CASE WHEN h.r % 8 = 1 THEN (SELECT count(*) FROM segments g, segments g2 WHERE g.id = h.r / 8"
-        "    AND g2.session_id = g.session_id AND (g2.t0_ms < g.t0_ms OR (g2.t0_ms = g.t0_ms AND g2.idx < g.idx)))"
-        "  ELSE -1 END "
-        "FROM h JOIN sessions se ON se.id = h.sid "
-        "LEFT JOIN artifacts a ON h.r % 8 = 2 AND a.id = h.r / 8 "
-        "ORDER BY h.score, h.r DESC",
-        &q);
-    if (st) {
-        free(fq);
-        return st;
-    }
-    sqlite3_bind_text(q, 1, fq, -1, free);
-    store_bind_text(q, 2, p->mark_open ? p->mark_open : "[");
-    store_bind_text(q, 3, p->mark_close ? p->mark_close : "]");
-    sqlite3_bind_int(q, 4, tokens);
-    sqlite3_bind_int64(q, 5, limit);
-    sqlite3_bind_int64(q, 6, p->offset);
-    sqlite3_bind_int64(q, 7, RANK_WINDOW);
-    size_t cap = 0, cnt = 0;
+    /* Three statements, one snapshot. Ranking every match of a common word (half a
+     * million rows in 10 million words) costs seconds, so BM25 ranks the newest
+     * RANK_WINDOW matches: FTS5 walks its index newest first and stops there. Below
+     * that many matches the ranking is exact; above it, the best hits of the most
+     * recent meetings come first, which is what a person searching for a common word
+     * wants. Snippets and details are then made for the page's hits only. */
+    cand *c = NULL;
+    size_t nc = 0, cnt = 0;
     parley_search_hit *h = NULL;
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if ((st = store_grow((void **)&h, &cap, cnt, sizeof *h)))
-            break;
-        parley_search_hit *x = &h[cnt++];
-        int64_t r = sqlite3_column_int64(q, 0);
-        x->session_id = sqlite3_column_int64(q, 1);
-        x->t0_ms = sqlite3_column_type(q, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 2);
-        x->snippet = store_col(q, 3, &st);
-        x->score = sqlite3_column_double(q, 4);
-        x->session_title = store_col(q, 5, &st);
-        x->session_created = store_col(q, 6, &st);
-        x->where = where_name((int)(r % 8), sqlite3_column_text(q, 7));
-        x->ref_id = r / 8;
-        x->segment_index = sqlite3_column_int64(q, 8);
-        if (!st && (!x->snippet || !x->session_title))
-            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory reading search hits");
-        if (st)
-            break;
+    bool tx = sqlite3_get_autocommit(s->db) && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    if ((st = candidates(s, fq, &c, &nc)))
+        goto out;
+    size_t first = (uint64_t)p->offset < nc ? (size_t)p->offset : nc;
+    cnt = nc - first < (size_t)limit ? nc - first : (size_t)limit;
+    if (cnt == 0)
+        goto out;
+    if (!(h = calloc(cnt, sizeof *h))) {
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        cnt = 0;
+        goto out;
     }
-    if (!st && rc != SQLITE_DONE)
-        st = (rc & 0xff) == SQLITE_ERROR
-                 ? parley_fail(PARLEY_ERR_INVALID_ARG, "could not search for '%s': %s", query, sqlite3_errmsg(s->db))
-                 : store_fail(s, rc, "searching");
-    sqlite3_finalize(q);
+    for (size_t i = 0; i < cnt; i++) {
+        const cand *x = &c[first + i];
+        h[i].session_id = x->sid;
+        h[i].ref_id = x->r / 8;
+        h[i].segment_index = x->r % 8; /* the source kind until hit_details sets the index */
+        h[i].t0_ms = x->t0;
+        h[i].score = -x->rank;
+    }
+    if ((st = snippets(s, fq, p, tokens, h, cnt)) || (st = hit_details(s, h, cnt)))
+        goto out;
+    for (size_t i = 0; i < cnt && !st; i++) {
+        if (!h[i].snippet && !(h[i].snippet = parley_strdup("")))
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        if (!st && !h[i].session_title && !(h[i].session_title = parley_strdup("")))
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        if (!h[i].where)
+            h[i].where = "segment";
+    }
+out:
+    if (tx)
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    free(c);
+    free(fq);
     if (st) {
         parley_search_hits_free(h, cnt);
         return st;

@@ -118,6 +118,7 @@ static const migration migrations[] = {
     {1, v1_sql, NULL, false},
     {2, v2_sql, NULL, true},
     {3, NULL, store_migrate_fts, false},
+    {4, NULL, store_migrate_fts_prefix, false},
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

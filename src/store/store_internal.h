@@ -53,6 +53,7 @@ parley_status store_session_exists(parley_store *s, int64_t id);
  * reached step 3 on a SQLite without FTS5, and a user's query made safe for MATCH
  * (*out: free() it; PARLEY_ERR_INVALID_ARG for a query without words). */
 parley_status store_migrate_fts(parley_store *s);
+parley_status store_migrate_fts_prefix(parley_store *s);
 parley_status store_fts_ensure(parley_store *s);
 parley_status store_fts_query(const char *query, char **out);
 

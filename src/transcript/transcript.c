@@ -85,19 +85,24 @@ static void stamp(char *out, size_t n, int64_t ms, char sep)
 }
 
 /* Subtitle cue text may not contain an empty line (it ends the cue), and VTT reserves
- * "-->" ; collapse newlines to spaces and break the arrow. */
-static parley_status cue_text(parley_buf *b, const char *text, bool vtt)
+ * "-->" ; collapse newlines to spaces and break the arrow. In a VTT voice tag
+ * (<v Speaker>) a '>' would end the tag early, so there it is escaped too. */
+enum cue_kind { CUE_SRT, CUE_VTT_TEXT, CUE_VTT_VOICE };
+static parley_status cue_text(parley_buf *b, const char *text, enum cue_kind kind)
 {
+    bool vtt = kind != CUE_SRT;
     parley_status st = PARLEY_OK;
     for (const char *p = text; *p && !st; p++) {
         if (*p == '\n' || *p == '\r')
             st = parley_buf_append(b, " ", 1);
         else if (vtt && *p == '<')
             st = parley_buf_append(b, "&lt;", 4);
-        else if (vtt && *p == '>')
-            st = parley_buf_append(b, "&gt;", 4);
         else if (vtt && *p == '&')
             st = parley_buf_append(b, "&amp;", 5);
+        else if (kind == CUE_VTT_VOICE && *p == '>')
+            st = parley_buf_append(b, "&gt;", 4);
+        else if (vtt && p[0] == '-' && p[1] == '-' && p[2] == '>')
+            st = parley_buf_append(b, "--&gt;", 6), p += 2;
         else
             st = parley_buf_append(b, p, 1);
     }
@@ -202,7 +207,7 @@ parley_status parley_transcript_export(const parley_transcript *t, parley_format
             stamp(z, sizeof z, t->segments[i].t1_ms, ',');
             st = parley_buf_printf(&b, "%zu\n%s --> %s\n", i + 1, a, z);
             if (!st)
-                st = cue_text(&b, t->segments[i].text, false);
+                st = cue_text(&b, t->segments[i].text, CUE_SRT);
             if (!st)
                 st = parley_buf_append(&b, "\n\n", 2);
         }
@@ -216,12 +221,12 @@ parley_status parley_transcript_export(const parley_transcript *t, parley_format
             if (!st && t->segments[i].speaker) {
                 st = parley_buf_append(&b, "<v ", 3);
                 if (!st)
-                    st = cue_text(&b, t->segments[i].speaker, true);
+                    st = cue_text(&b, t->segments[i].speaker, CUE_VTT_VOICE);
                 if (!st)
                     st = parley_buf_append(&b, ">", 1);
             }
             if (!st)
-                st = cue_text(&b, t->segments[i].text, true);
+                st = cue_text(&b, t->segments[i].text, CUE_VTT_TEXT);
             if (!st)
                 st = parley_buf_append(&b, "\n\n", 2);
         }

@@ -3,7 +3,8 @@
 # 127.0.0.0/8 / ::1 are fine). It also proves it can fail: the tracer must have seen each
 # process exit, and a control program that does connect to an outside address must be
 # caught by the same check. Commands: transcribe, sessions, summarize, notes, ask, suggest,
-# models (list, pull from a loopback host), hw, and live/serve when `parley help` lists them.
+# models (list, pull from a loopback host), hw, live (replaying a recording) and serve
+# (answering a request), the last two when `parley help` lists them.
 . "$(dirname "$0")/../cli_lib.sh"
 command -v strace >/dev/null || t_skip_all "needs strace"
 strace -f -q --seccomp-bpf -e trace=connect -o /dev/null true 2>/dev/null || t_skip_all "strace cannot trace here (ptrace not permitted)"
@@ -15,6 +16,9 @@ WAV=/usr/share/sounds/debian/samples/en-Wikipedia-Ignore_All_Rules.wav
 [ -f "$WAV" ] || t_skip_all "needs $WAV (Debian package whisper.cpp-tools)"
 ln -sf "$M" "$PARLEY_MODELS_DIR/stories260K.gguf"
 P=$PARLEY_BIN
+# In the sanitizer build, LeakSanitizer cannot run under a tracer (it stops the world with
+# ptrace itself); the same commands are leak-checked untraced by the other CLI tests.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 LLM=(--model stories260K --template chatml --threads 1 --ctx 2048)
 n=0
 
@@ -102,10 +106,29 @@ t_begin "the default model host is refused nowhere but reached only by pull"
 if ! cat "$T_DIR"/trace-*-{transcribe,sessions-list,summarize,notes,ask,suggest,models,hw} 2>/dev/null | grep -q 'sa_family=AF_INET'; then t_ok
 else t_fail "an inet socket was connected by a command that needs none: $(cat "$T_DIR"/trace-* | grep AF_INET | head -3)"; fi
 
-for extra in live serve; do
-    if "$P" help 2>/dev/null | grep -q "^  $extra "; then
-        t_begin "$extra: no connect() off the machine"
-        traced "$extra" timeout -s INT 5 "$P" "$extra" --help && t_ok
-    fi
-done
+if "$P" help 2>/dev/null | grep -q "^  live "; then
+    t_begin "live (replaying a recording as the microphone): no connect() off the machine"
+    ffmpeg -v error -y -i "$WAV" -t 6 "$T_DIR/live.wav"
+    traced live "$P" live --input "$T_DIR/live.wav" --speed 0 --no-system --asr-model tiny --title "Egress live" &&
+        t_ok
+fi
+if "$P" help 2>/dev/null | grep -q "^  serve "; then
+    t_begin "serve (answering a request on loopback): no connect() off the machine"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    strace -f -q --seccomp-bpf -e trace=connect -e signal=none -o "$T_DIR/trace-serve" \
+        "$P" serve --port "$port" --no-measure >"$T_DIR/serve.out" 2>"$T_DIR/serve.err" &
+    tracer=$!
+    got=
+    for _ in $(seq 300); do
+        got=$(python3 -c 'import sys,urllib.request; print(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/", timeout=2).status)' "$port" 2>/dev/null) && break
+        sleep 0.2
+    done
+    child=$(cat /proc/"$tracer"/task/*/children 2>/dev/null | awk '{print $1}')
+    kill -INT "${child:-$tracer}"
+    wait "$tracer"
+    if [ "$got" != 200 ]; then t_fail "serve did not answer (got '$got'): $(head -c 300 "$T_DIR/serve.err")"
+    elif ! grep -q '+++ exited with' "$T_DIR/trace-serve"; then t_fail "the tracer did not see serve exit"
+    elif off=$(check_trace "$T_DIR/trace-serve"); then t_ok
+    else t_fail "serve: connect() to a non-loopback address: $off"; fi
+fi
 t_done

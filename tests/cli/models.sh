@@ -24,7 +24,16 @@ for m in d["models"]:
     assert "Q4" not in m["label"] and "Q8" not in m["label"]
 rams=[m["fit"]["ram_bytes"] for m in d["models"]]
 assert rams==sorted(rams), "not sorted by RAM needed"
-assert len(d["speech_models"])==6
+assert len(d["speech_models"])==8
+for m in d["speech_models"]:
+    f=m["fit"]
+    assert "realtime_x" in f and "keeps_up_live" in f, f
+    if f["realtime_x"] is not None and f["realtime_x"] < 1:
+        assert f["level"]!="great" and f["slow"] and not f["keeps_up_live"], (m["id"], f)
+ids=[m["id"] for m in d["speech_models"]]
+assert "whisper-small-lite" in ids and "whisper-large-v3-turbo-lite" in ids, ids
+if not d["hardware"]["gpus"]:
+    assert all(not m["fit"]["slow"] for m in d["models"]), "CPU only: no row is + Slow"
 assert d["hardware"]["ram_total_bytes"] > 0
 rec=d["recommended"]
 if rec is not None:

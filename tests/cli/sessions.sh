@@ -32,6 +32,15 @@ run "$P" sessions show "$A"
 expect_rc 0 && grep -q "giraffe" "$T_DIR/out" && ! grep -q "$esc" "$T_DIR/out" && grep -q "status:   finished" "$T_DIR/out" &&
     t_ok || t_fail "$(cat -A "$T_DIR/out" | head -20)"
 
+t_begin "export to a terminal replaces escapes; into a pipe it stays byte for byte"
+run "$P" sessions export "$A" --format txt
+if expect_rc 0 && grep -q "$esc\[31m" "$T_DIR/out"; then
+    if command -v script >/dev/null; then
+        script -qec "$P sessions export $A --format txt" /dev/null >"$T_DIR/tty" 2>&1
+        grep -q "giraffe" "$T_DIR/tty" && ! grep -q "$esc" "$T_DIR/tty" && t_ok || t_fail "tty: $(cat -A "$T_DIR/tty")"
+    else echo "SKIP (no script(1) for a terminal)" >&2; t_ok; fi
+else t_fail "pipe export lost its bytes: $(cat -A "$T_DIR/out")"; fi
+
 t_begin "an unknown subcommand says so; stray arguments are refused"
 run "$P" sessions frobnicate 1
 expect_rc 2 && expect_err "unknown subcommand 'frobnicate'" &&

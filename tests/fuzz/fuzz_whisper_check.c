@@ -1,12 +1,9 @@
-/* fuzz_whisper_check: the whisper.cpp model-file walk that runs before whisper.cpp sees a
- * speech model (check_model_file in src/asr/asr.c). It is static there and the public
- * path (parley_asr_init) hands a file that passes it to whisper.cpp's own loader, so the
- * target compiles asr.c into itself to reach the check alone. A narrower entry point (an
- * internal header for the check) is requested from the asr owner; when it exists, this
- * include goes. */
+/* fuzz_whisper_check: the model-file walks that run before whisper.cpp sees a file
+ * (src/asr/check.h): the speech-model check and the Silero VAD check, both on each input
+ * (whisper.cpp's own loaders have read out of bounds on malformed files). */
 #include "fuzz_util.h"
 
-#include "../../src/asr/asr.c"
+#include "asr/check.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -21,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *p = fuzz_path("whisper", "bin");
     if (fuzz_write(p, data, size) != 0)
         return 0;
-    check_model_file(p);
+    parley_check_whisper_file(p);
+    parley_check_vad_file(p);
     unlink(p);
     return 0;
 }

@@ -1,0 +1,438 @@
+/* cmd_live.c: `parley live` (a meeting as it happens: transcript, notes, status line) and
+ * `parley sessions recover` (finishing meetings whose process died). A thin loop over
+ * live.h: it drains the meeting's event bus, reads typed lines from the terminal and
+ * draws; everything else is the library's. */
+#include "cli.h"
+
+#include <parley/asr.h>
+#include <parley/events.h>
+#include <parley/live.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *usage =
+    "parley live [--mic SOURCE] [--system SOURCE | --no-system] [--title T] [--duration SECONDS]\n"
+    "            [--asr-model PATH|ID] [--vad-model PATH] [--model PATH|ID] [--suggest | --no-suggest]\n"
+    "            [--input FILE [--speed N]] [--language CODE] [--vocabulary WORDS] [--threads N]\n"
+    "            [--no-keep-audio] [--no-recover] [--json]";
+
+static const char *help_text =
+    "Records a meeting: your microphone (Me) and the computer's sound (Them: the other side of\n"
+    "a call), transcribed as people speak and stored as a session. Both streams are journaled\n"
+    "to disk first: a crash or kill loses at most one second, and the next `parley live` (or\n"
+    "`parley sessions recover`) finishes the interrupted meeting from its journal.\n\n"
+    "Type a line and press Enter to add a note at that moment (stored with its time).\n"
+    "Ctrl-C or SIGTERM stops: the rest is transcribed, the session stored and finished (exit\n"
+    "130 / 143); a second Ctrl-C skips transcribing the backlog (the audio stays recorded).\n\n"
+    "  --mic SOURCE        microphone (see `parley devices`; default: the default input)\n"
+    "  --system SOURCE     system audio source (default: the monitor of the default output)\n"
+    "  --no-system         record the microphone only\n"
+    "  --title T           the session's title\n"
+    "  --duration SECONDS  stop by itself after this long\n"
+    "  --asr-model PATH|ID whisper model (default: the largest installed)\n"
+    "  --vad-model PATH    Silero VAD model (default: ggml-silero-*.bin in the models directory)\n"
+    "  --model PATH|ID     LLM for suggestions (not available yet in live mode; use `parley suggest`)\n"
+    "  --suggest, --no-suggest  automatic suggestions (need --model; not available yet)\n"
+    "  --input FILE        replay a recording as if it were the microphone (demos, tests)\n"
+    "  --speed N           replay speed: 1 = real time (default), 0 = as fast as possible\n"
+    "  --language CODE     spoken language (default: detected per utterance)\n"
+    "  --vocabulary WORDS  names and jargon to expect\n"
+    "  --threads N         CPU threads for transcription (default: all cores, at most 8)\n"
+    "  --no-keep-audio     delete the recording once transcribed (default: kept with the session)\n"
+    "  --no-recover        do not finish interrupted meetings first\n"
+    "  --json              one JSON event per line on stdout (started, segment.final, level,\n"
+    "                      backlog, warning, error, note, stopped), nothing drawn\n";
+
+static atomic_int live_signal; /* the first stop signal */
+static atomic_int live_signals;
+
+static void on_live_signal(int sig)
+{
+    int n = atomic_fetch_add(&live_signals, 1);
+    if (n == 0)
+        atomic_store(&live_signal, sig);
+    parley_cancel_set(cli_cancel);
+    if (n >= 2) {
+        static const char msg[] = "\nparley: interrupted three times; exiting now (parley sessions recover finishes it)\n";
+        (void)!write(2, msg, sizeof msg - 1);
+        _exit(130);
+    }
+}
+
+static void fmt_ms(int64_t ms, char *out, size_t n)
+{
+    int64_t s = ms / 1000;
+    if (s >= 3600)
+        snprintf(out, n, "%lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
+    else
+        snprintf(out, n, "%02lld:%02lld", (long long)(s / 60), (long long)(s % 60));
+}
+
+struct ui {
+    bool json, tty;
+    double level[2];       /* dBFS: mic, system */
+    double backlog_ms;
+    const char *model;
+    bool status_drawn;
+    int64_t n_segments;
+};
+
+static void clear_status(struct ui *u)
+{
+    if (u->tty && u->status_drawn) {
+        fputs("\r\033[K", stderr);
+        u->status_drawn = false;
+    }
+}
+
+static void meter(double db, char *out, size_t n)
+{
+    int bars = db <= -60 ? 0 : db >= 0 ? 8 : (int)((db + 60) / 60 * 8);
+    size_t k = 0;
+    for (int i = 0; i < 8 && k + 1 < n; i++)
+        out[k++] = i < bars ? '|' : '.';
+    out[k] = 0;
+}
+
+static void draw_status(struct ui *u, parley_meeting *m, bool has_system)
+{
+    if (!u->tty || u->json)
+        return;
+    char t[32], mic[16], sys[16];
+    fmt_ms(parley_meeting_now_ms(m), t, sizeof t);
+    meter(u->level[0], mic, sizeof mic);
+    meter(u->level[1], sys, sizeof sys);
+    fprintf(stderr, "\r\033[K[%s] mic %s  system %s  backlog %.1f s  %s  (type a note + Enter; Ctrl-C stops)", t, mic,
+            has_system ? sys : "off", u->backlog_ms / 1000.0, u->model);
+    u->status_drawn = true;
+}
+
+static void show_event(struct ui *u, const parley_event *ev)
+{
+    if (u->json) {
+        if (ev->kind == PARLEY_EVENT_LEVEL && !getenv("PARLEY_LIVE_LEVELS"))
+            return; /* five a second per stream: only on request */
+        char *js;
+        if (parley_event_to_json(ev, &js) == PARLEY_OK) {
+            printf("%s\n", js);
+            fflush(stdout);
+            free(js);
+        }
+        return;
+    }
+    char t[32];
+    switch (ev->kind) {
+    case PARLEY_EVENT_LEVEL:
+        u->level[ev->source && !strcmp(ev->source, "system") ? 1 : 0] = ev->value;
+        break;
+    case PARLEY_EVENT_BACKLOG:
+        u->backlog_ms = ev->value;
+        break;
+    case PARLEY_EVENT_SEGMENT:
+        clear_status(u);
+        fmt_ms(ev->t0_ms, t, sizeof t);
+        printf("[%s] %-4s %s\n", t, ev->speaker ? ev->speaker : "", ev->text ? ev->text : "");
+        fflush(stdout);
+        u->n_segments++;
+        break;
+    case PARLEY_EVENT_NOTE:
+        clear_status(u);
+        fmt_ms(ev->t0_ms, t, sizeof t);
+        printf("[%s] note: %s\n", t, ev->text ? ev->text : "");
+        fflush(stdout);
+        break;
+    case PARLEY_EVENT_WARNING:
+    case PARLEY_EVENT_ERROR:
+        clear_status(u);
+        fprintf(stderr, "parley: %s%s\n", ev->kind == PARLEY_EVENT_WARNING ? "WARNING: " : "error: ",
+                ev->text ? ev->text : "");
+        break;
+    case PARLEY_EVENT_STARTED:
+        clear_status(u);
+        fprintf(stderr, "Recording \"%s\" (session %lld). Microphone: %s; system audio: %s.\n",
+                ev->text && ev->text[0] ? ev->text : "meeting", (long long)ev->session_id, ev->source ? ev->source : "-",
+                ev->detail ? ev->detail : "OFF");
+        break;
+    default:
+        break;
+    }
+}
+
+/* Drains the bus; returns events read. */
+static int drain(struct ui *u, parley_bus_reader *rd)
+{
+    parley_event ev;
+    int n = 0;
+    while (parley_bus_read(rd, &ev)) {
+        show_event(u, &ev);
+        n++;
+    }
+    return n;
+}
+
+static int find_models(const char *asr_spec, const char *vad_spec, char *asr_path, size_t an, char *vad_path,
+                       size_t vn)
+{
+    parley_status st = parley_model_find("whisper", asr_spec, asr_path, an);
+    if (st != PARLEY_OK)
+        return cli_error(st, "finding the speech model");
+    st = parley_model_find("vad", vad_spec, vad_path, vn);
+    if (st != PARLEY_OK)
+        return cli_error(st, "finding the VAD model (live transcription needs Silero VAD)");
+    return 0;
+}
+
+static int recover_all(struct parley_meeting_params *mp, bool quiet)
+{
+    int n = 0;
+    if (!quiet)
+        fprintf(stderr, "Finishing meetings that were interrupted...\n");
+    parley_status st = parley_meeting_recover(mp, cli_cancel, &n);
+    if (st != PARLEY_OK)
+        return cli_error(st, "recovering interrupted meetings");
+    if (n > 0 || !quiet)
+        fprintf(stderr, "Recovered %d interrupted meeting%s (see parley sessions list).\n", n, n == 1 ? "" : "s");
+    return 0;
+}
+
+int cmd_live(int argc, char **argv)
+{
+    struct parley_meeting_params mp = parley_meeting_default_params();
+    const char *asr_spec = NULL, *vad_spec = NULL, *llm_spec = NULL, *v = NULL;
+    double duration = 0;
+    bool json = false, no_recover = false, suggest = false;
+    for (int i = 1; i < argc; i++) {
+        if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
+            printf("usage: %s\n\n%s", usage, help_text);
+            return 0;
+        } else if (cli_flag(argv[i], "--json"))
+            json = true;
+        else if (cli_flag(argv[i], "--no-system"))
+            mp.no_system = true;
+        else if (cli_flag(argv[i], "--no-keep-audio"))
+            mp.keep_audio = false;
+        else if (cli_flag(argv[i], "--no-recover"))
+            no_recover = true;
+        else if (cli_flag(argv[i], "--suggest"))
+            suggest = true;
+        else if (cli_flag(argv[i], "--no-suggest"))
+            suggest = false;
+        else if (cli_opt(argc, argv, &i, "--mic", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--mic needs a source name (see parley devices)");
+            mp.mic_source = v;
+        } else if (cli_opt(argc, argv, &i, "--system", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--system needs a source name (see parley devices)");
+            mp.system_source = v;
+        } else if (cli_opt(argc, argv, &i, "--title", &v)) {
+            if (!v || !v[0])
+                return cli_usage_error(usage, "--title needs a value");
+            mp.title = v;
+        } else if (cli_opt(argc, argv, &i, "--duration", &v)) {
+            char *end;
+            if (!v || (duration = strtod(v, &end)) <= 0 || *end)
+                return cli_usage_error(usage, "--duration needs a number of seconds > 0");
+        } else if (cli_opt(argc, argv, &i, "--asr-model", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--asr-model needs a value");
+            asr_spec = v;
+        } else if (cli_opt(argc, argv, &i, "--vad-model", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--vad-model needs a value");
+            vad_spec = v;
+        } else if (cli_opt(argc, argv, &i, "--model", &v) || cli_opt(argc, argv, &i, "-m", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--model needs a value");
+            llm_spec = v;
+        } else if (cli_opt(argc, argv, &i, "--input", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--input needs a file");
+            mp.input_path = v;
+        } else if (cli_opt(argc, argv, &i, "--speed", &v)) {
+            char *end;
+            if (!v || (mp.speed = strtod(v, &end)) < 0 || *end)
+                return cli_usage_error(usage, "--speed needs a number >= 0 (0 = as fast as possible)");
+        } else if (cli_opt(argc, argv, &i, "--language", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--language needs a value");
+            mp.language = v;
+        } else if (cli_opt(argc, argv, &i, "--vocabulary", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--vocabulary needs a value");
+            mp.vocabulary = v;
+        } else if (cli_opt(argc, argv, &i, "--threads", &v)) {
+            char *end;
+            long n = v ? strtol(v, &end, 10) : -1;
+            if (!v || n < 0 || n > 64 || *end)
+                return cli_usage_error(usage, "--threads needs a number from 0 to 64");
+            mp.n_threads = (int)n;
+        } else
+            return cli_usage_error(usage, "unknown option '%s'", argv[i]);
+    }
+    if (mp.system_source && mp.no_system)
+        return cli_usage_error(usage, "--system and --no-system contradict each other");
+    if (mp.speed != 1.0 && !mp.input_path)
+        return cli_usage_error(usage, "--speed applies to --input only");
+    if (suggest || llm_spec)
+        fprintf(stderr, "parley: WARNING: live suggestions and questions are not available yet; the meeting is "
+                        "recorded and transcribed (afterwards: parley suggest / parley ask SESSION)\n");
+
+    char asr_path[4096], vad_path[4096];
+    int rc = find_models(asr_spec, vad_spec, asr_path, sizeof asr_path, vad_path, sizeof vad_path);
+    if (rc)
+        return rc;
+    mp.asr_model_path = asr_path;
+    mp.vad_model_path = vad_path;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_live_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    if (!no_recover) {
+        int n_int = 0;
+        if (parley_meeting_count_interrupted(NULL, NULL, &n_int) == PARLEY_OK && n_int > 0 &&
+            (rc = recover_all(&mp, true)) != 0)
+            return rc;
+    }
+
+    parley_bus *bus;
+    parley_status st = parley_bus_new(0, &bus);
+    if (st != PARLEY_OK)
+        return cli_error(st, "live");
+    parley_bus_reader *rd;
+    if ((st = parley_bus_reader_new(bus, 0, &rd)) != PARLEY_OK) {
+        parley_bus_free(bus);
+        return cli_error(st, "live");
+    }
+    mp.bus = bus;
+    struct ui u = {.json = json, .tty = isatty(2) && !json && !getenv("PARLEY_NO_PROGRESS"), .level = {-100, -100}};
+    const char *slash = strrchr(asr_path, '/');
+    u.model = slash ? slash + 1 : asr_path;
+
+    parley_meeting *m;
+    st = parley_meeting_start(&mp, &m);
+    if (st != PARLEY_OK) {
+        drain(&u, rd);
+        parley_bus_reader_free(rd);
+        parley_bus_free(bus);
+        return cli_error(st, "starting the meeting");
+    }
+    bool has_system = !mp.no_system;
+    double t_start = parley_now();
+    bool stdin_open = !mp.input_path || isatty(0);
+    char line[4096];
+    size_t line_len = 0;
+    while (!parley_cancel_is_set(cli_cancel)) {
+        struct pollfd p[2] = {{.fd = parley_bus_reader_fd(rd), .events = POLLIN}, {.fd = 0, .events = POLLIN}};
+        int np = stdin_open ? 2 : 1;
+        int r = poll(p, (nfds_t)np, 250);
+        if (r < 0 && errno != EINTR)
+            break;
+        drain(&u, rd);
+        if (np == 2 && (p[1].revents & (POLLIN | POLLHUP))) {
+            ssize_t k = read(0, line + line_len, sizeof line - 1 - line_len);
+            if (k <= 0) {
+                stdin_open = false;
+            } else {
+                line_len += (size_t)k;
+                char *nl;
+                while ((nl = memchr(line, '\n', line_len))) {
+                    *nl = 0;
+                    if (line[0] && (st = parley_meeting_note(m, line)) != PARLEY_OK) {
+                        clear_status(&u);
+                        fprintf(stderr, "parley: the note was not stored: %s (%s)\n", parley_strerror(st),
+                                parley_last_error());
+                    }
+                    size_t used = (size_t)(nl - line) + 1;
+                    memmove(line, nl + 1, line_len - used);
+                    line_len -= used;
+                }
+                if (line_len == sizeof line - 1)
+                    line_len = 0; /* an over-long line without newline: dropped */
+            }
+        }
+        if (duration > 0 && parley_now() - t_start >= duration)
+            break;
+        if (parley_meeting_input_ended(m))
+            break;
+        draw_status(&u, m, has_system);
+    }
+    int sig = atomic_load(&live_signal);
+    clear_status(&u);
+    if (!json)
+        fprintf(stderr, "Stopping: transcribing the rest (%.1f s of audio)%s...\n",
+                (double)parley_meeting_backlog_ms(m) / 1000.0, sig ? "; Ctrl-C again skips it" : "");
+    /* From here a (further) signal abandons the backlog: stop polls cli_cancel. */
+    parley_cancel_reset(cli_cancel);
+    st = parley_meeting_stop(m, cli_cancel);
+    drain(&u, rd);
+    int64_t id = parley_meeting_session_id(m);
+    parley_meeting_free(m);
+    parley_bus_reader_free(rd);
+    parley_bus_free(bus);
+    if (st != PARLEY_OK && st != PARLEY_ERR_CANCELLED)
+        return cli_error(st, "finishing the meeting");
+    if (!json) {
+        fprintf(stderr, "\nStored as session %lld%s.\n  transcript: parley sessions show %lld\n"
+                        "  summary:    parley summarize %lld\n  notes:      parley notes %lld\n",
+                (long long)id, st == PARLEY_ERR_CANCELLED ? " (the untranscribed rest is in its recording)" : "",
+                (long long)id, (long long)id, (long long)id);
+    }
+    if (sig == SIGTERM)
+        return 143;
+    if (sig)
+        return 130;
+    return 0;
+}
+
+/* `parley sessions recover` (dispatched from cmd_sessions.c). */
+int cmd_sessions_recover(int argc, char **argv)
+{
+    static const char *rusage = "parley sessions recover [--asr-model PATH|ID] [--vad-model PATH] [--no-keep-audio]";
+    struct parley_meeting_params mp = parley_meeting_default_params();
+    const char *asr_spec = NULL, *vad_spec = NULL, *v = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
+            printf("usage: %s\n\nFinishes meetings whose `parley live` died (crash, kill, power cut): transcribes "
+                   "their journals and stores them, marked recovered.\n",
+                   rusage);
+            return 0;
+        } else if (cli_flag(argv[i], "--no-keep-audio"))
+            mp.keep_audio = false;
+        else if (cli_opt(argc, argv, &i, "--asr-model", &v) || cli_opt(argc, argv, &i, "--model", &v)) {
+            if (!v)
+                return cli_usage_error(rusage, "--asr-model needs a value");
+            asr_spec = v;
+        } else if (cli_opt(argc, argv, &i, "--vad-model", &v)) {
+            if (!v)
+                return cli_usage_error(rusage, "--vad-model needs a value");
+            vad_spec = v;
+        } else
+            return cli_usage_error(rusage, "unknown option '%s'", argv[i]);
+    }
+    int n = 0;
+    parley_status st = parley_meeting_count_interrupted(NULL, NULL, &n);
+    if (st != PARLEY_OK)
+        return cli_error(st, "sessions recover");
+    if (n == 0) {
+        fprintf(stderr, "No interrupted meetings.\n");
+        return 0;
+    }
+    char asr_path[4096], vad_path[4096];
+    int rc = find_models(asr_spec, vad_spec, asr_path, sizeof asr_path, vad_path, sizeof vad_path);
+    if (rc)
+        return rc;
+    mp.asr_model_path = asr_path;
+    mp.vad_model_path = vad_path;
+    return recover_all(&mp, false);
+}

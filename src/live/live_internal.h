@@ -1,0 +1,35 @@
+/* live_internal.h: what meeting.c and recover.c share. Not a public header. */
+#ifndef PARLEY_LIVE_INTERNAL_H
+#define PARLEY_LIVE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "parley/asr.h"
+#include "parley/live.h"
+#include "parley/store.h"
+
+/* <data_dir or the data dir>/live/<id>: the session's journal directory. */
+parley_status live_session_dir(const char *data_dir, int64_t id, char *out, size_t out_size);
+
+/* Takes the directory's lock (held while a meeting records into it). PARLEY_ERR_IO with
+ * "in use" when another process holds it. */
+parley_status live_lock(const char *dir, int *fd_out);
+/* Whether the directory's lock is held by a live process (a meeting recording now). */
+bool live_locked_by_other(const char *dir);
+/* Releases the lock; with remove, deletes the lock file and the (then empty) directory. */
+void live_unlock(const char *dir, int *fd, bool remove);
+
+/* Transcribes one utterance (16 kHz mono) into *out, times from its first sample.
+ * Quiet audio (below the energy gate) gives no segments without running whisper. */
+parley_status live_transcribe_utterance(parley_asr *asr, const float *s, size_t n, const char *language,
+                                        int n_threads, const parley_cancel *cancel, parley_transcript *out);
+
+/* Makes the session's recording from its journals (either may be NULL): a stereo WAV at
+ * out_path, left = microphone, right = system audio, both on the session's timeline
+ * (written to a temporary file and renamed). With keep, it is set as the session's
+ * audio; without, it is not made. The journals are deleted once it is safe. db_mu (may
+ * be NULL) guards db. */
+parley_status live_finish_recording(parley_store *db, int64_t id, const char *mic_path, const char *sys_path,
+                                    const char *dir, const char *out_path, bool keep, pthread_mutex_t *db_mu);
+
+#endif

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# live.sh: `parley live` end to end against a real PulseAudio server the test starts: two
+# null sinks whose monitors are the microphone and system audio; espeak-ng phrases played
+# into each with paplay. The stored session has a "Me" segment over the microphone phrase
+# and a "Them" segment over the system phrase, the recording holds what was played
+# (cross-correlation, at the right place), and a typed note is stored with its time.
+. "$(dirname "$0")/../cli_lib.sh"
+. "$(dirname "$0")/../pulse_lib.sh"
+P=$PARLEY_BIN
+CHECK="python3 $(dirname "$0")/../live_check.py"
+need_vad
+standin_whisper tiny || t_skip_all "cannot make the whisper stand-in"
+command -v espeak-ng >/dev/null && command -v sox >/dev/null || t_skip_all "needs espeak-ng and sox"
+pulse_start
+now_ms() { date +%s%3N; }
+
+espeak-ng -w "$T_DIR/me.wav" "Hello everyone, I would like to talk about the budget for next year." 2>/dev/null
+espeak-ng -w "$T_DIR/them.wav" "Thanks, we agree, and the release ships on Friday afternoon." 2>/dev/null
+me_ms=$(soxi -D "$T_DIR/me.wav" | awk '{printf "%d", $1*1000}')
+them_ms=$(soxi -D "$T_DIR/them.wav" | awk '{printf "%d", $1*1000}')
+
+t_begin "parley devices lists both null sinks' monitors, --json too"
+run "$P" devices --json
+expect_rc 0 && python3 -c '
+import json,sys; d=json.load(open(sys.argv[1])); n={x["name"]:x for x in d}
+assert n["mic.monitor"]["is_monitor"] and n["meeting.monitor"]["default_system"], d' "$T_DIR/out" &&
+    t_ok || t_fail "$(out)"
+
+t_begin "a meeting: Me on the microphone, Them on system audio, stored and recorded"
+mkfifo "$T_DIR/typed"
+exec 3<>"$T_DIR/typed"
+"$P" live --mic mic.monitor --system meeting.monitor --asr-model tiny --threads 2 --title "Pulse test" \
+    --duration 14 --json <"$T_DIR/typed" >"$T_DIR/events" 2>"$T_DIR/live.err" &
+pid=$!
+for _ in $(seq 100); do grep -q '"started"' "$T_DIR/events" 2>/dev/null && break; sleep 0.1; done
+start=$($CHECK events "$T_DIR/events") || { t_fail "no started event: $(cat "$T_DIR/live.err")"; }
+sleep 1
+me_at=$(( $(now_ms) - start ))
+paplay -d mic "$T_DIR/me.wav"
+sleep 1
+them_at=$(( $(now_ms) - start ))
+paplay -d meeting "$T_DIR/them.wav"
+note_at=$(( $(now_ms) - start ))
+echo "remember the budget owner" >&3
+wait $pid
+RC=$?
+exec 3>&-
+if [ "$RC" -ne 0 ]; then
+    t_fail "parley live exited $RC: $(tail -5 "$T_DIR/live.err")"
+else
+    db="$XDG_DATA_HOME/parley/parley.db"
+    $CHECK session "$db" 1 >"$T_DIR/s.json"
+    python3 - "$T_DIR/s.json" "$me_at" "$me_ms" "$them_at" "$them_ms" "$note_at" <<'PY' && t_ok || t_fail "$(cat "$T_DIR/s.json") $(tail -3 "$T_DIR/live.err")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+me_at, me_len, them_at, them_len, note_at = map(int, sys.argv[2:7])
+assert s["status"] == "finished", s["status"]
+assert 13 <= s["duration_s"] <= 16, s["duration_s"]
+def over(seg, a, b): return min(seg["t1"], b) > max(seg["t0"], a)
+me = [g for g in s["segments"] if g["speaker"] == "Me" and over(g, me_at, me_at + me_len + 500)]
+them = [g for g in s["segments"] if g["speaker"] == "Them" and over(g, them_at, them_at + them_len + 500)]
+assert me, "no Me segment over %d-%d" % (me_at, me_at + me_len)
+assert them, "no Them segment over %d-%d" % (them_at, them_at + them_len)
+# Nothing heard on the silent stream at the other phrase's time.
+assert not [g for g in s["segments"] if g["speaker"] == "Them" and over(g, me_at + 300, me_at + me_len - 300)], "Them during Me"
+assert s["notes"] and s["notes"][0]["text"] == "remember the budget owner" and note_at <= s["notes"][0]["t"] <= note_at + 1500, (s["notes"], note_at)
+assert s["audio_path"], "no recording kept"
+PY
+fi
+
+t_begin "the recording holds what was played, where it was played (cross-correlation)"
+rec=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["audio_path"] or "")' "$T_DIR/s.json" 2>/dev/null)
+if [ -z "$rec" ] || [ ! -f "$rec" ]; then
+    t_fail "no recording file '$rec'"
+else
+    read -r c1 lag1 < <($CHECK xcorr "$rec" 1 "$T_DIR/me.wav" "$me_at")
+    read -r c2 lag2 < <($CHECK xcorr "$rec" 2 "$T_DIR/them.wav" "$them_at")
+    read -r c3 _ < <($CHECK xcorr "$rec" 2 "$T_DIR/me.wav" "$me_at")
+    echo "mic: corr $c1 at $lag1 ms (played at $me_at); system: corr $c2 at $lag2 ms (played at $them_at); leak $c3" >&2
+    python3 -c '
+import sys; c1,l1,a1,c2,l2,a2,c3=map(float,sys.argv[1:8])
+assert c1 > 0.7 and c2 > 0.7, "correlation too low"
+assert abs(l1-a1) < 700 and abs(l2-a2) < 700, "phrase misplaced on the timeline"
+assert c3 < 0.5, "the microphone phrase is on the system channel"' "$c1" "$lag1" "$me_at" "$c2" "$lag2" "$them_at" "$c3" &&
+        t_ok || t_fail "mic $c1@$lag1/$me_at system $c2@$lag2/$them_at leak $c3"
+fi
+
+t_begin "no system audio: a loud warning, and the microphone is still recorded"
+run "$P" live --mic mic.monitor --system no.such.source --asr-model tiny --duration 2 --no-recover
+expect_rc 0 && expect_err "SYSTEM AUDIO CANNOT BE CAPTURED" && expect_err "microphone only" &&
+    [ "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' < <($CHECK session "$XDG_DATA_HOME/parley/parley.db" 2))" = finished ] &&
+    t_ok
+t_begin "a microphone that cannot be opened is an error naming it, and nothing is left behind"
+n0=$(n_sessions)
+run "$P" live --mic no.such.mic --no-system --asr-model tiny --duration 2
+expect_rc 1 && expect_err "no.such.mic" && [ "$(n_sessions)" = "$n0" ] && t_ok
+
+t_done
