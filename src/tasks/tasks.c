@@ -953,6 +953,13 @@ static bool notes_stream(const char *text, size_t len, void *ud)
     return a->p->on_token(text, len, a->p->user_data);
 }
 
+/* The caller's progress callback with the caller's user_data (sp.user_data is the acc). */
+static bool notes_progress(int32_t done, int32_t total, void *ud)
+{
+    notes_acc *a = ud;
+    return a->p->on_progress ? a->p->on_progress(done, total, a->p->user_data) : true;
+}
+
 static parley_status task_notes(parley_llm *llm, parley_store *db, int64_t session_id, const parley_transcript *mem,
                                 const struct parley_task_params *p_in, struct parley_task_result *out)
 {
@@ -1001,6 +1008,7 @@ static parley_status task_notes(parley_llm *llm, parley_store *db, int64_t sessi
     }
     struct parley_task_params sp = *p;
     sp.on_token = notes_stream;
+    sp.on_progress = p->on_progress ? notes_progress : NULL;
     sp.user_data = &acc;
     for (size_t i = 0; i < n_ch && !st; i++) {
         free(sys);
