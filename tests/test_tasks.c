@@ -569,6 +569,17 @@ static bool thread_check(const char *s, size_t n, void *ud)
         heading_calls++;
     return true;
 }
+static int progress_ud_ok, progress_ud_bad;
+static bool progress_check(int32_t done, int32_t total, void *ud)
+{
+    (void)done;
+    (void)total;
+    if (ud == &main_thread)
+        progress_ud_ok++;
+    else
+        progress_ud_bad++;
+    return true;
+}
 static bool stop_at_heading(const char *s, size_t n, void *ud)
 {
     (void)ud;
@@ -586,6 +597,9 @@ TEST(notes_headings_stream_on_the_worker_thread_and_can_stop)
     p.max_tokens = 8;
     p.chunk_tokens = 600;
     p.on_token = thread_check;
+    /* Regression: notes in parts passed its own accumulator as on_progress's user_data. */
+    p.on_progress = progress_check;
+    p.user_data = &main_thread;
     main_thread = pthread_self();
     on_caller_thread = heading_calls = 0;
     struct parley_task_result r;
@@ -593,6 +607,8 @@ TEST(notes_headings_stream_on_the_worker_thread_and_can_stop)
     ASSERT(r.n_chunks > 1);
     ASSERT_EQ_INT(on_caller_thread, 0);
     ASSERT(heading_calls >= 1);
+    ASSERT(progress_ud_ok > 0);
+    ASSERT_EQ_INT(progress_ud_bad, 0);
     ASSERT(r.truncated); /* 8 tokens a part: cut off, and it says so */
     ASSERT_CONTAINS(r.text, "Cut off");
     parley_task_result_clear(&r);

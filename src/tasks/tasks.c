@@ -953,7 +953,7 @@ static bool notes_stream(const char *text, size_t len, void *ud)
     return a->p->on_token(text, len, a->p->user_data);
 }
 
-/* The progress callback gets the caller's user_data, not the notes accumulator. */
+/* The caller's progress callback with the caller's user_data (sp.user_data is the acc). */
 static bool notes_progress(int32_t done, int32_t total, void *ud)
 {
     notes_acc *a = ud;
