@@ -70,7 +70,9 @@ san_env() {
 }
 
 asan_suite() {
-    build build-asan -DPARLEY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    # Warnings are held to -Werror by the plain build; at -O0 GCC's truncation analysis
+    # differs, and this build's job is the runtime checks.
+    build build-asan -DPARLEY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DPARLEY_WERROR=OFF
     san_env
     (cd build-asan && ctest --output-on-failure -j "$jobs" -LE slow ${PARLEY_TEST_ARGS:-})
 }

@@ -89,7 +89,8 @@ parley_status parley_remote_parse_url(const char *url, struct parley_remote_url 
         path[--l] = '\0';
     if (l >= 3 && strcmp(path + l - 3, "/v1") == 0)
         path[l - 3] = '\0';
-    snprintf(out->prefix, sizeof out->prefix, "%s", path);
+    if ((size_t)snprintf(out->prefix, sizeof out->prefix, "%s", path) >= sizeof out->prefix)
+        st = parley_fail(PARLEY_ERR_TOO_LARGE, "the server URL's path is longer than %zu bytes", sizeof out->prefix - 1);
 done:
     curl_url_cleanup(h);
     return st;

@@ -166,7 +166,11 @@ parley_status parley_remote_add(const char *config_path, const char *name, const
     memset(&list[n], 0, sizeof list[n]);
     snprintf(list[n].name, sizeof list[n].name, "%s", name);
     snprintf(list[n].url, sizeof list[n].url, "%s", url);
-    snprintf(list[n].token_file, sizeof list[n].token_file, "%s", abs_tok);
+    if ((size_t)snprintf(list[n].token_file, sizeof list[n].token_file, "%s", abs_tok) >= sizeof list[n].token_file) {
+        free(list);
+        return parley_fail(PARLEY_ERR_TOO_LARGE, "the token file's path is longer than %zu bytes",
+                           sizeof list[n].token_file - 1);
+    }
     st = save(path, list, n + 1, def);
     free(list);
     return st;
