@@ -74,7 +74,7 @@ asan_suite() {
     # differs, and this build's job is the runtime checks.
     build build-asan -DPARLEY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DPARLEY_WERROR=OFF
     san_env
-    (cd build-asan && ctest --output-on-failure -j "$jobs" -LE slow ${PARLEY_TEST_ARGS:-})
+    (cd build-asan && ctest --output-on-failure -j "$jobs" -LE "slow|timing" ${PARLEY_TEST_ARGS:-})
 }
 
 FUZZ_ALL="gguf whisper_check catalog_json registry settings audio export"

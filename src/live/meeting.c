@@ -600,6 +600,15 @@ parley_status parley_meeting_start(const struct parley_meeting_params *params, p
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(wall, sizeof wall, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* "started" goes out before the threads that post backlog and segments exist, so it is
+     * always a meeting's first event. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    post(m, (parley_event){.kind = PARLEY_EVENT_STARTED, .text = m->title ? m->title : "",
+                           .source = parley_capture_source_name(m->s[MIC].cap),
+                           .detail = m->s[SYS].on ? parley_capture_source_name(m->s[SYS].cap) : NULL,
+                           .value = (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000) -
+                                    (parley_now() - m->origin) * 1000.0});
     if (pthread_create(&m->pipeline_th, NULL, pipeline_main, m) != 0) {
         rc = parley_fail(PARLEY_ERR_NOMEM, "cannot start a thread");
         goto fail_session;
@@ -613,13 +622,6 @@ parley_status parley_meeting_start(const struct parley_meeting_params *params, p
         goto fail_session;
     }
     m->threads_started = true;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    post(m, (parley_event){.kind = PARLEY_EVENT_STARTED, .text = m->title ? m->title : "",
-                           .source = parley_capture_source_name(m->s[MIC].cap),
-                           .detail = m->s[SYS].on ? parley_capture_source_name(m->s[SYS].cap) : NULL,
-                           .value = (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000) -
-                                    (parley_now() - m->origin) * 1000.0});
     (void)wall;
     *out = m;
     return PARLEY_OK;
