@@ -74,6 +74,7 @@ asan_suite() {
     # differs, and this build's job is the runtime checks.
     build build-asan -DPARLEY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DPARLEY_WERROR=OFF
     san_env
+    export PARLEY_TEST_TIME_SCALE=3 # latency bounds in the tests, as the ctest time limits
     (cd build-asan && ctest --output-on-failure -j "$jobs" -LE "slow|timing" ${PARLEY_TEST_ARGS:-})
 }
 

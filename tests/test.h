@@ -141,4 +141,15 @@ static inline const char *test_shared_model(const char *file)
     return access(path, R_OK) == 0 ? path : NULL;
 }
 
+
+/* Bounds on how long something may take, scaled for slow builds: the sanitizer suite sets
+ * PARLEY_TEST_TIME_SCALE (scripts/dev.sh), since ASan makes every call several times slower.
+ * The plain suite keeps the bound as written. */
+static inline double test_time_scale(void)
+{
+    const char *v = getenv("PARLEY_TEST_TIME_SCALE");
+    double x = v ? atof(v) : 1.0;
+    return x >= 1.0 ? x : 1.0;
+}
+
 #endif
