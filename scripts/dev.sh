@@ -78,7 +78,7 @@ asan_suite() {
     (cd build-asan && ctest --output-on-failure -j "$jobs" -LE "slow|timing" ${PARLEY_TEST_ARGS:-})
 }
 
-FUZZ_ALL="gguf whisper_check catalog_json registry settings audio export"
+FUZZ_ALL="gguf whisper_check catalog_json registry settings audio export http"
 fuzz_build() {
     configure build-fuzz -DPARLEY_FUZZ=ON -DPARLEY_WERROR=OFF -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
     local targets=() t

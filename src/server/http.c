@@ -103,44 +103,13 @@ enum MHD_Result srv_send_error(struct MHD_Connection *c, unsigned http, parley_s
 
 /* ---- checks ---------------------------------------------------------------------------- */
 
-/* Token comparison that takes the same time wherever the first difference is. */
-static bool token_ok(const parley_server *srv, const char *auth)
-{
-    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
-        return false;
-    const char *t = auth + 7;
-    size_t n = strlen(srv->token), m = strlen(t);
-    unsigned char diff = (unsigned char)(n != m);
-    for (size_t i = 0; i < n; i++)
-        diff |= (unsigned char)(srv->token[i] ^ (i < m ? t[i] : 0));
-    return diff == 0;
-}
-
 /* NULL when the request may go on, else why it is refused. */
 static const char *refuse_reason(const parley_server *srv, struct MHD_Connection *c)
 {
-    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-    if (!host)
-        return "a Host header is required";
-    bool host_good = false;
-    for (int i = 0; i < 3; i++)
-        if (strcasecmp(host, srv->host_ok[i]) == 0)
-            host_good = true;
-    if (!host_good)
-        return "the Host header does not name this server's loopback address and port";
-    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-    if (origin) {
-        bool origin_good = false;
-        for (int i = 0; i < 3; i++)
-            if (strcasecmp(origin, srv->origin_ok[i]) == 0)
-                origin_good = true;
-        if (!origin_good)
-            return "requests from other sites are refused (Origin)";
-    }
-    const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-    if (site && strcasecmp(site, "cross-site") == 0)
-        return "requests from other sites are refused (Sec-Fetch-Site)";
-    return NULL;
+    return srv_refuse_reason(srv->host_ok, srv->origin_ok,
+                             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+                             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+                             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site"));
 }
 
 static enum MHD_Result send_asset(struct MHD_Connection *c, const srv_asset *a, bool head)
@@ -176,7 +145,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return srv_send_error(c, MHD_HTTP_FORBIDDEN, PARLEY_ERR_PERMISSION, why);
         }
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > srv->p.max_body_bytes) {
+        if (srv_content_length_too_large(cl, srv->p.max_body_bytes)) {
             rq->refused = true;
             char d[96];
             snprintf(d, sizeof d, "request bodies are limited to %zu bytes", srv->p.max_body_bytes);
@@ -204,7 +173,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0) {
         const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        if (!token_ok(srv, auth))
+        if (!srv_token_ok(srv->token, auth))
             return srv_send_error(c, MHD_HTTP_UNAUTHORIZED, PARLEY_ERR_PERMISSION,
                                   "this API needs the token from the address 'parley serve' printed "
                                   "(Authorization: Bearer TOKEN)");

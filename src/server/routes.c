@@ -17,8 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_PARTS 6
-
 typedef struct route {
     srv_listener *l;
     parley_server *srv;
@@ -26,23 +24,14 @@ typedef struct route {
     const char *method;
     const char *body;
     size_t body_len;
-    char *parts[MAX_PARTS]; /* path parts after /api/ */
+    char *parts[SRV_MAX_PARTS]; /* path parts after /api/ (into path.buf) */
     int n;
-    char path[512];
+    srv_path path;
 } route;
 
 static bool is(const route *r, const char *method) { return strcmp(r->method, method) == 0; }
 
-static bool parse_id(const char *s, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || v < 0)
-        return false;
-    *out = v;
-    return true;
-}
+static bool parse_id(const char *s, int64_t *out) { return srv_parse_id(s, out); }
 
 static const char *arg(const route *r, const char *name)
 {
@@ -51,11 +40,7 @@ static const char *arg(const route *r, const char *name)
 
 static int64_t arg_int(const route *r, const char *name, int64_t dflt, int64_t lo, int64_t hi)
 {
-    const char *v = arg(r, name);
-    int64_t n;
-    if (!v || !parse_id(v, &n))
-        return dflt;
-    return n < lo ? lo : n > hi ? hi : n;
+    return srv_arg_int(arg(r, name), dflt, lo, hi);
 }
 
 static enum MHD_Result fail(const route *r, parley_status st)
@@ -87,15 +72,10 @@ static yyjson_mut_doc *new_obj(yyjson_mut_val **root)
 /* The request body as a JSON object; NULL (after answering 400) when it is not one. */
 static yyjson_doc *body_json(const route *r, enum MHD_Result *ret)
 {
-    yyjson_read_err err;
-    yyjson_doc *d = yyjson_read_opts((char *)r->body, r->body_len, 0, NULL, &err);
-    if (!d || !yyjson_is_obj(yyjson_doc_get_root(d))) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "the body must be a JSON object%s%s", d ? "" : ": ", d ? "" : err.msg);
-        yyjson_doc_free(d);
+    char msg[160];
+    yyjson_doc *d = srv_body_object(r->body, r->body_len, msg, sizeof msg);
+    if (!d)
         *ret = bad(r, msg);
-        return NULL;
-    }
     return d;
 }
 
@@ -218,8 +198,8 @@ static enum MHD_Result session_rename(route *r, int64_t id)
     yyjson_doc *d = body_json(r, &ret);
     if (!d)
         return ret;
-    const char *title = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "title"));
-    if (!title || !*title || strlen(title) > 500) {
+    const char *title = srv_body_title(yyjson_doc_get_root(d));
+    if (!title) {
         yyjson_doc_free(d);
         return bad(r, "give {\"title\": \"...\"} (1 to 500 bytes)");
     }
@@ -316,24 +296,13 @@ static enum MHD_Result segment_edit(route *r, int64_t id, int64_t index)
     yyjson_doc *d = body_json(r, &ret);
     if (!d)
         return ret;
-    yyjson_val *root = yyjson_doc_get_root(d);
-    yyjson_val *tv = yyjson_obj_get(root, "text"), *sv = yyjson_obj_get(root, "speaker");
-    if ((tv && !yyjson_is_str(tv)) || (sv && !yyjson_is_str(sv) && !yyjson_is_null(sv)) || (!tv && !sv)) {
+    char *text;
+    const char *speaker;
+    if (!srv_body_segment_edit(yyjson_doc_get_root(d), &text, &speaker)) {
         yyjson_doc_free(d);
         return bad(r, "give {\"text\": \"...\"} and/or {\"speaker\": \"...\"}");
     }
-    char *text = NULL;
-    if (tv) {
-        /* Trim as the transcript is trimmed. */
-        const char *s = yyjson_get_str(tv);
-        size_t n = yyjson_get_len(tv);
-        while (n && (*s == ' ' || *s == '\n' || *s == '\t'))
-            s++, n--;
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\t'))
-            n--;
-        text = strndup(s, n);
-    }
-    parley_status st = srv_store_segment_edit(r->l, id, index, text, sv ? (yyjson_get_str(sv) ? yyjson_get_str(sv) : "") : NULL);
+    parley_status st = srv_store_segment_edit(r->l, id, index, text, speaker);
     free(text);
     yyjson_doc_free(d);
     if (st)
@@ -367,32 +336,11 @@ static enum MHD_Result session_task(route *r, int64_t id, job_kind kind)
         yyjson_doc *d = body_json(r, &ret);
         if (!d)
             return ret;
-        yyjson_val *root = yyjson_doc_get_root(d);
-        const char *q = yyjson_get_str(yyjson_obj_get(root, "question"));
-        if (kind == JOB_ASK && q && *q && strlen(q) <= 4000)
-            question = strdup(q);
-        struct {
-            const char *key;
-            int32_t *dst;
-            int64_t hi;
-        } lims[] = {{"max_tokens", &lim.max_tokens, 1 << 16}, {"item_chars", &lim.item_chars, 4096},
-                    {"max_items", &lim.max_items, 64}};
-        bool bad_lim = false;
-        for (size_t i = 0; i < sizeof lims / sizeof lims[0]; i++) {
-            yyjson_val *v = yyjson_obj_get(root, lims[i].key);
-            if (!v)
-                continue;
-            if (!yyjson_is_int(v) || yyjson_get_sint(v) < 1 || yyjson_get_sint(v) > lims[i].hi)
-                bad_lim = true;
-            else
-                *lims[i].dst = (int32_t)yyjson_get_sint(v);
-        }
+        int why = srv_body_task(yyjson_doc_get_root(d), kind == JOB_ASK, &question, &lim);
         yyjson_doc_free(d);
-        if (bad_lim) {
-            free(question);
+        if (why == 1)
             return bad(r, "max_tokens (1-65536), item_chars (1-4096) and max_items (1-64) are positive numbers");
-        }
-        if (kind == JOB_ASK && !question)
+        if (why == 2)
             return bad(r, "give {\"question\": \"...\"} (1 to 4000 bytes)");
     }
     int64_t job;
@@ -565,8 +513,8 @@ static enum MHD_Result models(route *r)
         yyjson_doc *d = body_json(r, &ret);
         if (!d)
             return ret;
-        const char *path = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "path"));
-        if (!path || path[0] != '/') {
+        const char *path = srv_body_model_path(yyjson_doc_get_root(d));
+        if (!path) {
             yyjson_doc_free(d);
             return bad(r, "give {\"path\": \"/absolute/path/to/model.gguf\"}");
         }
@@ -653,23 +601,8 @@ static enum MHD_Result settings(route *r)
         st = parley_settings_apply_json(r->body, r->body_len, &s);
         yyjson_val *lf = yyjson_obj_get(yyjson_doc_get_root(d), "local_features");
         unsigned bits = dev.local_features;
-        if (!st && lf) {
-            bits = 0;
-            size_t i, max;
-            yyjson_val *v;
-            if (!yyjson_is_arr(lf))
-                st = parley_fail(PARLEY_ERR_INVALID_ARG, "local_features is a list of feature names");
-            yyjson_arr_foreach(lf, i, max, v)
-            {
-                parley_feature f = parley_feature_from_name(yyjson_get_str(v));
-                if (!f) {
-                    st = parley_fail(PARLEY_ERR_INVALID_ARG,
-                                     "unknown feature in local_features (transcribe, summary, chat, suggest)");
-                    break;
-                }
-                bits |= (unsigned)f;
-            }
-        }
+        if (!st && lf)
+            st = srv_body_local_features(lf, &bits);
         yyjson_doc_free(d);
         if (!st)
             st = parley_settings_save(r->srv->settings_path, &s);
@@ -708,17 +641,7 @@ static enum MHD_Result live(route *r)
         yyjson_doc *d = body_json(r, &ret);
         if (!d)
             return ret;
-        yyjson_val *root = yyjson_doc_get_root(d);
-        static const char *const strs[] = {"title", "mic_source", "system_source", "input", "language", "asr_model"};
-        bool ok = true;
-        for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
-            yyjson_val *v = yyjson_obj_get(root, strs[i]);
-            if (v && !yyjson_is_str(v))
-                ok = false;
-        }
-        yyjson_val *sp = yyjson_obj_get(root, "speed"), *ns = yyjson_obj_get(root, "no_system");
-        if ((sp && (!yyjson_is_num(sp) || yyjson_get_num(sp) < 0)) || (ns && !yyjson_is_bool(ns)))
-            ok = false;
+        bool ok = srv_body_live_start_ok(yyjson_doc_get_root(d));
         yyjson_doc_free(d);
         if (!ok)
             return bad(r, "title, mic_source, system_source, input, language and asr_model are strings, "
@@ -736,8 +659,8 @@ static enum MHD_Result live(route *r)
         yyjson_doc *d = body_json(r, &ret);
         if (!d)
             return ret;
-        const char *text = yyjson_get_str(yyjson_obj_get(yyjson_doc_get_root(d), "text"));
-        enum MHD_Result res = text && *text && strlen(text) <= 4000
+        const char *text = srv_body_note_text(yyjson_doc_get_root(d));
+        enum MHD_Result res = text
                                   ? srv_live_note(r->srv, r->c, text)
                                   : bad(r, "give {\"text\": \"...\"} (1 to 4000 bytes)");
         yyjson_doc_free(d);
@@ -772,15 +695,14 @@ enum MHD_Result srv_route_api(srv_listener *l, struct MHD_Connection *c, const c
     r.method = method;
     r.body = body;
     r.body_len = body_len;
-    if (strlen(url) >= sizeof r.path)
+    srv_path_result pr = srv_path_split(url, &r.path);
+    if (pr == SRV_PATH_TOO_LONG)
         return srv_send_error(c, MHD_HTTP_URI_TOO_LONG, PARLEY_ERR_TOO_LARGE, "address too long");
-    strcpy(r.path, url + (strncmp(url, "/api/", 5) == 0 ? 5 : 4));
-    char *save = NULL;
-    for (char *p = strtok_r(r.path, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
-        if (r.n == MAX_PARTS)
-            return srv_send_error(c, MHD_HTTP_NOT_FOUND, PARLEY_ERR_NOT_FOUND, "no such address (docs/api.md)");
-        r.parts[r.n++] = p;
-    }
+    if (pr == SRV_PATH_TOO_MANY)
+        return srv_send_error(c, MHD_HTTP_NOT_FOUND, PARLEY_ERR_NOT_FOUND, "no such address (docs/api.md)");
+    r.n = r.path.n;
+    for (int i = 0; i < r.n; i++)
+        r.parts[i] = r.path.parts[i];
     if (r.n == 0 || strcmp(r.parts[0], "health") == 0)
         return health(&r);
     const char *top = r.parts[0];

@@ -9,6 +9,7 @@
 #include <parley/store.h>
 
 #include "core/internal.h"
+#include "server/request.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -112,9 +113,6 @@ parley_status srv_jobs_start(parley_server *srv);
 void srv_jobs_stop(parley_server *srv);  /* cancel, wake streams, join the workers */
 void srv_jobs_free(parley_server *srv);  /* after the listeners stopped */
 /* Queues a job on its worker; the new job's id in *id. */
-typedef struct srv_task_limits {
-    int32_t max_tokens, item_chars, max_items; /* 0 = the task's defaults */
-} srv_task_limits;
 parley_status srv_job_submit(parley_server *srv, job_kind kind, int64_t session_id, const char *model_id,
                              const char *question, const srv_task_limits *limits, int64_t *id);
 /* GET /api/jobs/ID, /api/jobs/ID/events, DELETE /api/jobs/ID. */

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 c=corpus
-rm -rf "$c" && mkdir -p "$c"/{gguf,whisper_check,catalog_json,registry,settings,audio,export}
+rm -rf "$c" && mkdir -p "$c"/{gguf,whisper_check,catalog_json,registry,settings,audio,export,http}
 
 python3 - "$c" <<'PY'
 import struct, sys, json
@@ -80,6 +80,28 @@ open(f"{c}/export/basic.txt", "w").write(
     "Weekly sync\n/rec/meeting.wav\n0 1500 Ann|Hello -> everyone <b>&</b>\n1500 4000 |second line\n"
     "360000000 360000500 Bob > Carl|late\n")
 open(f"{c}/export/latin1.txt", "wb").write(b"r\xe9union\n/rec/r\xe9union.wav\n0 10 \xff|caf\xe9\n10 20 |cut \xe2\x82\n")
+
+# HTTP requests (fuzz_http.c): address?query, Host, Origin, Sec-Fetch-Site, Authorization,
+# Content-Length, then the body.
+tok = "0123456789abcdef0123456789abcdef"
+def req(name, url, body="", host="127.0.0.1:8080", origin="", site="", auth="Bearer " + tok, cl=None):
+    cl = str(len(body.encode())) if cl is None else cl
+    open(f"{c}/http/{name}", "w").write("\n".join([url, host, origin, site, auth, cl, body]))
+req("health", "/api/health")
+req("list", "/api/sessions?limit=20&offset=40&q=budget&status=done")
+req("search", "/api/search?q=roadmap&limit=999999999999999999999&offset=-1")
+req("rename", "/api/sessions/3", json.dumps({"title": "Weekly sync"}))
+req("segment", "/api/sessions/3/segments/12", json.dumps({"text": "  fixed words \n", "speaker": None}))
+req("task", "/api/sessions/3/summary", json.dumps({"max_tokens": 256, "item_chars": 80, "max_items": 5}))
+req("chat", "/api/sessions/3/chat", json.dumps({"question": "What was decided?", "max_tokens": 70000}))
+req("live", "/api/live", json.dumps({"title": "Standup", "mic_source": "default", "no_system": True, "speed": 1.5}))
+req("note", "/api/live/notes", json.dumps({"text": "ask about the budget"}))
+req("model", "/api/models", json.dumps({"path": "/home/me/model.gguf"}))
+req("settings", "/api/settings", json.dumps({"auto_suggestions": False, "battery": "saver",
+                                              "local_features": ["transcribe", "summary", "bogus"]}))
+req("deep", "/api/jobs/7/events/a/b/c/d", "", host="localhost:8080", origin="http://localhost:8080", site="same-origin")
+req("rebind", "/api/sessions", "", host="evil.example:8080", origin="http://evil.example", site="cross-site", auth="bearer x")
+req("broken", "/api/settings", '{"battery": ', cl="99999999999999999999")
 PY
 
 # Audio: 0.2 s of tone in several containers (FFmpeg's lavfi source), small on purpose.
@@ -92,4 +114,7 @@ ffmpeg -v error -y "${src[@]}" -ac 1 -c:a libopus -b:a 6k "$a/tone.ogg" 2>/dev/n
 ffmpeg -v error -y "${src[@]}" -ac 1 -c:a aac -b:a 8k "$a/tone.m4a" 2>/dev/null || true
 head -c 1000 "$a/tone.wav" > "$a/cut.wav"
 printf 'GGUF\003\000\000\000' > "$a/model.mp3"
+# The head of the real Silero VAD model (the whisper check also tells VAD files apart).
+silero=../../../shared/models/ggml-silero-v6.2.0.bin
+[ -f "$silero" ] && head -c 4096 "$silero" > "$c/whisper_check/silero-head.bin"
 ls -la "$c"/* | awk '{s+=$5} END {print s " bytes of seeds"}'
