@@ -55,6 +55,8 @@ typedef struct parley_audio {
     bool truncated;       /* the file ended before its header said (only with allow_truncated) */
 } parley_audio;
 
+/* Decodes the recording at path; "-" reads it from standard input (a pipe is streamed, so
+ * an MP4/M4A with its index at the end needs a path). */
 parley_status parley_audio_decode_file(const char *path, const struct parley_audio_params *params, parley_audio *out);
 
 /* The same from a recording held in memory (len bytes at data; borrowed for the call).

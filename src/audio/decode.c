@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -133,6 +134,48 @@ static int64_t mem_seek(void *opaque, int64_t off, int whence)
     return (int64_t)m->pos;
 }
 
+/* A recording streamed in on a pipe (standard input): read in order, never seeked, as
+ * FFmpeg's pipe: protocol reads it; the first bytes, read ahead for the checks on what
+ * the input is, are handed back first. A signal that interrupts the read (Ctrl-C) stops
+ * it when the cancel flag is set. */
+typedef struct stream_src {
+    int fd;
+    unsigned char head[4096]; /* enough for a WAV header's chunks */
+    size_t n_head, head_pos;
+    const parley_cancel *cancel;
+    int error;                 /* errno of a failed read, 0 when none */
+} stream_src;
+
+static ssize_t stream_fill(stream_src *src, void *buf, size_t n)
+{
+    for (;;) {
+        ssize_t k = read(src->fd, buf, n);
+        if (k >= 0)
+            return k;
+        if (errno == EINTR && !parley_cancel_is_set(src->cancel))
+            continue;
+        src->error = errno;
+        return -1;
+    }
+}
+
+static int stream_read(void *opaque, uint8_t *buf, int n)
+{
+    stream_src *src = opaque;
+    if (src->head_pos < src->n_head) {
+        size_t k = src->n_head - src->head_pos;
+        if (k > (size_t)n)
+            k = (size_t)n;
+        memcpy(buf, src->head + src->head_pos, k);
+        src->head_pos += k;
+        return (int)k;
+    }
+    ssize_t k = stream_fill(src, buf, (size_t)n);
+    if (k < 0)
+        return parley_cancel_is_set(src->cancel) ? AVERROR_EXIT : AVERROR(src->error);
+    return k == 0 ? AVERROR_EOF : (int)k;
+}
+
 typedef struct decoder {
     AVIOContext *avio; /* custom I/O (memory input); NULL for files */
     AVFormatContext *fmt;
@@ -210,9 +253,10 @@ static const char *known_non_media(const unsigned char *h, size_t n)
     return NULL;
 }
 
-/* The body shared by the file and memory entry points. label names the input in
- * messages; exactly one of path and mem is set; size is the input's byte count. */
-static parley_status decode(const char *label, const char *path, mem_src *mem, int64_t size,
+/* The body shared by the file, memory and stream entry points. label names the input in
+ * messages; exactly one of path, mem and stream is set; size is the input's byte count
+ * (0 when unknown: a stream). */
+static parley_status decode(const char *label, const char *path, mem_src *mem, stream_src *stream, int64_t size,
                             const struct parley_audio_params *params, parley_audio *out)
 {
     struct parley_audio_params p = params ? *params : parley_audio_default_params();
@@ -232,6 +276,25 @@ static parley_status decode(const char *label, const char *path, mem_src *mem, i
         n_head = mem->len < sizeof head ? mem->len : sizeof head;
         memcpy(head, mem->data, n_head);
         hf = mem->len ? fmemopen((void *)mem->data, mem->len, "rb") : NULL;
+    } else if (stream) {
+        stream->cancel = p.cancel;
+        while (stream->n_head < sizeof stream->head) {
+            ssize_t k = stream_fill(stream, stream->head + stream->n_head, sizeof stream->head - stream->n_head);
+            if (k < 0) {
+                if (parley_cancel_is_set(p.cancel))
+                    return parley_fail(PARLEY_ERR_CANCELLED, "decoding cancelled");
+                return parley_fail(parley_status_from_errno(stream->error), "reading %s: %s", label,
+                                   strerror(stream->error));
+            }
+            if (k == 0)
+                break;
+            stream->n_head += (size_t)k;
+        }
+        if (stream->n_head == 0)
+            return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is empty (0 bytes)", label);
+        n_head = stream->n_head < sizeof head ? stream->n_head : sizeof head;
+        memcpy(head, stream->head, n_head);
+        hf = fmemopen(stream->head, stream->n_head, "rb"); /* for the WAV header's length */
     } else {
         hf = fopen(path, "rb");
         if (hf)
@@ -251,10 +314,12 @@ static parley_status decode(const char *label, const char *path, mem_src *mem, i
     char eb[128];
     int r;
 
-    if (mem) {
+    if (mem || stream) {
         enum { AVIO_BUF = 64 * 1024 };
         unsigned char *iobuf = av_malloc(AVIO_BUF);
-        if (!iobuf || !(d.avio = avio_alloc_context(iobuf, AVIO_BUF, 0, mem, mem_read, NULL, mem_seek)) ||
+        if (!iobuf ||
+            !(d.avio = mem ? avio_alloc_context(iobuf, AVIO_BUF, 0, mem, mem_read, NULL, mem_seek)
+                           : avio_alloc_context(iobuf, AVIO_BUF, 0, stream, stream_read, NULL, NULL)) ||
             !(d.fmt = avformat_alloc_context())) {
             if (!d.avio)
                 av_free(iobuf);
@@ -264,8 +329,18 @@ static parley_status decode(const char *label, const char *path, mem_src *mem, i
         d.fmt->pb = d.avio;
         d.fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     }
-    if ((r = avformat_open_input(&d.fmt, mem ? NULL : path, NULL, NULL)) < 0) {
-        if (is_mp4)
+    if ((r = avformat_open_input(&d.fmt, mem || stream ? NULL : path, NULL, NULL)) < 0) {
+        if (parley_cancel_is_set(p.cancel))
+            st = parley_fail(PARLEY_ERR_CANCELLED, "decoding cancelled");
+        else if (stream && stream->error)
+            st = parley_fail(parley_status_from_errno(stream->error), "reading %s: %s", label,
+                             strerror(stream->error));
+        else if (is_mp4 && stream)
+            st = parley_fail(PARLEY_ERR_BAD_AUDIO,
+                             "%s is an MP4/M4A file whose index (the 'moov' atom) is not at its start, so it cannot "
+                             "be read from a pipe: give its path instead (or it is truncated) (%s)",
+                             label, averr(r, eb, sizeof eb));
+        else if (is_mp4)
             st = parley_fail(PARLEY_ERR_BAD_AUDIO,
                              "%s is a truncated MP4/M4A file: its index (the 'moov' atom, written when a recording "
                              "is finished) is missing, so the audio cannot be located (%s)",
@@ -383,6 +458,14 @@ static parley_status decode(const char *label, const char *path, mem_src *mem, i
         }
         av_packet_unref(d.pkt);
     }
+    if (parley_cancel_is_set(p.cancel)) {
+        st = parley_fail(PARLEY_ERR_CANCELLED, "decoding cancelled");
+        goto out;
+    }
+    if (stream && stream->error) {
+        st = parley_fail(parley_status_from_errno(stream->error), "reading %s: %s", label, strerror(stream->error));
+        goto out;
+    }
     avcodec_send_packet(d.dec, NULL);
     if ((st = drain(&d, &s, p.max_seconds, &bad_frames)))
         goto out;
@@ -438,11 +521,43 @@ out:
     return st;
 }
 
+/* "-": the recording comes on standard input. A file redirected in (< a.m4a) is read
+ * as that file (seekable: every container works); a pipe (cat a.wav | ...) is streamed,
+ * which every format but an MP4/M4A with its index at the end allows; a terminal or a
+ * device is refused. */
+static parley_status decode_stdin(const struct parley_audio_params *params, parley_audio *out)
+{
+    const char *label = "standard input";
+    struct stat sb;
+    if (fstat(STDIN_FILENO, &sb) != 0) {
+        int e = errno;
+        return parley_fail(PARLEY_ERR_NOT_FOUND, "%s is not open: %s", label, strerror(e));
+    }
+    if (isatty(STDIN_FILENO))
+        return parley_fail(PARLEY_ERR_INVALID_ARG,
+                           "%s is a terminal; pipe a recording in (cat meeting.wav | parley transcribe -) or "
+                           "give its path",
+                           label);
+    if (S_ISREG(sb.st_mode)) {
+        if (sb.st_size == 0)
+            return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is empty (0 bytes)", label);
+        return decode(label, "/dev/stdin", NULL, NULL, (int64_t)sb.st_size, params, out);
+    }
+    if (S_ISDIR(sb.st_mode))
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is a directory, not a recording", label);
+    if (!S_ISFIFO(sb.st_mode) && !S_ISSOCK(sb.st_mode))
+        return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is a device, not a recording", label);
+    stream_src src = {.fd = STDIN_FILENO};
+    return decode(label, NULL, NULL, &src, 0, params, out);
+}
+
 parley_status parley_audio_decode_file(const char *path, const struct parley_audio_params *params, parley_audio *out)
 {
     if (!path || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "path and out are required");
     memset(out, 0, sizeof *out);
+    if (strcmp(path, "-") == 0)
+        return decode_stdin(params, out);
     struct stat sb;
     if (stat(path, &sb) != 0) {
         int e = errno;
@@ -460,7 +575,7 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
         return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is not a regular file", path);
     if (sb.st_size == 0)
         return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is empty (0 bytes)", path);
-    return decode(path, path, NULL, (int64_t)sb.st_size, params, out);
+    return decode(path, path, NULL, NULL, (int64_t)sb.st_size, params, out);
 }
 
 parley_status parley_audio_decode_memory(const void *data, size_t len, const char *name,
@@ -475,5 +590,5 @@ parley_status parley_audio_decode_memory(const void *data, size_t len, const cha
     if (len > (size_t)INT64_MAX)
         return parley_fail(PARLEY_ERR_TOO_LARGE, "%s is too large", label);
     mem_src m = {.data = data, .len = len};
-    return decode(label, NULL, &m, (int64_t)len, params, out);
+    return decode(label, NULL, &m, NULL, (int64_t)len, params, out);
 }

@@ -18,14 +18,16 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "parley transcribe FILE [--model PATH|ID] [--language CODE|auto] [--threads N]\n"
+    "parley transcribe FILE|- [--model PATH|ID] [--language CODE|auto] [--threads N]\n"
     "                         [--format txt|srt|vtt|json] [--out FILE] [--title TEXT]\n"
     "                         [--vad-model PATH] [--no-vad] [--allow-truncated] [--no-fallback] [--no-gpu]\n"
     "                         [--force]";
 
 static const char help[] =
     "Transcribes a recording (WAV, FLAC, MP3, OGG/Opus, M4A/AAC, or the audio of MP4/MKV/WebM)\n"
-    "and stores it as a session in the local database.\n\n"
+    "and stores it as a session in the local database. FILE '-' reads the recording from\n"
+    "standard input (cat meeting.wav | parley transcribe -); an MP4/M4A piped in needs its\n"
+    "index at the start (ffmpeg -movflags +faststart), else give its path.\n\n"
     "  --model PATH|ID     whisper.cpp model file, or an id such as base, small, large-v3-turbo\n"
     "                      looked up as ggml-<id>.bin in the models directory (default: the\n"
     "                      largest model found there)\n"
@@ -110,7 +112,8 @@ static int check_out(const char *out, const char *input, bool force)
 {
     struct stat so, si;
     if (stat(out, &so) == 0) {
-        if (stat(input, &si) == 0 && so.st_dev == si.st_dev && so.st_ino == si.st_ino) {
+        bool in_ok = strcmp(input, "-") == 0 ? fstat(STDIN_FILENO, &si) == 0 : stat(input, &si) == 0;
+        if (in_ok && so.st_dev == si.st_dev && so.st_ino == si.st_ino) {
             fprintf(stderr, "parley: transcribe: --out %s is the recording itself; refusing to replace it\n", out);
             return 1;
         }
@@ -309,9 +312,20 @@ int cmd_transcribe(int argc, char **argv)
         rc = cli_error(PARLEY_ERR_CANCELLED, "transcribe");
         goto out;
     }
-    t.source_path = strdup(realpath(file, src_abs) ? src_abs : file);
-    if (title)
+    bool from_stdin = strcmp(file, "-") == 0;
+    if (!from_stdin) /* a recording piped in has no path to keep */
+        t.source_path = strdup(realpath(file, src_abs) ? src_abs : file);
+    if (title) {
         t.title = strdup(title);
+    } else if (from_stdin) {
+        char when[64];
+        time_t now = time(NULL);
+        struct tm tm;
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&now, &tm));
+        char dflt[96];
+        snprintf(dflt, sizeof dflt, "Recording from standard input, %s", when);
+        t.title = strdup(dflt);
+    }
     int64_t id = 0;
     if ((st = parley_store_add_session(db, &t, &id))) {
         /* The database was writable a minute ago (checked above) and is not now: the
@@ -347,7 +361,7 @@ int cmd_transcribe(int argc, char **argv)
                 el > 0 ? audio.duration_s / el : 0.0, out ? "; written to " : "", out ? out : "");
     }
     if (t.n_segments == 0) /* also in a pipe: an empty transcript on stdout says nothing by itself */
-        fprintf(stderr, "No speech was found in %s.\n", file);
+        fprintf(stderr, "No speech was found in %s.\n", from_stdin ? "standard input" : file);
 out:
     free(text);
     parley_transcript_free(&t);
