@@ -18,7 +18,7 @@ static const char *usage =
     "       parley models add PATH [--json]      register a GGUF of your own (kept where it is)\n"
     "       parley models rm ID                  delete a downloaded model / unregister your own\n"
     "       parley models use ID                 choose the model this device runs\n"
-    "       parley models local [FEATURE=on|off ...]   which features run on this device\n"
+    "       parley models local [FEATURE=on|off ...] [--json]   which features run on this device\n"
     "       parley models pull ID                download a catalog model";
 
 static void print_json(yyjson_mut_doc *doc)
@@ -368,7 +368,12 @@ static int models_local(int argc, char **argv)
     struct parley_device_settings s;
     parley_catalog_settings(cat, &s);
     unsigned f = s.local_features;
+    bool json = false, set_any = false;
     for (int i = 0; i < argc; i++) {
+        if (cli_flag(argv[i], "--json")) {
+            json = true;
+            continue;
+        }
         char name[32];
         const char *eq = strchr(argv[i], '=');
         size_t n = eq ? (size_t)(eq - argv[i]) : 0;
@@ -384,17 +389,36 @@ static int models_local(int argc, char **argv)
             return cli_usage_error(usage, "unknown feature '%s' (transcribe, summary, chat, suggest)", name);
         }
         f = strcmp(eq + 1, "on") == 0 ? f | bit : f & ~(unsigned)bit;
+        set_any = true;
     }
-    if (argc) {
+    if (set_any) { /* also when nothing changes: it rewrites a damaged device.json */
         parley_status st = parley_catalog_set_local_features(cat, f);
         if (st) {
             parley_catalog_free(cat);
             return cli_error(st, "models local");
         }
     }
+    parley_catalog_free(cat);
+    if (json) { /* {"local_features": [names switched on], "transcribe": true, ...} */
+        yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+        yyjson_mut_val *root = doc ? yyjson_mut_obj(doc) : NULL;
+        if (!root) {
+            yyjson_mut_doc_free(doc);
+            return cli_error(PARLEY_ERR_NOMEM, "models local");
+        }
+        yyjson_mut_doc_set_root(doc, root);
+        yyjson_mut_val *lf = yyjson_mut_obj_add_arr(doc, root, "local_features");
+        for (unsigned b = 1; b <= PARLEY_FEATURE_SUGGEST; b <<= 1)
+            if (f & b)
+                yyjson_mut_arr_add_str(doc, lf, parley_feature_name((parley_feature)b));
+        for (unsigned b = 1; b <= PARLEY_FEATURE_SUGGEST; b <<= 1)
+            yyjson_mut_obj_add_bool(doc, root, parley_feature_name((parley_feature)b), (f & b) != 0);
+        print_json(doc);
+        yyjson_mut_doc_free(doc);
+        return 0;
+    }
     for (unsigned b = 1; b <= PARLEY_FEATURE_SUGGEST; b <<= 1)
         printf("%-11s %s\n", parley_feature_name((parley_feature)b), f & b ? "local" : "off");
-    parley_catalog_free(cat);
     return 0;
 }
 

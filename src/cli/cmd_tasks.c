@@ -507,6 +507,20 @@ static int run(task_kind k, int argc, char **argv)
     }
     {
         const struct parley_llm_info *in = parley_llm_info(llm);
+        if (!in->template_used[0]) {
+            /* No usable chat template: that is the error, before any remark on the context. */
+            parley_llm_message probe = {"user", "?"};
+            char *text = NULL;
+            st = parley_llm_format(llm, &probe, 1, true, &text);
+            free(text);
+            if (st) {
+                rc = cli_error(st, what);
+                if (st == PARLEY_ERR_NO_TEMPLATE)
+                    fprintf(stderr, "parley: %s: pass --template NAME (chatml, llama3, gemma, ...) for a model "
+                                    "without a chat template; nothing was stored\n", what);
+                goto out;
+            }
+        }
         if (in->n_ctx != (uint32_t)o.ctx)
             fprintf(stderr, "parley: %s: the context is %u tokens, not the %ld asked for (%s)\n", what, in->n_ctx,
                     o.ctx, in->n_ctx > (uint32_t)o.ctx ? "llama.cpp's minimum" : "what llama.cpp allocated");

@@ -3,6 +3,8 @@
  * failure is a generic NULL plus log lines). */
 #include "llm/llm_internal.h"
 
+#include "catalog/catalog_internal.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -155,6 +157,30 @@ parley_status parley_llm_inspect(const char *path, struct parley_llm_info *out)
             gguf_free(g2);
     }
 out:
+    gguf_free(g);
+    return st;
+}
+
+/* The loader's first question, asked as 'models add' asks it (the same table of
+ * llama.cpp's architectures, catalog/gguf_model.c): an encoder, embedder or speech model
+ * in a GGUF loads in llama.cpp but cannot write a summary or an answer. A file that
+ * cannot be read here is left to parley_llm_inspect to judge. */
+parley_status parley_llm_check_generates(const char *path)
+{
+    struct gguf_init_params gp = {.no_alloc = true, .ctx = NULL};
+    struct gguf_context *g = gguf_init_from_file(path, gp);
+    if (!g)
+        return PARLEY_OK;
+    parley_status st = PARLEY_OK;
+    int64_t kid = gguf_find_key(g, "general.architecture");
+    if (kid >= 0 && gguf_get_kv_type(g, kid) == GGUF_TYPE_STRING) {
+        const char *arch = gguf_get_val_str(g, kid);
+        if (parley_llama_arch_known(arch) == 2)
+            st = parley_fail(PARLEY_ERR_MODEL_ARCH,
+                             "%s: architecture '%s' does not generate text (an encoder, embedding or speech "
+                             "model), so it cannot be used as the LLM",
+                             path, arch);
+    }
     gguf_free(g);
     return st;
 }

@@ -424,7 +424,9 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
     parley_llm *llm = calloc(1, sizeof *llm);
     if (!llm)
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
-    st = parley_llm_inspect(path, &llm->info);
+    st = parley_llm_check_generates(path);
+    if (st == PARLEY_OK)
+        st = parley_llm_inspect(path, &llm->info);
     if (st != PARLEY_OK)
         goto fail;
 

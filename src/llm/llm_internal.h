@@ -8,6 +8,10 @@
 
 #include <llama.h>
 
+/* PARLEY_ERR_MODEL_ARCH when path is a GGUF of an architecture that does not generate
+ * text (BERT and other encoders, embedders, TTS); PARLEY_OK otherwise (gguf_check.c). */
+parley_status parley_llm_check_generates(const char *path);
+
 /* The <think> filter: removes <think>...</think> from a stream of text chunks, holding
  * back only the few bytes that could be the start of a tag. */
 typedef struct parley_think_filter {

@@ -25,8 +25,18 @@ parley_status parley_llm_model_find(const char *spec, char *out, size_t out_size
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_model_find: no output buffer");
     out[0] = '\0';
     if (spec && *spec && (strchr(spec, '/') || parley_is_file(spec))) {
-        if (!parley_is_file(spec))
+        struct stat sb;
+        if (stat(spec, &sb) != 0)
             return parley_fail(PARLEY_ERR_NOT_FOUND, "LLM %s: no such file", spec);
+        if (S_ISDIR(sb.st_mode))
+            return parley_fail(PARLEY_ERR_INVALID_ARG,
+                               "LLM %s is a directory, not a model file: give the .gguf file (or a model id from "
+                               "'parley models')",
+                               spec);
+        if (!S_ISREG(sb.st_mode))
+            return parley_fail(PARLEY_ERR_INVALID_ARG,
+                               "LLM %s is not a regular file (a device, pipe or socket), not a .gguf model file",
+                               spec);
         char abs[PATH_MAX];
         const char *p = realpath(spec, abs) ? abs : spec;
         if ((size_t)snprintf(out, out_size, "%s", p) >= out_size)
