@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,6 +155,75 @@ static int check_out(const char *out, const char *input, bool force)
     return 0;
 }
 
+/* The address space this process has mapped now (/proc/self/statm), 0 when unknown. */
+static uint64_t mapped_now(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long pages = 0;
+    if (f) {
+        if (fscanf(f, "%llu", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    long ps = sysconf(_SC_PAGESIZE);
+    return pages * (uint64_t)(ps > 0 ? ps : 4096);
+}
+
+/* Loading a speech model that does not fit aborts inside ggml (an allocation failure is
+ * an assertion there, not an error), so the fit is checked first. The estimate is a
+ * lower bound, so that no run that would work is refused: the weights (the file, read
+ * into memory), whisper.cpp's caches and compute buffers (a quarter of the weights and
+ * at least 150 MB: its own table gives 273 MB for tiny, 3.9 GB for large), and, under an
+ * address-space limit, what the process maps on the way (ggml's contexts, the VAD, worker
+ * threads' stacks): measured with the tiny model under prlimit --as as about 490 MB plus
+ * 12 MB per thread beyond the weights and buffers; 400 MB and 16 MB are counted.
+ * Compared with RLIMIT_AS (ulimit -v, prlimit --as) and with RAM + swap. */
+static int check_memory(const char *model_path, int threads)
+{
+    struct stat sb;
+    if (stat(model_path, &sb) != 0)
+        return 0; /* the loader says what is wrong with it */
+    uint64_t weights = (uint64_t)sb.st_size, mb = 1024 * 1024;
+    uint64_t buffers = weights / 4 > 150 * mb ? weights / 4 : 150 * mb;
+    uint64_t need = weights + buffers;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        uint64_t now = mapped_now();
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int workers = threads > 0 ? threads : cores > 8 ? 8 : cores > 0 ? (int)cores : 4;
+        uint64_t need_as = now + need + 400 * mb + (uint64_t)workers * 16 * mb; /* a stack and more per worker */
+        if (need_as > rl.rlim_cur) {
+            fprintf(stderr,
+                    "parley: transcribe: not enough memory: the speech model %s needs at least %llu MB of address "
+                    "space, but the limit (ulimit -v / prlimit --as) is %llu MB with %llu MB in use; raise the "
+                    "limit or choose a smaller model (--model tiny, base, ...)\n",
+                    model_path, (unsigned long long)((need_as - now) / mb), (unsigned long long)(rl.rlim_cur / mb),
+                    (unsigned long long)(now / mb));
+            return 1;
+        }
+    }
+    long pages = sysconf(_SC_PHYS_PAGES), ps = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && ps > 0) {
+        uint64_t ram = (uint64_t)pages * (uint64_t)ps, swap = 0;
+        FILE *f = fopen("/proc/meminfo", "r");
+        char line[256];
+        unsigned long long kb;
+        while (f && fgets(line, sizeof line, f))
+            if (sscanf(line, "SwapTotal: %llu kB", &kb) == 1)
+                swap = kb * 1024;
+        if (f)
+            fclose(f);
+        if (need > ram + swap) {
+            fprintf(stderr,
+                    "parley: transcribe: not enough memory: the speech model %s needs at least %llu MB, but this "
+                    "computer has %llu MB of RAM and swap; choose a smaller model (--model tiny, base, ...)\n",
+                    model_path, (unsigned long long)(need / mb), (unsigned long long)((ram + swap) / mb));
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int write_output(const char *out, const char *data, size_t len)
 {
     if (!out) {
@@ -247,6 +317,8 @@ int cmd_transcribe(int argc, char **argv)
         return cli_error(st, "transcribe");
     if (!no_vad && (st = parley_vad_check_model(vad_path)))
         return cli_error(st, "transcribe");
+    if (check_memory(model_path, threads))
+        return 1;
     /* `parley models local transcribe=off` switches it off on this device. */
     if ((st = parley_local_feature_allowed(PARLEY_FEATURE_TRANSCRIBE, NULL)))
         return cli_error(st, "transcribe");
