@@ -24,12 +24,16 @@ mkdir "$T_DIR/dir.gguf"
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 count() { [ -f "$XDG_DATA_HOME/parley/parley.db" ] && n_sessions || echo 0; }
 
+t_begin "setup: session 1, from a file"
+run "$P" transcribe "$T_DIR/a.wav" "${T[@]}" --title setup
+expect_rc 0 && t_ok
+
 t_begin "transcribe -: a WAV piped in is transcribed and stored, titled for standard input"
 cat "$T_DIR/a.wav" | "$P" transcribe - "${T[@]}" --format json >"$T_DIR/out" 2>"$T_DIR/err"
 RC=$?
 if expect_rc 0; then
     "$P" sessions list --json >"$T_DIR/list.json"
-    if [ "$(json_get "$T_DIR/list.json" 'len(d)')" = 1 ] &&
+    if [ "$(json_get "$T_DIR/list.json" 'len(d)')" = 2 ] &&
         json_get "$T_DIR/list.json" 'd[0]["title"]' | grep -q "^Recording from standard input" &&
         [ "$(json_get "$T_DIR/out" 'round(d["duration"])')" = 4 ]; then t_ok
     else t_fail "list: $(cat "$T_DIR/list.json"); out: $(head -c 300 "$T_DIR/out")"; fi
@@ -37,12 +41,12 @@ fi
 
 t_begin "transcribe - < file.m4a: a redirected M4A (index at the end) is read as that file"
 run "$P" transcribe - "${T[@]}" --title m4a <"$T_DIR/a.m4a"
-expect_rc 0 && [ "$(count)" = 2 ] && t_ok
+expect_rc 0 && [ "$(count)" = 3 ] && t_ok
 
 t_begin "transcribe -: a GGUF piped in is named as such; nothing stored"
 cat "$M" | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"
 RC=$?
-expect_rc 1 && expect_err "standard input is a GGUF model file" && [ "$(count)" = 2 ] && t_ok
+expect_rc 1 && expect_err "standard input is a GGUF model file" && [ "$(count)" = 3 ] && t_ok
 
 t_begin "transcribe -: an empty pipe is 'empty', a cut WAV 'truncated', nothing piped in (a device) refused"
 printf '' | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"; RC=$?
@@ -50,7 +54,7 @@ if expect_rc 1 && expect_err "standard input is empty (0 bytes)"; then
     cat "$T_DIR/cut.wav" | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"; RC=$?
     if expect_rc 1 && expect_err "standard input is truncated: its header says 4.0 s"; then
         run "$P" transcribe - "${T[@]}" </dev/null
-        expect_rc 1 && expect_err "standard input is a device, not a recording" && [ "$(count)" = 2 ] && t_ok
+        expect_rc 1 && expect_err "standard input is a device, not a recording" && [ "$(count)" = 3 ] && t_ok
     fi
 fi
 
@@ -68,7 +72,7 @@ expect_rc 1 && expect_err "whisper-tiny (Whisper Tiny) is a speech model, not an
 t_begin "transcribe --model an LLM's id: 'a language model, not a speech model'"
 llm_id=$("$P" models --no-measure --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["models"][0]["id"])')
 run "$P" transcribe "$T_DIR/a.wav" --model "$llm_id" --threads 2
-expect_rc 1 && expect_err "is a language model (LLM), not a speech model" && [ "$(count)" = 2 ] && t_ok
+expect_rc 1 && expect_err "is a language model (LLM), not a speech model" && [ "$(count)" = 3 ] && t_ok
 
 t_begin "summarize --model a BERT GGUF: 'does not generate text', as models add says"
 run "$P" summarize 1 --model "$T_DIR/bert.gguf" "${X[@]}"
@@ -94,7 +98,7 @@ t_begin "damaged catalog.json: transcribe --model tiny still works, warning with
 mkdir -p "$XDG_CONFIG_HOME/parley"
 echo '{"format":1, "models": [' >"$XDG_CONFIG_HOME/parley/catalog.json"
 run "$P" transcribe "$T_DIR/a.wav" "${T[@]}" --title damaged
-if expect_rc 0 && expect_err "warning: .*catalog.json: not valid JSON" && [ "$(count)" = 3 ]; then
+if expect_rc 0 && expect_err "warning: .*catalog.json: not valid JSON" && [ "$(count)" = 4 ]; then
     run "$P" models --no-measure
     expect_rc 1 && expect_err "catalog.json: not valid JSON" && t_ok
 fi
@@ -110,6 +114,6 @@ elif ! command -v prlimit >/dev/null; then
 else
     run prlimit --as=$((300 * 1024 * 1024)) "$P" transcribe "$T_DIR/a.wav" "${T[@]}" --title oom
     expect_rc 1 && expect_err "not enough memory: the speech model .* needs at least [0-9]* MB of address space, but the limit (ulimit -v / prlimit --as) is 300 MB" &&
-        [ "$(count)" = 3 ] && t_ok
+        [ "$(count)" = 4 ] && t_ok
 fi
 t_done
