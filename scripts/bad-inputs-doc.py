@@ -5,20 +5,16 @@ import re, sys
 
 POOR = {
     "no arguments": "acceptable: the command list on stdout, exit 2 (nothing on stderr)",
-    "stdin as -": "POOR: 'not found: -'; stdin is not supported and should say so (transcribe owner)",
+    "stdin as -": "fixed: `-` reads standard input (`cat a.wav \| parley transcribe -`, or `< a.m4a`); here nothing is piped in, so it says /dev/null is a device. Piped GGUF, empty and cut input: tests/cli/bad_inputs.sh",
     "truncated M4A with --allow-truncated": "acceptable: says the index is gone, which --allow-truncated cannot replace",
-    "--out a directory": "POOR: found only after the whole transcription, and the session is stored anyway (W-2; transcribe owner)",
-    "--out the input itself": "POOR: exit 0 and the recording is replaced by its transcript (D-1, data loss; transcribe owner)",
-    "--title empty": "POOR: 'needs a value' for an empty value (transcribe owner)",
-    "--vad-model 5000-char path": "POOR: 'not found' where the path is too long (ENAMETOOLONG; asr owner)",
-    "summarize: --model a directory": "POOR: says 'no such file' (llm owner)",
-    "summarize: --model /dev/zero": "POOR: says 'no such file' (llm owner)",
-    "summarize: --model a speech model": "POOR: does not say whisper-tiny is a speech model (llm owner)",
-    "summarize: --model bert": "POOR: 'GGUF without bert.block_count'; `models add` says 'does not generate text' (llm owner)",
-    "summarize: base model, no template": "POOR: the first line is a context warning; the template error follows (llm owner)",
+    "summarize: --model a directory": "fixed (was 'no such file')",
+    "summarize: --model /dev/zero": "fixed (was 'no such file')",
+    "summarize: --model a speech model": "fixed (was 'no LLM whisper-tiny'); transcribe given an LLM id says the reverse",
+    "summarize: --model bert": "fixed: the check `models add` uses (was 'GGUF without bert.block_count')",
+    "summarize: base model, no template": "fixed: the template error first, then the --template hint (was a --ctx warning first)",
     "models add: template llama.cpp cannot use": "a warning at add time (was: silently accepted, refused at the first task)",
-    "models local --json": "POOR: refused; every listing should take --json (gpu owner, cmd_models.c)",
-    "damaged catalog.json (transcribe --model tiny)": "POOR: an id the catalog is not needed for still depends on the override parsing (review; lookup opens the whole catalog)",
+    "models local --json": "fixed: `{\"local_features\": [...], \"transcribe\": true, ...}` on stdout (was refused)",
+    "damaged catalog.json (transcribe --model tiny)": "fixed: a warning naming the file and the way out; a model found by its file name still runs (ids only the damaged file defines cannot resolve)",
 }
 
 rows = [l.rstrip("\n") for l in open(sys.argv[1]) if l.startswith("| ") and not l.startswith("| input ")]

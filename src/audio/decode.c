@@ -567,7 +567,9 @@ parley_status parley_audio_decode_file(const char *path, const struct parley_aud
         return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is a directory, not a recording", path);
     if (S_ISFIFO(sb.st_mode))
         return parley_fail(PARLEY_ERR_UNSUPPORTED,
-                           "%s is a pipe (FIFO): cannot read a recording from a pipe; save it to a file first", path);
+                           "%s is a pipe (FIFO): it is not opened by its name; give it on standard input "
+                           "(parley transcribe - < %s) or save it to a file first",
+                           path, path);
     if (S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) || S_ISSOCK(sb.st_mode))
         return parley_fail(PARLEY_ERR_BAD_AUDIO, "%s is not a regular file (a device or socket), not a recording",
                            path);

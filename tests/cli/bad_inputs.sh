@@ -43,10 +43,20 @@ t_begin "transcribe - < file.m4a: a redirected M4A (index at the end) is read as
 run "$P" transcribe - "${T[@]}" --title m4a <"$T_DIR/a.m4a"
 expect_rc 0 && [ "$(count)" = 3 ] && t_ok
 
+t_begin "a FIFO: by name it is refused with the way out; given on standard input it is read"
+mkfifo "$T_DIR/f.wav"
+run timeout 20 "$P" transcribe "$T_DIR/f.wav" "${T[@]}"
+if expect_rc 1 && expect_err "give it on standard input (parley transcribe - < .*f.wav)"; then
+    cat "$T_DIR/a.wav" >"$T_DIR/f.wav" &
+    run timeout 60 "$P" transcribe - "${T[@]}" --title fifo <"$T_DIR/f.wav"
+    wait
+    expect_rc 0 && [ "$(count)" = 4 ] && t_ok
+fi
+
 t_begin "transcribe -: a GGUF piped in is named as such; nothing stored"
 cat "$M" | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"
 RC=$?
-expect_rc 1 && expect_err "standard input is a GGUF model file" && [ "$(count)" = 3 ] && t_ok
+expect_rc 1 && expect_err "standard input is a GGUF model file" && [ "$(count)" = 4 ] && t_ok
 
 t_begin "transcribe -: an empty pipe is 'empty', a cut WAV 'truncated', nothing piped in (a device) refused"
 printf '' | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"; RC=$?
@@ -54,7 +64,7 @@ if expect_rc 1 && expect_err "standard input is empty (0 bytes)"; then
     cat "$T_DIR/cut.wav" | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"; RC=$?
     if expect_rc 1 && expect_err "standard input is truncated: its header says 4.0 s"; then
         run "$P" transcribe - "${T[@]}" </dev/null
-        expect_rc 1 && expect_err "standard input is a device, not a recording" && [ "$(count)" = 3 ] && t_ok
+        expect_rc 1 && expect_err "standard input is a device, not a recording" && [ "$(count)" = 4 ] && t_ok
     fi
 fi
 
@@ -72,7 +82,7 @@ expect_rc 1 && expect_err "whisper-tiny (Whisper Tiny) is a speech model, not an
 t_begin "transcribe --model an LLM's id: 'a language model, not a speech model'"
 llm_id=$("$P" models --no-measure --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["models"][0]["id"])')
 run "$P" transcribe "$T_DIR/a.wav" --model "$llm_id" --threads 2
-expect_rc 1 && expect_err "is a language model (LLM), not a speech model" && [ "$(count)" = 3 ] && t_ok
+expect_rc 1 && expect_err "is a language model (LLM), not a speech model" && [ "$(count)" = 4 ] && t_ok
 
 t_begin "summarize --model a BERT GGUF: 'does not generate text', as models add says"
 run "$P" summarize 1 --model "$T_DIR/bert.gguf" "${X[@]}"
@@ -98,7 +108,7 @@ t_begin "damaged catalog.json: transcribe --model tiny still works, warning with
 mkdir -p "$XDG_CONFIG_HOME/parley"
 echo '{"format":1, "models": [' >"$XDG_CONFIG_HOME/parley/catalog.json"
 run "$P" transcribe "$T_DIR/a.wav" "${T[@]}" --title damaged
-if expect_rc 0 && expect_err "warning: .*catalog.json: not valid JSON" && [ "$(count)" = 4 ]; then
+if expect_rc 0 && expect_err "warning: .*catalog.json: not valid JSON" && [ "$(count)" = 5 ]; then
     run "$P" models --no-measure
     expect_rc 1 && expect_err "catalog.json: not valid JSON" && t_ok
 fi
@@ -114,6 +124,6 @@ elif ! command -v prlimit >/dev/null; then
 else
     run prlimit --as=$((300 * 1024 * 1024)) "$P" transcribe "$T_DIR/a.wav" "${T[@]}" --title oom
     expect_rc 1 && expect_err "not enough memory: the speech model .* needs at least [0-9]* MB of address space, but the limit (ulimit -v / prlimit --as) is 300 MB" &&
-        [ "$(count)" = 4 ] && t_ok
+        [ "$(count)" = 5 ] && t_ok
 fi
 t_done
