@@ -173,6 +173,12 @@ static void on_end(parley_status stt, void *ud)
     }
 }
 
+static void on_capture_warning(const char *text, void *ud)
+{
+    struct stream *st = ud;
+    post(st->m, (parley_event){.kind = PARLEY_EVENT_WARNING, .text = text, .source = st->name});
+}
+
 /* ---- pipeline thread ---- */
 
 static void queue_push(parley_meeting *m, struct utterance u)
@@ -486,6 +492,7 @@ static parley_status open_stream(parley_meeting *m, int si, const char *source, 
     cp.origin = m->origin;
     cp.on_audio = on_audio;
     cp.on_end = on_end;
+    cp.on_warning = on_capture_warning;
     cp.user_data = st;
     rc = parley_capture_open(&cp, &st->cap);
     if (rc != PARLEY_OK)
