@@ -423,8 +423,8 @@ static void *asr_main(void *arg)
         size_t got = 0;
         if (n <= cap && parley_journal_read(st->jn, from, n, buf, &got) == PARLEY_OK && got > 0) {
             parley_transcript t = {0};
-            parley_status rs = live_transcribe_utterance(m->asr, buf, got, m->language, m->p.n_threads,
-                                                          m->asr_cancel, &t);
+            parley_status rs = live_transcribe_utterance(m->asr, buf, got, m->language, m->vocabulary,
+                                                          m->p.full_window, m->p.n_threads, m->asr_cancel, &t);
             if (rs == PARLEY_OK) {
                 int64_t base = jt0 + (int64_t)(from * 1000 / PARLEY_JOURNAL_RATE);
                 for (size_t i = 0; i < t.n_segments; i++) {
