@@ -177,7 +177,7 @@ static int stream_read(void *opaque, uint8_t *buf, int n)
 }
 
 typedef struct decoder {
-    AVIOContext *avio; /* custom I/O (memory input); NULL for files */
+    AVIOContext *avio; /* custom I/O (memory or stream input); NULL for files */
     AVFormatContext *fmt;
     AVCodecContext *dec;
     SwrContext *swr;
@@ -338,7 +338,7 @@ static parley_status decode(const char *label, const char *path, mem_src *mem, s
         else if (is_mp4 && stream)
             st = parley_fail(PARLEY_ERR_BAD_AUDIO,
                              "%s is an MP4/M4A file whose index (the 'moov' atom) is not at its start, so it cannot "
-                             "be read from a pipe: give its path instead (or it is truncated) (%s)",
+                             "be read from a pipe: give its path, or redirect it (parley transcribe - < FILE) (%s)",
                              label, averr(r, eb, sizeof eb));
         else if (is_mp4)
             st = parley_fail(PARLEY_ERR_BAD_AUDIO,
@@ -474,7 +474,12 @@ static parley_status decode(const char *label, const char *path, mem_src *mem, s
 
     double got_s = (double)s.n / PARLEY_AUDIO_RATE;
     if (s.n == 0) {
-        if (bad_packets || bad_frames || read_error)
+        if (stream && is_mp4)
+            st = parley_fail(PARLEY_ERR_BAD_AUDIO,
+                             "%s is an MP4/M4A file whose index (the 'moov' atom) is not at its start, so it cannot "
+                             "be read from a pipe: give its path, or redirect it (parley transcribe - < FILE)",
+                             label);
+        else if (bad_packets || bad_frames || read_error)
             st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: the %s audio is corrupt: no packet could be decoded", label,
                              codec->name);
         else

@@ -53,10 +53,27 @@ if expect_rc 1 && expect_err "give it on standard input (parley transcribe - < .
     expect_rc 0 && [ "$(count)" = 4 ] && t_ok
 fi
 
+t_begin "transcribe -: an M4A piped in needs its index first (faststart); else the message says so"
+ffmpeg -v error -y -i "$WAV" -t 20 -c:a aac -b:a 160k "$T_DIR/late.m4a"
+ffmpeg -v error -y -i "$T_DIR/late.m4a" -c copy -movflags +faststart "$T_DIR/early.m4a"
+cat "$T_DIR/late.m4a" | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"; RC=$?
+if expect_rc 1 && expect_err "is an MP4/M4A file whose index (the 'moov' atom) is not at its start"; then
+    cat "$T_DIR/early.m4a" | "$P" transcribe - "${T[@]}" --title faststart >/dev/null 2>"$T_DIR/err"; RC=$?
+    expect_rc 0 && [ "$(count)" = 5 ] && t_ok
+fi
+
+t_begin "transcribe -: Ctrl-C while waiting for input cancels (exit 130), nothing stored"
+sleep 5 | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid"; RC=$?
+expect_rc 130 && expect_err "cancelled" && [ "$(count)" = 5 ] && t_ok
+
 t_begin "transcribe -: a GGUF piped in is named as such; nothing stored"
 cat "$M" | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"
 RC=$?
-expect_rc 1 && expect_err "standard input is a GGUF model file" && [ "$(count)" = 4 ] && t_ok
+expect_rc 1 && expect_err "standard input is a GGUF model file" && [ "$(count)" = 5 ] && t_ok
 
 t_begin "transcribe -: an empty pipe is 'empty', a cut WAV 'truncated', nothing piped in (a device) refused"
 printf '' | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"; RC=$?
@@ -64,7 +81,7 @@ if expect_rc 1 && expect_err "standard input is empty (0 bytes)"; then
     cat "$T_DIR/cut.wav" | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"; RC=$?
     if expect_rc 1 && expect_err "standard input is truncated: its header says 4.0 s"; then
         run "$P" transcribe - "${T[@]}" </dev/null
-        expect_rc 1 && expect_err "standard input is a device, not a recording" && [ "$(count)" = 4 ] && t_ok
+        expect_rc 1 && expect_err "standard input is a device, not a recording" && [ "$(count)" = 5 ] && t_ok
     fi
 fi
 
@@ -82,7 +99,7 @@ expect_rc 1 && expect_err "whisper-tiny (Whisper Tiny) is a speech model, not an
 t_begin "transcribe --model an LLM's id: 'a language model, not a speech model'"
 llm_id=$("$P" models --no-measure --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["models"][0]["id"])')
 run "$P" transcribe "$T_DIR/a.wav" --model "$llm_id" --threads 2
-expect_rc 1 && expect_err "is a language model (LLM), not a speech model" && [ "$(count)" = 4 ] && t_ok
+expect_rc 1 && expect_err "is a language model (LLM), not a speech model" && [ "$(count)" = 5 ] && t_ok
 
 t_begin "summarize --model a BERT GGUF: 'does not generate text', as models add says"
 run "$P" summarize 1 --model "$T_DIR/bert.gguf" "${X[@]}"
@@ -108,7 +125,7 @@ t_begin "damaged catalog.json: transcribe --model tiny still works, warning with
 mkdir -p "$XDG_CONFIG_HOME/parley"
 echo '{"format":1, "models": [' >"$XDG_CONFIG_HOME/parley/catalog.json"
 run "$P" transcribe "$T_DIR/a.wav" "${T[@]}" --title damaged
-if expect_rc 0 && expect_err "warning: .*catalog.json: not valid JSON" && [ "$(count)" = 5 ]; then
+if expect_rc 0 && expect_err "warning: .*catalog.json: not valid JSON" && [ "$(count)" = 6 ]; then
     run "$P" models --no-measure
     expect_rc 1 && expect_err "catalog.json: not valid JSON" && t_ok
 fi
@@ -124,6 +141,6 @@ elif ! command -v prlimit >/dev/null; then
 else
     run prlimit --as=$((300 * 1024 * 1024)) "$P" transcribe "$T_DIR/a.wav" "${T[@]}" --title oom
     expect_rc 1 && expect_err "not enough memory: the speech model .* needs at least [0-9]* MB of address space, but the limit (ulimit -v / prlimit --as) is 300 MB" &&
-        [ "$(count)" = 5 ] && t_ok
+        [ "$(count)" = 6 ] && t_ok
 fi
 t_done
