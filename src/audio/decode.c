@@ -391,6 +391,16 @@ static parley_status decode(const char *label, const char *path, mem_src *mem, s
         st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: audio track with no channels or sample rate", label);
         goto out;
     }
+    /* A damaged header can claim any rate; resampling from hundreds of MHz makes
+     * libswresample build an enormous filter (seconds per kilobyte, found by fuzz_audio).
+     * No recording is sampled above 768 kHz, the highest rate audio formats define. */
+    if (d.dec->sample_rate > 768000) {
+        st = parley_fail(PARLEY_ERR_BAD_AUDIO,
+                         "%s is damaged: its audio track claims %d samples per second (no recording has more "
+                         "than 768000)",
+                         label, d.dec->sample_rate);
+        goto out;
+    }
     if (d.dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
         av_channel_layout_default(&d.dec->ch_layout, d.dec->ch_layout.nb_channels);
     AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;

@@ -85,6 +85,14 @@ if expect_rc 1 && expect_err "standard input is empty (0 bytes)"; then
     fi
 fi
 
+t_begin "a WAV claiming 822 MHz (fuzz_audio's timeout): refused at once, not seconds of resampling"
+python3 -c 'import struct,sys; d=bytes(3200); sys.stdout.buffer.write(b"RIFF"+struct.pack("<I",36+len(d))+b"WAVEfmt "+struct.pack("<IHHIIHH",16,1,1,822083648,1644167296,2,16)+b"data"+struct.pack("<I",len(d))+d)' >"$T_DIR/rate.wav"
+t0=$(date +%s%N)
+run timeout 60 "$P" transcribe "$T_DIR/rate.wav" "${T[@]}"
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_rc 1 && expect_err "claims 822083648 samples per second" && [ "$(count)" = 5 ] &&
+    { [ "$ms" -lt $((5000 * ${PARLEY_TEST_TIME_SCALE:-1})) ] && t_ok || t_fail "took $ms ms"; }
+
 t_begin "summarize --model a directory / a device: said so (was 'no such file')"
 run "$P" summarize 1 --model "$T_DIR/dir.gguf" "${X[@]}"
 if expect_rc 1 && expect_err "dir.gguf is a directory, not a model file"; then

@@ -114,6 +114,8 @@ ffmpeg -v error -y "${src[@]}" -ac 1 -c:a libopus -b:a 6k "$a/tone.ogg" 2>/dev/n
 ffmpeg -v error -y "${src[@]}" -ac 1 -c:a aac -b:a 8k "$a/tone.m4a" 2>/dev/null || true
 head -c 1000 "$a/tone.wav" > "$a/cut.wav"
 printf 'GGUF\003\000\000\000' > "$a/model.mp3"
+# fuzz_audio's finding: a WAV header claiming 822 MHz (resampling from it took seconds per KB)
+python3 -c 'import struct,sys; d=bytes(3200); sys.stdout.buffer.write(b"RIFF"+struct.pack("<I",36+len(d))+b"WAVEfmt "+struct.pack("<IHHIIHH",16,1,1,822083648,1644167296,2,16)+b"data"+struct.pack("<I",len(d))+d)' > "$a/huge-rate.wav"
 # The head of the real Silero VAD model (the whisper check also tells VAD files apart).
 silero=../../../shared/models/ggml-silero-v6.2.0.bin
 [ -f "$silero" ] && head -c 4096 "$silero" > "$c/whisper_check/silero-head.bin"
