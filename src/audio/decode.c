@@ -149,6 +149,10 @@ typedef struct stream_src {
 static ssize_t stream_fill(stream_src *src, void *buf, size_t n)
 {
     for (;;) {
+        if (parley_cancel_is_set(src->cancel)) { /* also when the signal came before the read */
+            src->error = EINTR;
+            return -1;
+        }
         ssize_t k = read(src->fd, buf, n);
         if (k >= 0)
             return k;

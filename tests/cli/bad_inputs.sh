@@ -54,7 +54,7 @@ if expect_rc 1 && expect_err "give it on standard input (parley transcribe - < .
 fi
 
 t_begin "transcribe -: an M4A piped in needs its index first (faststart); else the message says so"
-ffmpeg -v error -y -i "$WAV" -t 20 -c:a aac -b:a 160k "$T_DIR/late.m4a"
+ffmpeg -v error -y -i "$WAV" -t 10 -c:a aac -b:a 160k "$T_DIR/late.m4a"
 ffmpeg -v error -y -i "$T_DIR/late.m4a" -c copy -movflags +faststart "$T_DIR/early.m4a"
 cat "$T_DIR/late.m4a" | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err"; RC=$?
 if expect_rc 1 && expect_err "is an MP4/M4A file whose index (the 'moov' atom) is not at its start"; then
@@ -63,9 +63,9 @@ if expect_rc 1 && expect_err "is an MP4/M4A file whose index (the 'moov' atom) i
 fi
 
 t_begin "transcribe -: Ctrl-C while waiting for input cancels (exit 130), nothing stored"
-sleep 5 | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err" &
+sleep $((5 * ${PARLEY_TEST_TIME_SCALE:-1})) | "$P" transcribe - "${T[@]}" >/dev/null 2>"$T_DIR/err" &
 pid=$!
-sleep 1
+sleep "${PARLEY_TEST_TIME_SCALE:-1}"
 kill -INT "$pid"
 wait "$pid"; RC=$?
 expect_rc 130 && expect_err "cancelled" && [ "$(count)" = 5 ] && t_ok
