@@ -24,7 +24,9 @@ int cmd_hw(int argc, char **argv)
             hp.use_cache = false;
         else if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
             printf("usage: %s\n\nShows RAM, CPU, the GPUs ggml sees and memory bandwidth (RAM: measured once and "
-                   "cached; GPUs: from a table of known devices).\n", usage);
+                   "cached; GPUs: from a table of known devices), each GPU's driver, software (CPU-type)\n"
+                   "devices, and drivers known to be bad (nothing is placed on such a GPU; the fix is shown).\n"
+                   "PARLEY_VK_DEVICES=0 makes a CPU-type Vulkan device (lavapipe) visible (docs/fit.md).\n", usage);
             return 0;
         } else
             return cli_usage_error(usage, "unknown option '%s'", argv[i]);

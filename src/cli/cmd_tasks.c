@@ -292,7 +292,7 @@ static void on_event(parley_task_event ev, int i, int n, void *ud)
  * "remote:NAME/MODEL" with server and model apart (from the result's meta label). */
 typedef struct made_by {
     const parley_remote *remote; /* NULL = this device */
-    char model[300];
+    char model[1100]; /* a file name (parley_llm_info.path) or remote:NAME/MODEL */
     char server[64], server_model[160];
     uint32_t n_ctx;
 } made_by;
