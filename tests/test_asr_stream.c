@@ -303,6 +303,52 @@ TEST(bad_params)
     ASSERT_STATUS(parley_asr_stream_open(g_asr, &p, &s), PARLEY_ERR_MODEL_ARCH);
 }
 
+static char g_debug[4096];
+static void keep_debug(parley_log_level l, const char *m, void *ud)
+{
+    (void)ud;
+    if (l == PARLEY_LOG_DEBUG && strncmp(m, "whisper: ", 9) == 0)
+        snprintf(g_debug, sizeof g_debug, "%s", m);
+}
+static void quiet(parley_log_level l, const char *m, void *ud);
+
+/* Live transcribes each utterance with the vocabulary as whisper's prompt and the encoder
+ * window cut to the utterance (asr.h: initial_prompt, fit_window): both reach whisper. */
+TEST(prompt_and_fitted_window_reach_whisper)
+{
+    size_t n = (size_t)RATE * 3;
+    ASSERT(g_n_speech >= n);
+    struct parley_transcribe_params tp = parley_transcribe_default_params();
+    tp.vad = false;
+    tp.n_threads = 2;
+    tp.no_fallback = true;
+    tp.initial_prompt = "Anthropic, Kubernetes";
+    tp.fit_window = true;
+    parley_transcript t = {0};
+    g_debug[0] = 0;
+    parley_log_set(keep_debug, NULL, PARLEY_LOG_DEBUG);
+    parley_status st = parley_asr_transcribe(g_asr, &tp, g_speech, n, &t);
+    parley_log_set(quiet, NULL, PARLEY_LOG_WARN);
+    ASSERT_OK(st);
+    /* 3 s = 150 frames, +50 to spare, in steps of 64 */
+    ASSERT_MSG(strstr(g_debug, "48000 samples, encoder window 256 frames, prompt \"Anthropic, Kubernetes\""),
+               "whisper was not given the prompt and window: '%s'", g_debug);
+    for (size_t i = 0; i < t.n_segments; i++)
+        ASSERT_MSG(t.segments[i].t1_ms <= 3000 + 20, "segment %zu ends at %lld ms, past the audio", i,
+                   (long long)t.segments[i].t1_ms);
+    parley_transcript_free(&t);
+    /* Without them: the full 30 s window and no prompt. */
+    tp.initial_prompt = NULL;
+    tp.fit_window = false;
+    g_debug[0] = 0;
+    parley_log_set(keep_debug, NULL, PARLEY_LOG_DEBUG);
+    st = parley_asr_transcribe(g_asr, &tp, g_speech, n, &t);
+    parley_log_set(quiet, NULL, PARLEY_LOG_WARN);
+    ASSERT_OK(st);
+    ASSERT_MSG(strstr(g_debug, "encoder window 1500 frames") && !strstr(g_debug, "prompt"), "'%s'", g_debug);
+    parley_transcript_free(&t);
+}
+
 static void quiet(parley_log_level l, const char *m, void *ud)
 {
     (void)ud;
@@ -345,6 +391,7 @@ int main(void)
     RUN(two_streams_one_model_and_backpressure);
     RUN(free_and_cancel_mid_utterance);
     RUN(bad_params);
+    RUN(prompt_and_fitted_window_reach_whisper);
     parley_asr_free(g_asr);
     free(g_speech);
     free(g_regions);

@@ -91,6 +91,12 @@ struct parley_transcribe_params {
     parley_segment_fn on_segment; /* may be NULL */
     void *on_segment_user_data;
     const parley_cancel *cancel;   /* set true to cancel; may be NULL */
+    const char *initial_prompt;  /* vocabulary hints (names, jargon) for whisper; NULL = none; borrowed
+                                    for the call */
+    bool fit_window;             /* audio under 30 s: shorten whisper's encoder window to the audio
+                                    (plus 1 s) instead of padding it to 30 s. Several times faster
+                                    for a short utterance (live uses it); whisper was trained on
+                                    full windows, so text may differ slightly. Default false */
 };
 struct parley_transcribe_params parley_transcribe_default_params(void);
 

@@ -28,8 +28,12 @@
  * Timestamps: every chunk carries t_ms, its first sample's time in milliseconds since
  * params.origin (a parley_now() value; 0 = the moment of opening), so that two streams
  * opened for one meeting share one timeline. Within a stream, t_ms advances by the
- * samples delivered (no drift from clock jitter); the first chunk is placed at its
- * arrival time minus its duration and the server's reported latency.
+ * samples delivered (no drift from clock jitter). A device stream's start is found from
+ * the arrival times of its whole first second (the least "arrival less position"), so
+ * the first second is handed over about 1 s late, once; the server's reported latency is
+ * not used (it is wrong at the start of a stream). Audio that never arrives (the server
+ * dropped it, the machine slept: the stream stays 0.25 s or more behind the clock for 2 s)
+ * is replaced by as much silence, with on_warning, so that what follows keeps its place.
  *
  * Thread rules: listing and opening may be called from any thread. on_audio and on_end
  * run on the capture's own thread and must not block for long: the server buffers about
@@ -82,6 +86,9 @@ typedef void (*parley_capture_audio_fn)(const float *samples, size_t n, int64_t 
  * (unplugged, server gone: PARLEY_ERR_NO_DEVICE with parley_capture_error()). Called
  * once, on the capture thread, unless the capture was closed first. */
 typedef void (*parley_capture_end_fn)(parley_status st, void *user_data);
+/* Something the user should know that does not stop the stream (audio lost and replaced by
+ * silence). text: borrowed for the call. On the capture thread. */
+typedef void (*parley_capture_warning_fn)(const char *text, void *user_data);
 
 #define PARLEY_CAPTURE_RATE 16000
 
@@ -95,6 +102,7 @@ struct parley_capture_params {
     const char *app_name;           /* name shown by the sound server (pavucontrol); NULL = "Parley"; copied */
     parley_capture_audio_fn on_audio; /* required */
     parley_capture_end_fn on_end;   /* may be NULL */
+    parley_capture_warning_fn on_warning; /* may be NULL (the warning is logged either way) */
     void *user_data;
 };
 struct parley_capture_params parley_capture_default_params(void);

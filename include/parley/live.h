@@ -88,6 +88,8 @@ struct parley_meeting_params {
     int on_battery;              /* suggestions on battery: PARLEY_LIVE_BATTERY_SLOW (a quarter as
                                     often, default), _PAUSE, or _IGNORE */
     bool summarize_at_stop;      /* stop also makes the summary from the warm cache (stored) */
+    bool full_window;            /* give whisper its full 30 s window for every utterance (slower);
+                                    default false: the window is cut to the utterance (asr.h fit_window) */
     parley_bus *bus;             /* where events go; required; must outlive the meeting */
 };
 struct parley_meeting_params parley_meeting_default_params(void);

@@ -547,6 +547,16 @@ static void *worker_main(void *arg)
         }
         audio = speech;
     }
+    wp.initial_prompt = j->p.initial_prompt && j->p.initial_prompt[0] ? j->p.initial_prompt : NULL;
+    if (j->p.fit_window && n_audio > 0 && n_audio < (size_t)30 * 16000) {
+        /* 50 encoder frames a second; 1 s to spare, in steps of 64 frames. */
+        int frames = (int)((n_audio * 50 + 15999) / 16000) + 50;
+        frames = (frames + 63) / 64 * 64;
+        wp.audio_ctx = frames < 1500 ? frames : 0;
+    }
+    parley_log(PARLEY_LOG_DEBUG, "whisper: %zu samples, encoder window %d frames%s%s%s", n_audio,
+               wp.audio_ctx ? wp.audio_ctx : 1500, wp.initial_prompt ? ", prompt \"" : "",
+               wp.initial_prompt ? wp.initial_prompt : "", wp.initial_prompt ? "\"" : "");
     if (rc == 0 && n_audio > 0 && !abort_cb(j))
     {
         rc = whisper_full(j->asr->ctx, wp, audio, (int)n_audio);

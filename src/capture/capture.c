@@ -1,6 +1,7 @@
 /* capture.c: the platform-independent half of capture.h: parameters, the capture thread,
  * file replay and timestamps. The device side is capture_pulse.c (or capture_null.c). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,23 +47,115 @@ parley_status parley_capture_default_source(parley_capture_kind kind, char *out,
     return capture_backend_default(kind, out, out_size);
 }
 
-void capture_deliver(parley_capture *cap, const float *s, size_t n, double heard_at)
+/* Placing a device stream on the timeline. The sound server's reported latency is no
+ * guide at the start of a stream (PulseAudio reports about 0.7 s for the first second of a
+ * null sink's monitor while the data arrives in real time), so the start is found from
+ * arrival times alone: a chunk that ends at sample k and is read at time a says that
+ * sample 0 was heard no later than a - k/rate. The least such bound over the first
+ * HOLD_S of audio is the start; a starved thread that reads a late first chunk only
+ * raises the bounds of the chunks it reads late. After that, every chunk's lateness
+ * (arrival less its place) is watched: a stream that stays later than LOST_S through a
+ * whole CHECK_S has lost audio (the server dropped it, or the machine slept), and that
+ * much silence is put in, with a warning, so that what follows sits where it was heard. */
+#define HOLD_S 1.0
+#define CHECK_S 2.0
+#define LOST_S 0.25
+
+static void hand_over(parley_capture *cap, const float *s, size_t n)
 {
     uint64_t done = atomic_load(&cap->samples);
-    if (cap->first_t_ms < 0) {
-        /* Placed where its first sample was heard; replays start at 0 exactly. */
-        if (heard_at <= 0)
-            heard_at = parley_now() - (double)n / PARLEY_CAPTURE_RATE;
-        double t = cap->input_path ? 0 : (heard_at - cap->p.origin) * 1000.0;
-        cap->first_t_ms = t > 0 ? (int64_t)t : 0;
-    }
     int64_t t_ms = cap->first_t_ms + (int64_t)(done * 1000 / PARLEY_CAPTURE_RATE);
     cap->p.on_audio(s, n, t_ms, cap->p.user_data);
     atomic_fetch_add(&cap->samples, n);
 }
 
+static size_t chunk_samples(const parley_capture *cap)
+{
+    return (size_t)cap->p.chunk_ms * PARLEY_CAPTURE_RATE / 1000;
+}
+
+void capture_flush(parley_capture *cap)
+{
+    if (cap->first_t_ms >= 0 || cap->held_n == 0)
+        return;
+    double t = (cap->start - cap->p.origin) * 1000.0;
+    cap->first_t_ms = t > 0 ? (int64_t)(t + 0.5) : 0;
+    cap->lag_min = INFINITY;
+    cap->period_end = cap->last_at + CHECK_S;
+    size_t k = chunk_samples(cap);
+    for (size_t i = 0; i < cap->held_n; i += k)
+        hand_over(cap, cap->held + i, cap->held_n - i < k ? cap->held_n - i : k);
+    free(cap->held);
+    cap->held = NULL;
+    cap->held_n = cap->held_cap = 0;
+}
+
+static void put_silence(parley_capture *cap, double seconds)
+{
+    static const float zeros[1600];
+    uint64_t left = (uint64_t)(seconds * PARLEY_CAPTURE_RATE);
+    cap->inserted += left;
+    while (left > 0) {
+        size_t k = left < 1600 ? (size_t)left : 1600;
+        hand_over(cap, zeros, k);
+        left -= k;
+    }
+    char msg[700];
+    snprintf(msg, sizeof msg,
+             "%s: %.1f s of audio did not arrive (the sound server dropped it, or the computer slept); "
+             "silence stands in for it so that what follows keeps its place",
+             cap->name, seconds);
+    parley_log(PARLEY_LOG_WARN, "%s", msg);
+    if (cap->p.on_warning)
+        cap->p.on_warning(msg, cap->p.user_data);
+}
+
+void capture_deliver(parley_capture *cap, const float *s, size_t n, double arrived_at)
+{
+    if (cap->input_path || arrived_at <= 0) { /* a replay starts at 0 exactly */
+        if (cap->first_t_ms < 0)
+            cap->first_t_ms = 0;
+        hand_over(cap, s, n);
+        return;
+    }
+    cap->last_at = arrived_at;
+    if (cap->first_t_ms < 0) {
+        double start = arrived_at - (double)(cap->held_n + n) / PARLEY_CAPTURE_RATE;
+        if (cap->held_n == 0 || start < cap->start)
+            cap->start = start;
+        if (cap->held_n + n > cap->held_cap) {
+            size_t nc = (size_t)(HOLD_S * PARLEY_CAPTURE_RATE) + 2 * n;
+            float *h = nc >= cap->held_n + n ? realloc(cap->held, nc * sizeof *h) : NULL;
+            if (!h) { /* place it now rather than lose it */
+                capture_flush(cap);
+                hand_over(cap, s, n);
+                return;
+            }
+            cap->held = h;
+            cap->held_cap = nc;
+        }
+        memcpy(cap->held + cap->held_n, s, n * sizeof *s);
+        cap->held_n += n;
+        if (cap->held_n >= (size_t)(HOLD_S * PARLEY_CAPTURE_RATE))
+            capture_flush(cap);
+        return;
+    }
+    uint64_t done = atomic_load(&cap->samples);
+    double late = arrived_at - (double)(done + n) / PARLEY_CAPTURE_RATE - cap->start;
+    if (late < cap->lag_min)
+        cap->lag_min = late;
+    hand_over(cap, s, n);
+    if (arrived_at >= cap->period_end) {
+        if (cap->lag_min >= LOST_S)
+            put_silence(cap, cap->lag_min);
+        cap->lag_min = INFINITY;
+        cap->period_end = arrived_at + CHECK_S;
+    }
+}
+
 void capture_end(parley_capture *cap, parley_status st, const char *detail)
 {
+    capture_flush(cap); /* what was heard before the end comes first */
     if (detail && !cap->error[0])
         snprintf(cap->error, sizeof cap->error, "%s", detail);
     if (cap->p.on_end)
@@ -103,6 +196,7 @@ static void *capture_thread(void *arg)
         replay_run(cap);
     else
         capture_backend_run(cap);
+    capture_flush(cap);
     return NULL;
 }
 
@@ -168,6 +262,7 @@ void parley_capture_close(parley_capture *cap)
     if (cap->backend)
         capture_backend_close(cap);
     parley_audio_free(&cap->replay);
+    free(cap->held);
     free(cap->source);
     free(cap->input_path);
     free(cap->app_name);

@@ -19,14 +19,25 @@ struct parley_capture {
     atomic_int stop;                /* set by close */
     atomic_uint_least64_t samples;  /* delivered so far */
     int64_t first_t_ms;             /* the first chunk's place on the timeline; -1 before it */
+    /* A device stream's place on the timeline (capture.c, capture_deliver): the first
+     * second is held back until the stream's start is known from every chunk in it. */
+    float *held;                    /* audio held back before the start is known */
+    size_t held_n, held_cap;
+    double start;                   /* parley_now() of sample 0 (least arrival less position) */
+    double lag_min;                 /* least lateness of a chunk in this check period, s */
+    double period_end;              /* when the lateness is next checked */
+    double last_at;                 /* the latest chunk's arrival */
+    uint64_t inserted;              /* silence put in for audio that never arrived, samples */
     parley_audio replay;            /* the decoded file when replaying */
     void *backend;                  /* the platform's stream */
 };
 
-/* Hands n samples to the user, stamping them. heard_at: the parley_now() time at which
- * the stream's first sample was heard (used for the first chunk only); 0 = now less the
- * chunk's duration. */
-void capture_deliver(parley_capture *cap, const float *s, size_t n, double heard_at);
+/* Hands n samples to the user, stamping them. arrived_at: the parley_now() time the chunk
+ * was read from a device; 0 for a replay (placed by its samples from t_ms 0). */
+void capture_deliver(parley_capture *cap, const float *s, size_t n, double arrived_at);
+/* Hands over what capture_deliver still holds back (the stream ends before its start is
+ * known). Called on the capture thread when the backend returns. */
+void capture_flush(parley_capture *cap);
 /* Records why the stream ended and calls on_end (once). */
 void capture_end(parley_capture *cap, parley_status st, const char *detail);
 

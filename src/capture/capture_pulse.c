@@ -228,15 +228,7 @@ void capture_backend_run(parley_capture *cap)
             capture_end(cap, PARLEY_ERR_NO_DEVICE, detail);
             break;
         }
-        double heard_at = 0;
-        if (atomic_load(&cap->samples) == 0) {
-            /* The first chunk was heard its own length plus what the server still holds
-             * before now. (Not "when the stream opened": a source may start delivering
-             * later than that, e.g. a null sink's monitor renders in blocks of up to 2 s.) */
-            pa_usec_t us = pa_simple_get_latency(s, &err);
-            heard_at = parley_now() - (double)n / PARLEY_CAPTURE_RATE - (us == (pa_usec_t)-1 ? 0 : (double)us / 1e6);
-        }
-        capture_deliver(cap, buf, n, heard_at);
+        capture_deliver(cap, buf, n, parley_now());
     }
     free(buf);
 }

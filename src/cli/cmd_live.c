@@ -8,6 +8,7 @@
 #include <parley/catalog.h>
 #include <parley/events.h>
 #include <parley/live.h>
+#include <parley/settings.h>
 #include <parley/tasks.h>
 
 #include <errno.h>
@@ -23,8 +24,8 @@ static const char *usage =
     "parley live [--mic SOURCE] [--system SOURCE | --no-system] [--title T] [--duration SECONDS]\n"
     "            [--asr-model PATH|ID] [--vad-model PATH] [--model PATH|ID [--template NAME] [--ctx N]]\n"
     "            [--suggest | --no-suggest] [--suggest-interval S] [--on-battery slow|pause|ignore] [--summary]\n"
-    "            [--input FILE [--speed N]] [--language CODE] [--vocabulary WORDS] [--threads N]\n"
-    "            [--no-keep-audio] [--no-recover] [--json]";
+    "            [--input FILE [--speed N]] [--language CODE] [--vocabulary WORDS] [--full-window]\n"
+    "            [--threads N] [--no-keep-audio] [--no-recover] [--json]";
 
 static const char *help_text =
     "Records a meeting: your microphone (Me) and the computer's sound (Them: the other side of\n"
@@ -49,12 +50,16 @@ static const char *help_text =
     "  --suggest, --no-suggest  automatic suggestions of what to say next (default off; they\n"
     "                      keep the CPU/GPU busy)\n"
     "  --suggest-interval S  at least S seconds between suggestions (default 30)\n"
-    "  --on-battery slow|pause|ignore  suggestions on battery (default slow: a quarter as often)\n"
+    "  --on-battery slow|pause|ignore  suggestions on battery: a quarter as often, paused, or as\n"
+    "                      on mains (default: the battery setting: pause, unless it is normal)\n"
     "  --summary           at stop, make the summary from the warm cache (stored)\n"
     "  --input FILE        replay a recording as if it were the microphone (demos, tests)\n"
     "  --speed N           replay speed: 1 = real time (default), 0 = as fast as possible\n"
     "  --language CODE     spoken language (default: detected per utterance)\n"
-    "  --vocabulary WORDS  names and jargon to expect\n"
+    "  --vocabulary WORDS  names and jargon to expect (whisper's prompt; default: the\n"
+    "                      vocabulary setting)\n"
+    "  --full-window       give whisper its full 30 s window for every utterance (slower; by\n"
+    "                      default the window is cut to the utterance)\n"
     "  --threads N         CPU threads for transcription (default: all cores, at most 8)\n"
     "  --no-keep-audio     delete the recording once transcribed (default: kept with the session)\n"
     "  --no-recover        do not finish interrupted meetings first\n"
@@ -278,7 +283,7 @@ int cmd_live(int argc, char **argv)
     struct parley_meeting_params mp = parley_meeting_default_params();
     const char *asr_spec = NULL, *vad_spec = NULL, *llm_spec = NULL, *v = NULL;
     double duration = 0;
-    bool json = false, no_recover = false;
+    bool json = false, no_recover = false, battery_given = false;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
             printf("usage: %s\n\n%s", usage, help_text);
@@ -297,6 +302,8 @@ int cmd_live(int argc, char **argv)
             mp.suggest = false;
         else if (cli_flag(argv[i], "--summary"))
             mp.summarize_at_stop = true;
+        else if (cli_flag(argv[i], "--full-window"))
+            mp.full_window = true;
         else if (cli_opt(argc, argv, &i, "--template", &v)) {
             if (!v)
                 return cli_usage_error(usage, "--template needs a value");
@@ -312,6 +319,7 @@ int cmd_live(int argc, char **argv)
             if (!v || (mp.suggest_interval_s = strtod(v, &end)) <= 0 || *end)
                 return cli_usage_error(usage, "--suggest-interval needs a number of seconds > 0");
         } else if (cli_opt(argc, argv, &i, "--on-battery", &v)) {
+            battery_given = true;
             if (v && !strcmp(v, "slow"))
                 mp.on_battery = PARLEY_LIVE_BATTERY_SLOW;
             else if (v && !strcmp(v, "pause"))
@@ -380,6 +388,24 @@ int cmd_live(int argc, char **argv)
         return cli_usage_error(usage, "--speed applies to --input only");
     if ((mp.suggest || mp.summarize_at_stop) && !llm_spec)
         return cli_usage_error(usage, "--suggest and --summary need --model (an LLM)");
+    /* What the options leave open comes from the settings (the web app's Settings page):
+     * vocabulary hints and what suggestions do on battery. A damaged settings file is
+     * reported and the meeting goes on with the defaults: it is not worth losing a meeting. */
+    struct parley_settings set;
+    if (parley_settings_load(NULL, &set) != PARLEY_OK) {
+        fprintf(stderr, "parley: live: warning: the settings are not used: %s\n", parley_last_error());
+        set = parley_settings_default();
+    }
+    char vocab[PARLEY_SETTINGS_VOCAB_MAX];
+    if (!mp.vocabulary && set.vocabulary[0]) {
+        snprintf(vocab, sizeof vocab, "%s", set.vocabulary);
+        for (char *p = vocab; *p; p++) /* one term a line: whisper's prompt is one line */
+            if (*p == '\n' || *p == '\r')
+                *p = ',';
+        mp.vocabulary = vocab;
+    }
+    if (!battery_given)
+        mp.on_battery = set.battery == PARLEY_BATTERY_NORMAL ? PARLEY_LIVE_BATTERY_IGNORE : PARLEY_LIVE_BATTERY_PAUSE;
     /* Features switched off on this device (`parley models local ...=off`) stay off. */
     {
         parley_status fst = parley_local_feature_allowed(PARLEY_FEATURE_TRANSCRIBE, NULL);

@@ -20,9 +20,11 @@ bool live_locked_by_other(const char *dir);
 void live_unlock(const char *dir, int *fd, bool remove);
 
 /* Transcribes one utterance (16 kHz mono) into *out, times from its first sample.
- * Quiet audio (below the energy gate) gives no segments without running whisper. */
+ * Quiet audio (below the energy gate) gives no segments without running whisper.
+ * vocabulary: whisper's initial prompt (may be NULL); full_window: see live.h. */
 parley_status live_transcribe_utterance(parley_asr *asr, const float *s, size_t n, const char *language,
-                                        int n_threads, const parley_cancel *cancel, parley_transcript *out);
+                                        const char *vocabulary, bool full_window, int n_threads,
+                                        const parley_cancel *cancel, parley_transcript *out);
 
 /* Makes the session's recording from its journals (either may be NULL): a stereo WAV at
  * out_path, left = microphone, right = system audio, both on the session's timeline

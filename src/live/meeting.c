@@ -173,6 +173,12 @@ static void on_end(parley_status stt, void *ud)
     }
 }
 
+static void on_capture_warning(const char *text, void *ud)
+{
+    struct stream *st = ud;
+    post(st->m, (parley_event){.kind = PARLEY_EVENT_WARNING, .text = text, .source = st->name});
+}
+
 /* ---- pipeline thread ---- */
 
 static void queue_push(parley_meeting *m, struct utterance u)
@@ -417,8 +423,8 @@ static void *asr_main(void *arg)
         size_t got = 0;
         if (n <= cap && parley_journal_read(st->jn, from, n, buf, &got) == PARLEY_OK && got > 0) {
             parley_transcript t = {0};
-            parley_status rs = live_transcribe_utterance(m->asr, buf, got, m->language, m->p.n_threads,
-                                                          m->asr_cancel, &t);
+            parley_status rs = live_transcribe_utterance(m->asr, buf, got, m->language, m->vocabulary,
+                                                          m->p.full_window, m->p.n_threads, m->asr_cancel, &t);
             if (rs == PARLEY_OK) {
                 int64_t base = jt0 + (int64_t)(from * 1000 / PARLEY_JOURNAL_RATE);
                 for (size_t i = 0; i < t.n_segments; i++) {
@@ -486,6 +492,7 @@ static parley_status open_stream(parley_meeting *m, int si, const char *source, 
     cp.origin = m->origin;
     cp.on_audio = on_audio;
     cp.on_end = on_end;
+    cp.on_warning = on_capture_warning;
     cp.user_data = st;
     rc = parley_capture_open(&cp, &st->cap);
     if (rc != PARLEY_OK)

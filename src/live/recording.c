@@ -75,7 +75,8 @@ void live_unlock(const char *dir, int *fd, bool remove)
 }
 
 parley_status live_transcribe_utterance(parley_asr *asr, const float *s, size_t n, const char *language,
-                                        int n_threads, const parley_cancel *cancel, parley_transcript *out)
+                                        const char *vocabulary, bool full_window, int n_threads,
+                                        const parley_cancel *cancel, parley_transcript *out)
 {
     memset(out, 0, sizeof *out);
     double sum = 0;
@@ -90,6 +91,8 @@ parley_status live_transcribe_utterance(parley_asr *asr, const float *s, size_t 
     tp.n_threads = n_threads;
     tp.no_fallback = true;
     tp.cancel = cancel;
+    tp.initial_prompt = vocabulary;
+    tp.fit_window = !full_window;
     return parley_asr_transcribe(asr, &tp, s, n, out);
 }
 

@@ -82,6 +82,7 @@ static parley_status transcribe_journal(parley_asr *asr, const struct parley_mee
     tp.n_threads = p->n_threads;
     tp.no_fallback = true;
     tp.cancel = cancel;
+    tp.initial_prompt = p->vocabulary;
     parley_transcript one = {0};
     st = parley_asr_transcribe(asr, &tp, s, n, &one);
     free(s);
