@@ -51,6 +51,7 @@
 
 #include <parley/llm.h>
 #include <parley/parley.h>
+#include <parley/remote.h>
 #include <parley/store.h>
 
 #include <stdbool.h>
@@ -109,6 +110,11 @@ struct parley_task_params {
                                 (live compaction, assist.h): put in the system message before
                                 the transcript, so the model knows what came earlier. NULL =
                                 none. Borrowed */
+    parley_remote *remote;   /* NULL = local; else every generation goes to this server (never a
+                                fallback): llm may be NULL, token budgets are estimated (1 token
+                                per 4 bytes) against the server's context (parley_remote_n_ctx),
+                                and the artifact's model is "remote:NAME/MODEL" with meta
+                                "remote": {"server","model"} (docs/remote.md). Borrowed */
 };
 
 struct parley_task_params parley_task_default_params(void);
