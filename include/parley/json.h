@@ -66,7 +66,8 @@ yyjson_mut_val *parley_json_artifact(yyjson_mut_doc *doc, const parley_artifact 
 yyjson_mut_val *parley_json_chat_message(yyjson_mut_doc *doc, const parley_chat_message *m);
 yyjson_mut_val *parley_json_chat(yyjson_mut_doc *doc, const parley_chat_message *msgs, size_t n);
 
-/* The hardware as `parley hw --json` prints it: {"os","ram_total_bytes",...,"cpu":{},"gpus":[]}. */
+/* The hardware as `parley hw --json` prints it: {"os","ram_total_bytes",...,"cpu":{},"gpus":[{..., "software",
+ * "driver","known_bad","known_bad_reason"}]}. */
 yyjson_mut_val *parley_json_hw(yyjson_mut_doc *doc, const parley_hw *hw);
 
 /* One model (without fit): {"id","label","kind","source","arch","stars","archived","state",

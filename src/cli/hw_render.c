@@ -17,7 +17,7 @@ static void bw(char *out, size_t n, double gbs, parley_bw_source src)
 
 void cli_hw_to_json(yyjson_mut_doc *doc, yyjson_mut_val *o, const parley_hw *hw)
 {
-    /* The shared rendering (json.h, also the server's /api/hw), copied into o ... */
+    /* The shared rendering (json.h, also the server's /api/hw), copied into o. */
     yyjson_mut_val *base = parley_json_hw(doc, hw);
     yyjson_mut_obj_iter it;
     yyjson_mut_obj_iter_init(base, &it);
@@ -25,24 +25,6 @@ void cli_hw_to_json(yyjson_mut_doc *doc, yyjson_mut_val *o, const parley_hw *hw)
     while ((key = yyjson_mut_obj_iter_next(&it)))
         yyjson_mut_obj_add(o, yyjson_mut_val_mut_copy(doc, key),
                            yyjson_mut_val_mut_copy(doc, yyjson_mut_obj_iter_get_val(key)));
-    /* ... and what the GPU probe knows beyond it: software devices and drivers. */
-    yyjson_mut_val *gpus = yyjson_mut_obj_get(o, "gpus");
-    for (int i = 0; i < hw->n_gpus && i < PARLEY_HW_MAX_GPUS; i++) {
-        const parley_gpu *g = &hw->gpus[i];
-        yyjson_mut_val *go = yyjson_mut_arr_get(gpus, (size_t)i);
-        if (!go)
-            break;
-        yyjson_mut_obj_add_bool(doc, go, "software", g->software);
-        if (g->driver[0])
-            yyjson_mut_obj_add_strcpy(doc, go, "driver", g->driver);
-        else
-            yyjson_mut_obj_add_null(doc, go, "driver");
-        yyjson_mut_obj_add_bool(doc, go, "known_bad", g->known_bad);
-        if (g->known_bad)
-            yyjson_mut_obj_add_strcpy(doc, go, "known_bad_reason", g->known_bad_reason);
-        else
-            yyjson_mut_obj_add_null(doc, go, "known_bad_reason");
-    }
 }
 
 void cli_hw_print(FILE *f, const parley_hw *hw)

@@ -187,6 +187,17 @@ yyjson_mut_val *parley_json_hw(yyjson_mut_doc *doc, const parley_hw *hw)
         else
             yyjson_mut_obj_add_null(doc, go, "bandwidth_gbs");
         yyjson_mut_obj_add_str(doc, go, "bandwidth_source", parley_bw_source_name(g->bandwidth_source));
+        /* what the GPU probe knows beyond ggml: software devices, drivers, known-bad ones */
+        yyjson_mut_obj_add_bool(doc, go, "software", g->software);
+        if (g->driver[0])
+            yyjson_mut_obj_add_strcpy(doc, go, "driver", g->driver);
+        else
+            yyjson_mut_obj_add_null(doc, go, "driver");
+        yyjson_mut_obj_add_bool(doc, go, "known_bad", g->known_bad);
+        if (g->known_bad)
+            yyjson_mut_obj_add_strcpy(doc, go, "known_bad_reason", g->known_bad_reason);
+        else
+            yyjson_mut_obj_add_null(doc, go, "known_bad_reason");
     }
     return o;
 }
