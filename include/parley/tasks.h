@@ -63,11 +63,11 @@ extern "C" {
 #endif
 
 /* Prompt versions stored with each artifact: a changed prompt gets a new number. */
-#define PARLEY_PROMPT_SUMMARY "summary/2"
+#define PARLEY_PROMPT_SUMMARY "summary/3"
 #define PARLEY_PROMPT_SUMMARY_MERGE "summary-merge/2"
-#define PARLEY_PROMPT_NOTES "notes/2"
-#define PARLEY_PROMPT_CHAT "chat/2"
-#define PARLEY_PROMPT_SUGGEST "suggest/2"
+#define PARLEY_PROMPT_NOTES "notes/3"
+#define PARLEY_PROMPT_CHAT "chat/3"
+#define PARLEY_PROMPT_SUGGEST "suggest/3"
 
 /* What a task reports while it runs, besides the streamed text. */
 typedef enum parley_task_event {

@@ -20,7 +20,9 @@ static const char rules[] =
     "Each line is one segment: the time it was said as [HH:MM:SS], then the words (after the "
     "speaker's name when known). Use only what the transcript says: never invent names, "
     "numbers, dates, decisions or tasks. When the transcript does not say something, say so. "
-    "When you refer to something said, cite the segment's time as [HH:MM:SS].";
+    "When you refer to something said, cite the segment's time as [HH:MM:SS]. Lines from "
+    "\"" PARLEY_NOTE_SPEAKER "\" are notes the user typed during the meeting, not speech: they say what the "
+    "user found important, so give those points their due.";
 
 static const char summary_request[] =
     "Summarise this meeting as one JSON object with these fields: \"title\" (a short title), "
@@ -396,6 +398,7 @@ typedef struct ctx {
     char language[64];    /* what to write in: a language name, "" = as the transcript */
     bool truncated;       /* an answer was cut off at max_tokens */
     char *req;            /* the task's request with the language added */
+    size_t n_notes; /* typed notes put into t as PARLEY_NOTE_SPEAKER lines */
 } ctx;
 
 /* ISO 639-1 codes to the names a model understands best. */
@@ -464,6 +467,40 @@ static parley_status ctx_prepare(ctx *c, parley_llm *llm, const struct parley_ta
     return st;
 }
 
+/* The notes typed during a meeting steer what is written: each becomes a transcript line
+ * of PARLEY_NOTE_SPEAKER at its time (after speech that starts at the same moment). */
+static parley_status add_typed_notes(parley_store *db, int64_t id, parley_transcript *t, size_t *n_added)
+{
+    parley_user_note *notes = NULL;
+    size_t n = 0;
+    parley_status st = parley_store_user_notes_list(db, id, &notes, &n);
+    if (st || n == 0) {
+        parley_user_notes_free(notes, n);
+        return st;
+    }
+    size_t n_speech = t->n_segments;
+    for (size_t i = 0; i < n && !st; i++)
+        st = parley_transcript_add(t, notes[i].t_ms, notes[i].t_ms, notes[i].text, PARLEY_NOTE_SPEAKER, -1.0f);
+    parley_user_notes_free(notes, n);
+    if (st)
+        return st;
+    *n_added = n;
+    /* Merge the two time-ordered runs (speech, then notes) into one. */
+    parley_segment *m = malloc(t->n_segments * sizeof *m);
+    if (!m)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    size_t a = 0, b = n_speech, k = 0;
+    while (a < n_speech || b < t->n_segments) {
+        if (b == t->n_segments || (a < n_speech && t->segments[a].t0_ms <= t->segments[b].t0_ms))
+            m[k++] = t->segments[a++];
+        else
+            m[k++] = t->segments[b++];
+    }
+    memcpy(t->segments, m, t->n_segments * sizeof *m);
+    free(m);
+    return PARLEY_OK;
+}
+
 static parley_status ctx_open(ctx *c, parley_llm *llm, parley_store *db, int64_t id, const struct parley_task_params *p)
 {
     memset(c, 0, sizeof *c);
@@ -474,6 +511,8 @@ static parley_status ctx_open(ctx *c, parley_llm *llm, parley_store *db, int64_t
     if (st)
         return st;
     c->owns_t = true;
+    if ((st = add_typed_notes(db, id, &c->t, &c->n_notes)))
+        return st;
     return ctx_prepare(c, llm, p);
 }
 
@@ -660,7 +699,8 @@ static char *make_meta(ctx *c, const chunk *ch, size_t n_chunks, int merge_round
     yyjson_mut_obj_add_int(doc, o, "chunks", (int64_t)(n_chunks ? n_chunks : 1));
     yyjson_mut_obj_add_int(doc, o, "transcript_tokens", c->transcript_tokens);
     yyjson_mut_obj_add_int(doc, o, "n_ctx", c->n_ctx);
-    yyjson_mut_obj_add_int(doc, o, "segments", (int64_t)c->t.n_segments);
+    yyjson_mut_obj_add_int(doc, o, "segments", (int64_t)(c->t.n_segments - c->n_notes));
+    yyjson_mut_obj_add_int(doc, o, "typed_notes", (int64_t)c->n_notes);
     yyjson_mut_obj_add_bool(doc, o, "truncated", c->truncated);
     if (c->language[0])
         yyjson_mut_obj_add_strcpy(doc, o, "language", c->language);
