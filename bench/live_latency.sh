@@ -43,25 +43,32 @@ live_cmd = [os.path.join(top, "build/parley"), "live", "--input", os.path.join(w
             "--no-system", "--asr-model", "tiny", "--threads", str(threads), "--json", "--no-recover"]
 peer_cmd = ["whisper-cli", "-m", os.path.join(work, "models/ggml-tiny.bin"), "-f", os.path.join(work, "p1.wav"),
             "-t", str(threads), "-nf", "-np", "-l", "auto"]
-lat, peer, n_seg, load = [], [], [], []
+lat, peer, n_seg, load, full = [], [], [], [], []
 for r in range(runs):
     load.append(os.getloadavg()[0])
     t0 = time.perf_counter(); subprocess.run(peer_cmd, env=env, capture_output=True, check=True)
     peer.append(time.perf_counter() - t0)
-    p = subprocess.run(live_cmd, env=env, capture_output=True, text=True, check=True)
-    ev = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
-    seg = [e["latency_ms"] / 1000 for e in ev if e["event"] == "segment.final"]
-    lat += seg; n_seg.append(len(seg))
+    # The default (encoder window cut to each utterance), then --full-window (whisper's
+    # 30 s window for every utterance), alternated within the run.
+    for variant, sink in (([], lat), (["--full-window"], full)):
+        p = subprocess.run(live_cmd + variant, env=env, capture_output=True, text=True, check=True)
+        ev = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+        seg = [e["latency_ms"] / 1000 for e in ev if e["event"] == "segment.final"]
+        sink += seg
+        if not variant:
+            n_seg.append(len(seg))
     t0 = time.perf_counter(); subprocess.run(peer_cmd, env=env, capture_output=True, check=True)
     peer.append(time.perf_counter() - t0)
-lat.sort()
+lat.sort(); full.sort()
 q = lambda f: lat[min(len(lat) - 1, int(round(f * (len(lat) - 1))))]
 p50, p95 = q(0.5), q(0.95)
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
-row = ("| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %.1f |" % (time.strftime("%Y-%m-%d %H:%M"), int(n_utt), len(lat), p50, p95,
-       lat[-1], statistics.median(peer), statistics.mean(load)))
-print("segments per run %s; latency p50 %.2f s p95 %.2f s max %.2f s; whisper-cli on one utterance %.2f s (median); load %.1f"
-      % (n_seg, p50, p95, lat[-1], statistics.median(peer), statistics.mean(load)))
+qf = lambda f: full[min(len(full) - 1, int(round(f * (len(full) - 1))))] if full else float("nan")
+row = ("| %s | %d | %d | %.2f | %.2f | %.2f | %.2f / %.2f | %.2f | %.1f |" % (time.strftime("%Y-%m-%d %H:%M"), int(n_utt), len(lat), p50, p95,
+       lat[-1], qf(0.5), qf(0.95), statistics.median(peer), statistics.mean(load)))
+print("segments per run %s; latency p50 %.2f s p95 %.2f s max %.2f s; --full-window p50 %.2f s p95 %.2f s; "
+      "whisper-cli on one utterance %.2f s (median); load %.1f"
+      % (n_seg, p50, p95, lat[-1], qf(0.5), qf(0.95), statistics.median(peer), statistics.mean(load)))
 print("row for %s:" % out)
 print(row)
 PY

@@ -273,6 +273,37 @@ static bool count_progress(double f, void *ud)
     return *n < 3; /* cancel on the third report */
 }
 
+/* A live meeting's recording is stereo, Me left and Them right: one side alone decodes to
+ * that side (the second pass transcribes each on its own). */
+TEST(one_channel_alone)
+{
+    if (!have_ffmpeg)
+        SKIP("needs the ffmpeg command to make test media");
+    ASSERT_EQ_INT(sh("ffmpeg -loglevel error -y -f lavfi -i 'sine=frequency=440:duration=1' -f lavfi "
+                     "-i 'anullsrc=r=44100:cl=mono' -filter_complex '[0][1]amerge=inputs=2' -t 1 -ac 2 '%s'",
+                     path("lr.wav")),
+                  0);
+    struct parley_audio_params p = parley_audio_default_params();
+    parley_audio a;
+    p.channel = 1;
+    ASSERT_OK(parley_audio_decode_file(path("lr.wav"), &p, &a));
+    double left = rms(&a);
+    parley_audio_free(&a);
+    p.channel = 2;
+    ASSERT_OK(parley_audio_decode_file(path("lr.wav"), &p, &a));
+    double right = rms(&a);
+    parley_audio_free(&a);
+    p.channel = 0;
+    ASSERT_OK(parley_audio_decode_file(path("lr.wav"), &p, &a));
+    double mixed = rms(&a);
+    parley_audio_free(&a);
+    ASSERT_MSG(left > 0.05 && right < 1e-4 && mixed > right && mixed < left, "left %.4f right %.4f mixed %.4f", left,
+               right, mixed);
+    p.channel = 3;
+    ASSERT_STATUS(parley_audio_decode_file(path("lr.wav"), &p, &a), PARLEY_ERR_INVALID_ARG);
+    ASSERT_MSG(strstr(parley_last_error(), "2 channels"), "%s", parley_last_error());
+}
+
 TEST(progress_reports_and_can_cancel)
 {
     if (!have_ffmpeg)
@@ -312,5 +343,6 @@ int main(void)
     RUN(video_without_audio_says_so);
     RUN(length_limit_is_enforced);
     RUN(progress_reports_and_can_cancel);
+    RUN(one_channel_alone);
     return test_summary();
 }

@@ -234,6 +234,34 @@ TEST(notes_are_stored)
     parley_task_result_clear(&r);
 }
 
+/* Notes typed during the meeting are lines of the transcript the model reads (marked
+ * PARLEY_NOTE_SPEAKER), in time order: the meta counts them apart from speech. */
+TEST(typed_notes_steer_the_summary)
+{
+    NEED_MODEL();
+    int64_t sid = add_session("with a note", 4);
+    ASSERT_OK(parley_store_user_note_add(db, sid, 1500, "the budget owner matters most", NULL));
+    parley_llm *llm = load(2048, "chatml");
+    ASSERT(llm);
+    struct parley_task_params p = small_params();
+    struct parley_task_result r;
+    parley_status st = parley_task_summarize(llm, db, sid, &p, &r);
+    struct parley_task_result r0;
+    int64_t sid0 = add_session("without", 4);
+    parley_status st0 = st ? st : parley_task_summarize(llm, db, sid0, &p, &r0);
+    parley_llm_free(llm);
+    ASSERT_OK(st);
+    ASSERT_OK(st0);
+    ASSERT_CONTAINS(r.meta, "\"typed_notes\":1");
+    ASSERT_CONTAINS(r.meta, "\"segments\":4");
+    ASSERT_CONTAINS(r0.meta, "\"typed_notes\":0");
+    /* the note's words were read: the same meeting with it costs more prompt */
+    ASSERT_MSG(r.stats.n_prompt > r0.stats.n_prompt + 5, "prompt %d with the note, %d without",
+               (int)r.stats.n_prompt, (int)r0.stats.n_prompt);
+    parley_task_result_clear(&r);
+    parley_task_result_clear(&r0);
+}
+
 static int streamed;
 static bool count_tokens(const char *t, size_t n, void *ud)
 {
@@ -720,6 +748,7 @@ int main(void)
     RUN(notes_headings_stream_on_the_worker_thread_and_can_stop);
     RUN(chat_history_that_does_not_fit_drops_the_oldest_turns);
     RUN(language_and_in_memory_transcripts);
+    RUN(typed_notes_steer_the_summary);
     parley_store_close(db);
     return test_summary();
 }

@@ -49,6 +49,45 @@ TEST(batch_regions)
     parley_vad_free(v);
 }
 
+/* Digital silence is skipped before Silero (vad.c): speech inside long stretches of zeros
+ * gets the regions it gets with 1 s of zeros on each side, at its own place. */
+TEST(long_digital_silence_is_skipped_without_moving_speech)
+{
+    if (!g_vad || !g_have_audio)
+        SKIP("needs the VAD model and " WAV);
+    const size_t sp = (size_t)RATE * 12, lead = (size_t)RATE * 40, mid = (size_t)RATE * 30, tail = (size_t)RATE * 10;
+    ASSERT(g_audio.n_samples >= sp);
+    size_t n_alone = RATE + sp + RATE, n_long = lead + sp + mid + sp + tail;
+    float *alone = calloc(n_alone, sizeof *alone), *lng = calloc(n_long, sizeof *lng);
+    ASSERT(alone && lng);
+    memcpy(alone + RATE, g_audio.samples, sp * sizeof *alone);
+    memcpy(lng + lead, g_audio.samples, sp * sizeof *lng);
+    memcpy(lng + lead + sp + mid, g_audio.samples, sp * sizeof *lng);
+    struct parley_vad_params vp = parley_vad_default_params();
+    vp.model_path = g_vad;
+    parley_vad *v;
+    ASSERT_OK(parley_vad_open(&vp, &v));
+    parley_vad_region *a, *b;
+    size_t na, nb;
+    ASSERT_OK(parley_vad_regions(v, alone, n_alone, &a, &na));
+    ASSERT_OK(parley_vad_regions(v, lng, n_long, &b, &nb));
+    parley_vad_free(v);
+    free(alone);
+    free(lng);
+    fprintf(stderr, "  %zu regions alone, %zu in the long recording\n", na, nb);
+    ASSERT(na >= 3);
+    ASSERT_EQ_INT(nb, 2 * na);
+    const int64_t off1 = (int64_t)(lead - RATE) * 1000 / RATE, off2 = (int64_t)(lead + sp + mid - RATE) * 1000 / RATE;
+    for (size_t i = 0; i < na; i++) {
+        ASSERT_MSG(llabs(b[i].t0_ms - (a[i].t0_ms + off1)) <= 10 && llabs(b[i].t1_ms - (a[i].t1_ms + off1)) <= 10,
+                   "region %zu: %lld-%lld, want %lld-%lld", i, (long long)b[i].t0_ms, (long long)b[i].t1_ms,
+                   (long long)(a[i].t0_ms + off1), (long long)(a[i].t1_ms + off1));
+        ASSERT(llabs(b[na + i].t0_ms - (a[i].t0_ms + off2)) <= 10 && llabs(b[na + i].t1_ms - (a[i].t1_ms + off2)) <= 10);
+    }
+    free(a);
+    free(b);
+}
+
 TEST(streaming_events)
 {
     if (!g_vad || !g_have_audio)
@@ -150,6 +189,7 @@ int main(void)
     if (access(WAV, R_OK) == 0 && parley_audio_decode_file(WAV, NULL, &g_audio) == PARLEY_OK)
         g_have_audio = true;
     RUN(batch_regions);
+    RUN(long_digital_silence_is_skipped_without_moving_speech);
     RUN(streaming_events);
     RUN(newest_vad_version_is_picked);
     parley_audio_free(&g_audio);

@@ -40,6 +40,9 @@ struct parley_audio_params {
     parley_progress_fn progress; /* may be NULL */
     void *progress_user_data;
     const parley_cancel *cancel;  /* when it becomes true, decoding stops with PARLEY_ERR_CANCELLED; may be NULL */
+    int channel;                /* 0 = every channel mixed to mono (default); k = channel k alone (1 = left),
+                                   e.g. one side of a live meeting's recording; INVALID_ARG when the
+                                   file has fewer channels */
 };
 
 struct parley_audio_params parley_audio_default_params(void);

@@ -24,6 +24,7 @@
 #ifndef PARLEY_JSON_H
 #define PARLEY_JSON_H
 
+#include <parley/capture.h>
 #include <parley/catalog.h>
 #include <parley/fetch.h>
 #include <parley/fit.h>
@@ -65,7 +66,8 @@ yyjson_mut_val *parley_json_artifact(yyjson_mut_doc *doc, const parley_artifact 
 yyjson_mut_val *parley_json_chat_message(yyjson_mut_doc *doc, const parley_chat_message *m);
 yyjson_mut_val *parley_json_chat(yyjson_mut_doc *doc, const parley_chat_message *msgs, size_t n);
 
-/* The hardware as `parley hw --json` prints it: {"os","ram_total_bytes",...,"cpu":{},"gpus":[]}. */
+/* The hardware as `parley hw --json` prints it: {"os","ram_total_bytes",...,"cpu":{},"gpus":[{..., "software",
+ * "driver","known_bad","known_bad_reason"}]}. */
 yyjson_mut_val *parley_json_hw(yyjson_mut_doc *doc, const parley_hw *hw);
 
 /* One model (without fit): {"id","label","kind","source","arch","stars","archived","state",
@@ -94,6 +96,10 @@ yyjson_mut_val *parley_json_task_result(yyjson_mut_doc *doc, const char *task, i
 /* A download's progress: {"phase":"downloading|verifying","done","total","rate","elapsed_s",
  * "eta_s" (null while unknown),"attempt"}. */
 yyjson_mut_val *parley_json_fetch_progress(yyjson_mut_doc *doc, const parley_fetch_progress *p);
+
+/* Capture sources as `parley devices --json` prints them: [{"name","description","kind"
+ * ("input"|"monitor"),"is_monitor","default_mic","default_system","rate","channels"}]. */
+yyjson_mut_val *parley_json_capture_sources(yyjson_mut_doc *doc, const parley_capture_source *src, size_t n);
 
 /* App settings (settings.h), the shape the settings file has. */
 yyjson_mut_val *parley_json_settings(yyjson_mut_doc *doc, const struct parley_settings *s);

@@ -139,6 +139,15 @@ void parley_meeting_free(parley_meeting *m);
 parley_status parley_meeting_recover(const struct parley_meeting_params *params, const parley_cancel *cancel,
                                      int *n_recovered);
 
+/* A second pass: transcribes a finished meeting's recording again with params' asr_model_path
+ * (a larger model than the live one, as a rule) and replaces its segments with the result,
+ * in one transaction, recording that model as the session's; the live segments stay if
+ * anything fails or cancel is set (PARLEY_ERR_CANCELLED). Uses vad_model_path, language,
+ * vocabulary, n_threads, store_path and bus (progress events, text "repass", may be NULL).
+ * PARLEY_ERR_NOT_FOUND when the session has no recording (kept audio is needed). */
+parley_status parley_meeting_repass(const struct parley_meeting_params *params, int64_t session_id,
+                                    const parley_cancel *cancel);
+
 /* How many sessions are left live by a meeting that died (cheap: no models loaded). */
 parley_status parley_meeting_count_interrupted(const char *store_path, const char *data_dir, int *n);
 

@@ -89,6 +89,8 @@ struct parley_remote_params {
     double idle_timeout_s;    /* the server sends nothing for this long: an error; 0 = 60 */
     const char *model;        /* "model" field sent; NULL = "default" (llama-server ignores
                                  it; vLLM needs the served model's name). Copied. */
+    uint32_t n_ctx;           /* the server's context size in tokens, for the task layer's
+                                 budgets (tasks.h); 0 = 8192 */
 };
 struct parley_remote_params parley_remote_default_params(void);
 
@@ -107,6 +109,10 @@ void parley_remote_free(parley_remote *r); /* NULL is a no-op */
 
 /* The server's name ("team-gpu"). Borrowed, valid while r lives. */
 const char *parley_remote_name(const parley_remote *r);
+/* The "model" field sent ("default" unless parley_remote_params.model). Borrowed. */
+const char *parley_remote_model(const parley_remote *r);
+/* The context size the task layer budgets for (parley_remote_params.n_ctx, default 8192). */
+uint32_t parley_remote_n_ctx(const parley_remote *r);
 
 struct parley_remote_request {
     const parley_llm_message *messages; /* required; borrowed for the call */

@@ -201,6 +201,10 @@ parley_status parley_store_segments_append(parley_store *db, int64_t id, const p
 /* Replaces all of a session's segments by segs[0..n) in one transaction (a second pass
  * with a larger model). Any status. */
 parley_status parley_store_segments_replace(parley_store *db, int64_t id, const parley_segment *segs, size_t n);
+/* The same, also setting the session's speech model (model: a file name or id; NULL keeps it),
+ * in the same transaction. */
+parley_status parley_store_segments_replace_model(parley_store *db, int64_t id, const parley_segment *segs, size_t n,
+                                                  const char *model);
 
 /* Ends a live session: sets status (FINISHED, INTERRUPTED or RECOVERED), the duration
  * and the end time. Finishing a session that is not LIVE or INTERRUPTED is

@@ -51,6 +51,7 @@
 
 #include <parley/llm.h>
 #include <parley/parley.h>
+#include <parley/remote.h>
 #include <parley/store.h>
 
 #include <stdbool.h>
@@ -62,11 +63,11 @@ extern "C" {
 #endif
 
 /* Prompt versions stored with each artifact: a changed prompt gets a new number. */
-#define PARLEY_PROMPT_SUMMARY "summary/2"
+#define PARLEY_PROMPT_SUMMARY "summary/3"
 #define PARLEY_PROMPT_SUMMARY_MERGE "summary-merge/2"
-#define PARLEY_PROMPT_NOTES "notes/2"
-#define PARLEY_PROMPT_CHAT "chat/2"
-#define PARLEY_PROMPT_SUGGEST "suggest/2"
+#define PARLEY_PROMPT_NOTES "notes/3"
+#define PARLEY_PROMPT_CHAT "chat/3"
+#define PARLEY_PROMPT_SUGGEST "suggest/3"
 
 /* What a task reports while it runs, besides the streamed text. */
 typedef enum parley_task_event {
@@ -109,6 +110,11 @@ struct parley_task_params {
                                 (live compaction, assist.h): put in the system message before
                                 the transcript, so the model knows what came earlier. NULL =
                                 none. Borrowed */
+    parley_remote *remote;   /* NULL = local; else every generation goes to this server (never a
+                                fallback): llm may be NULL, token budgets are estimated (1 token
+                                per 4 bytes) against the server's context (parley_remote_n_ctx),
+                                and the artifact's model is "remote:NAME/MODEL" with meta
+                                "remote": {"server","model"} (docs/remote.md). Borrowed */
 };
 
 struct parley_task_params parley_task_default_params(void);

@@ -34,6 +34,11 @@ typedef struct parley_segment {
     float confidence; /* mean token probability in [0, 1]; negative when unknown */
 } parley_segment;
 
+/* The speaker of a line that is a note the user typed (not speech) when notes are put into a
+ * transcript for the LLM: live meetings and the summary and notes tasks do this, so that
+ * the user's notes steer what is written. Never stored as a segment. */
+#define PARLEY_NOTE_SPEAKER "Note"
+
 typedef struct parley_transcript {
     int64_t id;            /* session id in the store; 0 when not stored yet */
     char *title;           /* owned; NULL until stored (the store derives one) */

@@ -116,6 +116,57 @@ void parley_vad_set_batch_params(parley_vad *vad, float threshold, int min_silen
     vad->p.speech_pad_ms = speech_pad_ms;
 }
 
+/* One whisper.cpp VAD pass over samples[0..n), regions appended to *r (*n_r, *cap) in
+ * centiseconds shifted by off_cs. */
+static parley_status vad_pass(parley_vad *vad, const float *samples, size_t n, int64_t off_cs, int64_t (**r)[2],
+                              size_t *n_r, size_t *cap)
+{
+    parley_vad_reset(vad); /* the batch pass resets the LSTM state anyway */
+    struct whisper_vad_segments *segs = whisper_vad_segments_from_samples(vad->ctx, batch_params(vad), samples, (int)n);
+    parley_vad_reset(vad);
+    if (!segs)
+        return parley_fail(PARLEY_ERR_INFERENCE, "the VAD pass failed");
+    int k = whisper_vad_segments_n_segments(segs);
+    parley_status st = PARLEY_OK;
+    for (int i = 0; i < k && st == PARLEY_OK; i++) {
+        if (*n_r == *cap) {
+            size_t nc = *cap ? *cap * 2 : 16;
+            int64_t(*nr)[2] = realloc(*r, nc * sizeof *nr);
+            if (!nr) {
+                st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *r = nr;
+            *cap = nc;
+        }
+        /* whisper.cpp keeps centiseconds as integers and returns them as float */
+        (*r)[*n_r][0] = off_cs + (int64_t)llroundf(whisper_vad_segments_get_segment_t0(segs, i));
+        (*r)[*n_r][1] = off_cs + (int64_t)llroundf(whisper_vad_segments_get_segment_t1(segs, i));
+        (*n_r)++;
+    }
+    whisper_vad_free_segments(segs);
+    return st;
+}
+
+/* Digital silence (a muted microphone, a padded file) is skipped before Silero sees it:
+ * stretches of 100-ms blocks whose every sample is below QUIET (-80 dBFS), longer than
+ * 2 s plus a margin of MARGIN_S of that silence kept on each side, so that the network
+ * still meets speech from a settled state exactly as it would in one pass. Silero's
+ * answer there is "no speech" anyway; running it costs most of the time on a long quiet
+ * recording. */
+#define QUIET 1e-4f
+#define BLOCK (VAD_RATE / 10)
+#define MARGIN_S 1
+#define MIN_SKIP_S 2
+
+static bool block_quiet(const float *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= QUIET || s[i] <= -QUIET)
+            return false;
+    return true;
+}
+
 parley_status parley_vad_regions_cs(parley_vad *vad, const float *samples, size_t n_samples, int64_t (**out)[2],
                                     size_t *n_out)
 {
@@ -126,32 +177,44 @@ parley_status parley_vad_regions_cs(parley_vad *vad, const float *samples, size_
     if (n_samples > (size_t)INT32_MAX)
         return parley_fail(PARLEY_ERR_TOO_LARGE, "recording too long for one VAD pass (%.0f s)",
                            (double)n_samples / VAD_RATE);
-    parley_vad_reset(vad); /* the batch pass resets the LSTM state anyway */
     if (n_samples == 0)
         return PARLEY_OK;
-    struct whisper_vad_segments *segs =
-        whisper_vad_segments_from_samples(vad->ctx, batch_params(vad), samples, (int)n_samples);
-    parley_vad_reset(vad);
-    if (!segs)
-        return parley_fail(PARLEY_ERR_INFERENCE, "the VAD pass failed");
-    int n = whisper_vad_segments_n_segments(segs);
+    int64_t(*r)[2] = NULL;
+    size_t n_r = 0, cap = 0;
     parley_status st = PARLEY_OK;
-    if (n > 0) {
-        int64_t(*r)[2] = calloc((size_t)n, sizeof *r);
-        if (!r) {
-            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
-        } else {
-            for (int i = 0; i < n; i++) {
-                /* whisper.cpp keeps centiseconds as integers and returns them as float */
-                r[i][0] = (int64_t)llroundf(whisper_vad_segments_get_segment_t0(segs, i));
-                r[i][1] = (int64_t)llroundf(whisper_vad_segments_get_segment_t1(segs, i));
-            }
-            *out = r;
-            *n_out = (size_t)n;
+    const size_t margin = (size_t)MARGIN_S * VAD_RATE, min_skip = (size_t)MIN_SKIP_S * VAD_RATE;
+    size_t from = 0; /* start of the part not yet passed to the VAD */
+    size_t pos = 0;
+    while (pos < n_samples && st == PARLEY_OK) {
+        /* the next run of quiet blocks, on block boundaries */
+        size_t q0 = pos;
+        while (q0 + BLOCK <= n_samples && !block_quiet(samples + q0, BLOCK))
+            q0 += BLOCK;
+        if (q0 + BLOCK > n_samples)
+            break;
+        size_t q1 = q0;
+        while (q1 + BLOCK <= n_samples && block_quiet(samples + q1, BLOCK))
+            q1 += BLOCK;
+        bool to_end = q1 + BLOCK > n_samples && block_quiet(samples + q1, n_samples - q1);
+        if (to_end)
+            q1 = n_samples;
+        if (q1 - q0 >= min_skip + 2 * margin) {
+            size_t cut0 = q0 + margin, cut1 = to_end ? n_samples : q1 - margin;
+            if (cut0 > from)
+                st = vad_pass(vad, samples + from, cut0 - from, (int64_t)(from / (VAD_RATE / 100)), &r, &n_r, &cap);
+            from = cut1;
         }
+        pos = q1 > q0 ? q1 : q0 + BLOCK;
     }
-    whisper_vad_free_segments(segs);
-    return st;
+    if (st == PARLEY_OK && from < n_samples)
+        st = vad_pass(vad, samples + from, n_samples - from, (int64_t)(from / (VAD_RATE / 100)), &r, &n_r, &cap);
+    if (st != PARLEY_OK) {
+        free(r);
+        return st;
+    }
+    *out = r;
+    *n_out = n_r;
+    return PARLEY_OK;
 }
 
 parley_status parley_vad_regions(parley_vad *vad, const float *samples, size_t n_samples, parley_vad_region **out,

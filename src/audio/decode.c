@@ -407,10 +407,18 @@ static parley_status decode(const char *label, const char *path, mem_src *mem, s
     }
     if (d.dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
         av_channel_layout_default(&d.dec->ch_layout, d.dec->ch_layout.nb_channels);
+    if (p.channel < 0 || p.channel > d.dec->ch_layout.nb_channels) {
+        st = parley_fail(PARLEY_ERR_INVALID_ARG, "%s: has %d channel%s, so no channel %d", label,
+                         d.dec->ch_layout.nb_channels, d.dec->ch_layout.nb_channels == 1 ? "" : "s", p.channel);
+        goto out;
+    }
     AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+    double pick[64] = {0}; /* one output channel: 1 for the wanted input channel, 0 for the rest */
+    if (p.channel > 0 && d.dec->ch_layout.nb_channels <= 64)
+        pick[p.channel - 1] = 1.0;
     if ((r = swr_alloc_set_opts2(&d.swr, &mono, AV_SAMPLE_FMT_FLT, PARLEY_AUDIO_RATE, &d.dec->ch_layout,
                                  d.dec->sample_fmt, d.dec->sample_rate, 0, NULL)) < 0 ||
-        (r = swr_init(d.swr)) < 0) {
+        (p.channel > 0 && (r = swr_set_matrix(d.swr, pick, 64)) < 0) || (r = swr_init(d.swr)) < 0) {
         st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot set up resampling (%s)", label, averr(r, eb, sizeof eb));
         goto out;
     }

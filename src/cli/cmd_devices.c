@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <parley/capture.h>
+#include <parley/json.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,19 +34,7 @@ int cmd_devices(int argc, char **argv)
         return cli_error(st, "listing capture sources");
     if (json) {
         yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
-        yyjson_mut_val *arr = yyjson_mut_arr(doc);
-        yyjson_mut_doc_set_root(doc, arr);
-        for (size_t i = 0; i < n; i++) {
-            yyjson_mut_val *o = yyjson_mut_arr_add_obj(doc, arr);
-            yyjson_mut_obj_add_str(doc, o, "name", src[i].name);
-            yyjson_mut_obj_add_str(doc, o, "description", src[i].description);
-            yyjson_mut_obj_add_str(doc, o, "kind", src[i].is_monitor ? "monitor" : "input");
-            yyjson_mut_obj_add_bool(doc, o, "is_monitor", src[i].is_monitor);
-            yyjson_mut_obj_add_bool(doc, o, "default_mic", src[i].is_default_mic);
-            yyjson_mut_obj_add_bool(doc, o, "default_system", src[i].is_default_system);
-            yyjson_mut_obj_add_int(doc, o, "rate", src[i].rate);
-            yyjson_mut_obj_add_int(doc, o, "channels", src[i].channels);
-        }
+        yyjson_mut_doc_set_root(doc, parley_json_capture_sources(doc, src, n));
         char *s = yyjson_mut_write(doc, YYJSON_WRITE_PRETTY, NULL);
         printf("%s\n", s ? s : "[]");
         free(s);

@@ -9,9 +9,11 @@
 #include <parley/events.h>
 #include <parley/live.h>
 #include <parley/settings.h>
+#include <yyjson.h>
 #include <parley/tasks.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -25,7 +27,7 @@ static const char *usage =
     "            [--asr-model PATH|ID] [--vad-model PATH] [--model PATH|ID [--template NAME] [--ctx N]]\n"
     "            [--suggest | --no-suggest] [--suggest-interval S] [--on-battery slow|pause|ignore] [--summary]\n"
     "            [--input FILE [--speed N]] [--language CODE] [--vocabulary WORDS] [--full-window]\n"
-    "            [--threads N] [--no-keep-audio] [--no-recover] [--json]";
+    "            [--repass MODEL] [--threads N] [--no-keep-audio] [--no-recover] [--json]";
 
 static const char *help_text =
     "Records a meeting: your microphone (Me) and the computer's sound (Them: the other side of\n"
@@ -58,6 +60,8 @@ static const char *help_text =
     "  --language CODE     spoken language (default: detected per utterance)\n"
     "  --vocabulary WORDS  names and jargon to expect (whisper's prompt; default: the\n"
     "                      vocabulary setting)\n"
+    "  --repass MODEL      after stop, transcribe the recording again with MODEL (a larger\n"
+    "                      speech model) and let that replace the live transcript\n"
     "  --full-window       give whisper its full 30 s window for every utterance (slower; by\n"
     "                      default the window is cut to the utterance)\n"
     "  --threads N         CPU threads for transcription (default: all cores, at most 8)\n"
@@ -187,7 +191,11 @@ static void show_event(struct ui *u, const parley_event *ev)
         u->in_answer = false;
         break;
     case PARLEY_EVENT_PROGRESS:
-        if (ev->text && !strcmp(ev->text, "summary") && ev->detail) {
+        if (ev->text && !strcmp(ev->text, "repass") && u->tty) {
+            fprintf(stderr, "\r\033[KTranscribing again with %s: %3.0f%% (Ctrl-C keeps the live transcript)",
+                    u->model, ev->value * 100.0);
+            u->status_drawn = true;
+        } else if (ev->text && !strcmp(ev->text, "summary") && ev->detail) {
             clear_status(u);
             printf("\n%s\n", ev->detail);
             fflush(stdout);
@@ -278,12 +286,15 @@ static int recover_all(struct parley_meeting_params *mp, bool quiet, bool json)
     return 0;
 }
 
+static void repass(const struct parley_meeting_params *mp, const char *model_path, int64_t id, bool json);
+
 int cmd_live(int argc, char **argv)
 {
     struct parley_meeting_params mp = parley_meeting_default_params();
     const char *asr_spec = NULL, *vad_spec = NULL, *llm_spec = NULL, *v = NULL;
     double duration = 0;
     bool json = false, no_recover = false, battery_given = false;
+    const char *repass_spec = NULL;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
             printf("usage: %s\n\n%s", usage, help_text);
@@ -304,6 +315,11 @@ int cmd_live(int argc, char **argv)
             mp.summarize_at_stop = true;
         else if (cli_flag(argv[i], "--full-window"))
             mp.full_window = true;
+        else if (cli_opt(argc, argv, &i, "--repass", &v)) {
+            if (!v)
+                return cli_usage_error(usage, "--repass needs a speech model (a path or an id)");
+            repass_spec = v;
+        }
         else if (cli_opt(argc, argv, &i, "--template", &v)) {
             if (!v)
                 return cli_usage_error(usage, "--template needs a value");
@@ -388,6 +404,9 @@ int cmd_live(int argc, char **argv)
         return cli_usage_error(usage, "--speed applies to --input only");
     if ((mp.suggest || mp.summarize_at_stop) && !llm_spec)
         return cli_usage_error(usage, "--suggest and --summary need --model (an LLM)");
+    if (repass_spec && !mp.keep_audio)
+        return cli_usage_error(usage, "--repass transcribes the recording again, so it needs the recording: "
+                                      "not with --no-keep-audio");
     /* What the options leave open comes from the settings (the web app's Settings page):
      * vocabulary hints and what suggestions do on battery. A damaged settings file is
      * reported and the meeting goes on with the defaults: it is not worth losing a meeting. */
@@ -423,6 +442,12 @@ int cmd_live(int argc, char **argv)
         return rc;
     mp.asr_model_path = asr_path;
     mp.vad_model_path = vad_path;
+    char repass_path[4096];
+    if (repass_spec) { /* found before the meeting: a typo must not wait for its end */
+        parley_status rs = parley_model_find("whisper", repass_spec, repass_path, sizeof repass_path);
+        if (rs != PARLEY_OK)
+            return cli_error(rs, "--repass");
+    }
     char llm_path[4096];
     if (llm_spec) {
         parley_status ls = parley_llm_model_find(llm_spec, llm_path, sizeof llm_path);
@@ -509,8 +534,15 @@ int cmd_live(int argc, char **argv)
                     memmove(line, nl + 1, line_len - used);
                     line_len -= used;
                 }
-                if (line_len == sizeof line - 1)
-                    line_len = 0; /* an over-long line without newline: dropped */
+                if (line_len == sizeof line - 1) { /* an over-long line: stored as a note as it is */
+                    line[line_len] = 0;
+                    if ((st = parley_meeting_note(m, line)) != PARLEY_OK) {
+                        clear_status(&u);
+                        fprintf(stderr, "parley: the note was not stored: %s (%s)\n", parley_strerror(st),
+                                parley_last_error());
+                    }
+                    line_len = 0;
+                }
             }
         }
         if (duration > 0 && parley_now() - t_start >= duration)
@@ -534,6 +566,8 @@ int cmd_live(int argc, char **argv)
     parley_bus_free(bus);
     if (st != PARLEY_OK && st != PARLEY_ERR_CANCELLED)
         return cli_error(st, "finishing the meeting");
+    if (repass_spec && st == PARLEY_OK && !sig)
+        repass(&mp, repass_path, id, json);
     if (!json) {
         fprintf(stderr, "\nStored as session %lld%s.\n  transcript: parley sessions show %lld\n"
                         "  summary:    parley summarize %lld\n  notes:      parley notes %lld\n",
@@ -545,6 +579,83 @@ int cmd_live(int argc, char **argv)
     if (sig)
         return 130;
     return 0;
+}
+
+/* --repass: the second pass over the stored recording with a larger model, on a thread
+ * so that its progress ticks here. Ctrl-C cancels it and the live segments stay. */
+struct repass_job {
+    struct parley_meeting_params p;
+    int64_t id;
+    parley_status st;
+    char error[1024];
+    atomic_int done;
+};
+
+static void *repass_main(void *arg)
+{
+    struct repass_job *j = arg;
+    j->st = parley_meeting_repass(&j->p, j->id, cli_cancel);
+    if (j->st != PARLEY_OK)
+        snprintf(j->error, sizeof j->error, "%s", parley_last_error());
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+static void repass(const struct parley_meeting_params *mp, const char *model_path, int64_t id, bool json)
+{
+    struct repass_job j = {.p = *mp, .id = id};
+    j.p.asr_model_path = model_path;
+    parley_bus *bus = NULL;
+    parley_bus_reader *rd = NULL;
+    if (parley_bus_new(0, &bus) != PARLEY_OK || parley_bus_reader_new(bus, 0, &rd) != PARLEY_OK) {
+        fprintf(stderr, "parley: live: the second pass did not start: %s\n", parley_last_error());
+        parley_bus_free(bus);
+        return;
+    }
+    j.p.bus = bus;
+    struct ui u = {.json = json, .tty = isatty(2) && !json && !getenv("PARLEY_NO_PROGRESS")};
+    const char *slash = strrchr(model_path, '/');
+    u.model = slash ? slash + 1 : model_path;
+    if (!json && !u.tty)
+        fprintf(stderr, "Transcribing again with %s (Ctrl-C keeps the live transcript)...\n", u.model);
+    pthread_t th;
+    if (pthread_create(&th, NULL, repass_main, &j) != 0) {
+        fprintf(stderr, "parley: live: the second pass did not start: no thread\n");
+    } else {
+        while (!atomic_load(&j.done)) {
+            struct pollfd pf = {.fd = parley_bus_reader_fd(rd), .events = POLLIN};
+            poll(&pf, 1, 250);
+            drain(&u, rd);
+        }
+        pthread_join(th, NULL);
+        drain(&u, rd);
+        clear_status(&u);
+        if (j.st == PARLEY_OK) {
+            if (json) {
+                yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+                yyjson_mut_val *o = yyjson_mut_obj(doc);
+                yyjson_mut_doc_set_root(doc, o);
+                yyjson_mut_obj_add_str(doc, o, "event", "repass.done");
+                yyjson_mut_obj_add_int(doc, o, "session_id", id);
+                yyjson_mut_obj_add_str(doc, o, "model", u.model);
+                char *text = yyjson_mut_write(doc, 0, NULL);
+                if (text)
+                    printf("%s\n", text);
+                free(text);
+                yyjson_mut_doc_free(doc);
+                fflush(stdout);
+            } else {
+                fprintf(stderr, "The transcript now comes from %s (the second pass replaced the live one).\n",
+                        u.model);
+            }
+        } else {
+            fprintf(stderr, "parley: live: the second pass with %s %s: %s (%s); the live transcript stays\n",
+                    u.model, j.st == PARLEY_ERR_CANCELLED ? "was cancelled" : "failed", parley_strerror(j.st),
+                    j.error);
+        }
+    }
+    parley_bus_reader_free(rd);
+    parley_bus_free(bus);
 }
 
 /* `parley sessions recover` (dispatched from cmd_sessions.c). */

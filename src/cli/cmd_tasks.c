@@ -4,6 +4,7 @@
 
 #include <parley/catalog.h>
 #include <parley/llm.h>
+#include <parley/remote.h>
 #include <parley/store.h>
 #include <parley/tasks.h>
 
@@ -36,6 +37,14 @@ static const char common_help[] =
     "                      default: the session's detected language\n"
     "  --json              print one JSON object (content, stats, meta) instead of streaming\n"
     "  --no-gpu            run on the CPU even when ggml has a GPU backend\n"
+    "  --remote NAME       run on the team server NAME ('parley remote add'); with a default\n"
+    "                      set ('parley remote default NAME') that server is used unless\n"
+    "                      --local is given. Never a fallback: a server's failure is an error,\n"
+    "                      nothing runs locally instead. --model then names the served model\n"
+    "                      (vLLM needs it), --ctx the server's context size (budgets are\n"
+    "                      estimated at 4 bytes per token: the tokenizer is on the server)\n"
+    "  --local             run on this device even when a default team server is set\n"
+    "  --timeout S         remote: give up when the server sends nothing for S seconds (60)\n"
     "The evaluated transcript is kept in the cache directory (state/) so that the next\n"
     "question on the same meeting starts at once; PARLEY_STATE_CACHE_MB caps its size\n"
     "(default 4096; 0 keeps nothing).\n";
@@ -47,9 +56,9 @@ static const char ask_help[] =
 typedef struct opts {
     task_kind kind;
     int64_t session;
-    const char *model, *tmpl, *question, *lang;
-    long ctx, threads, max_tokens, chunk_tokens, item_chars, max_items;
-    bool json, no_gpu, no_history, clear;
+    const char *model, *tmpl, *question, *lang, *remote;
+    long ctx, threads, max_tokens, chunk_tokens, item_chars, max_items, timeout;
+    bool json, no_gpu, no_history, clear, local;
 } opts;
 
 static void usage_of(task_kind k, char *out, size_t n)
@@ -57,7 +66,7 @@ static void usage_of(task_kind k, char *out, size_t n)
     snprintf(out, n,
              "parley %s SESSION%s [--model PATH|ID] [--ctx N] [--threads N] [--template NAME]\n"
              "        [--max-tokens N] [--chunk-tokens N] [--item-chars N] [--max-items N] [--lang LANG]\n"
-             "        [--json] [--no-gpu]%s",
+             "        [--json] [--no-gpu] [--remote NAME | --local] [--timeout S]%s",
              names[k], k == TASK_ASK ? " [\"QUESTION\"]" : "", k == TASK_ASK ? " [--no-history] [--clear]" : "");
 }
 
@@ -77,7 +86,7 @@ static bool parse_num(const char *v, long lo, long hi, long *out)
 /* Returns -1 to go on, else the exit code. */
 static int parse(task_kind k, int argc, char **argv, opts *o)
 {
-    char usage[512];
+    char usage[1024];
     usage_of(k, usage, sizeof usage);
     memset(o, 0, sizeof *o);
     o->kind = k;
@@ -92,7 +101,8 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
                 {"--max-tokens", 1, 1 << 20, &o->max_tokens},
                 {"--chunk-tokens", 16, 1 << 20, &o->chunk_tokens},
                 {"--item-chars", 1, 4096, &o->item_chars},
-                {"--max-items", 1, 64, &o->max_items}};
+                {"--max-items", 1, 64, &o->max_items},
+                {"--timeout", 1, 86400, &o->timeout}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool done = false;
@@ -127,6 +137,12 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
             if (!v || !*v)
                 return cli_usage_error(usage, "--model needs a value");
             o->model = v;
+        } else if (cli_opt(argc, argv, &i, "--remote", &v)) {
+            if (!v || !*v)
+                return cli_usage_error(usage, "--remote needs a server name (see 'parley remote list')");
+            o->remote = v;
+        } else if (cli_flag(a, "--local")) {
+            o->local = true;
         } else if (cli_opt(argc, argv, &i, "--template", &v)) {
             if (!v || !*v)
                 return cli_usage_error(usage, "--template needs a value");
@@ -155,6 +171,8 @@ static int parse(task_kind k, int argc, char **argv, opts *o)
     }
     if (!sid)
         return cli_usage_error(usage, "which session? (an id from 'parley sessions list')");
+    if (o->remote && o->local)
+        return cli_usage_error(usage, "--remote and --local exclude each other");
     char *end;
     errno = 0;
     long long id = strtoll(sid, &end, 10);
@@ -270,20 +288,48 @@ static void on_event(parley_task_event ev, int i, int n, void *ud)
         fprintf(stderr, "parley: merging %d partial summaries (round %d)\n", n, i);
 }
 
-static void print_stats(const char *what, const struct parley_task_result *r, const struct parley_llm_info *info)
+/* The model a result came from: the local file's name, or for a team server
+ * "remote:NAME/MODEL" with server and model apart (from the result's meta label). */
+typedef struct made_by {
+    const parley_remote *remote; /* NULL = this device */
+    char model[1100]; /* a file name (parley_llm_info.path) or remote:NAME/MODEL */
+    char server[64], server_model[160];
+    uint32_t n_ctx;
+} made_by;
+
+static void made_by_result(made_by *m, const struct parley_task_result *r)
+{
+    if (!m->remote)
+        return;
+    snprintf(m->server, sizeof m->server, "%s", parley_remote_name(m->remote));
+    snprintf(m->server_model, sizeof m->server_model, "%s", parley_remote_model(m->remote));
+    yyjson_doc *d = r->meta ? yyjson_read(r->meta, strlen(r->meta), 0) : NULL;
+    const char *sm = yyjson_get_str(yyjson_obj_get(yyjson_obj_get(yyjson_doc_get_root(d), "remote"), "model"));
+    if (sm && *sm)
+        snprintf(m->server_model, sizeof m->server_model, "%s", sm);
+    yyjson_doc_free(d);
+    snprintf(m->model, sizeof m->model, "remote:%s/%s", m->server, m->server_model);
+}
+
+static void print_stats(const char *what, const struct parley_task_result *r, const made_by *mb)
 {
     const struct parley_llm_stats *s = &r->stats;
-    fprintf(stderr, "parley: %s: %d prompt tokens evaluated, %d reused from the cache, %d generated; %.2f s "
-                    "prompt, %.2f s generation\n",
-            what, s->n_evaluated, s->n_reused, s->n_generated, s->prompt_ms / 1000.0, s->gen_ms / 1000.0);
+    uint32_t n_ctx = mb->n_ctx;
+    if (mb->remote)
+        fprintf(stderr, "parley: %s: made by team server '%s' (model %s): %d prompt tokens, %d generated; %.2f s\n",
+                what, mb->server, mb->server_model, s->n_evaluated, s->n_generated, s->gen_ms / 1000.0);
+    else
+        fprintf(stderr, "parley: %s: %d prompt tokens evaluated, %d reused from the cache, %d generated; %.2f s "
+                        "prompt, %.2f s generation\n",
+                what, s->n_evaluated, s->n_reused, s->n_generated, s->prompt_ms / 1000.0, s->gen_ms / 1000.0);
     if (r->n_chunks > 1)
         fprintf(stderr, "parley: %s: the transcript (%d tokens) is longer than the context (%u tokens): it was "
                         "worked through in %d parts%s (nothing left out)\n",
-                what, r->transcript_tokens, info->n_ctx, r->n_chunks,
+                what, r->transcript_tokens, n_ctx, r->n_chunks,
                 strcmp(what, "summarize") == 0 ? " and merged" : "");
     if (r->first_segment > 0)
         fprintf(stderr, "parley: %s: only the last %zu of %zu segments fit the context (%u tokens) and were used\n",
-                what, r->n_segments - r->first_segment, r->n_segments, info->n_ctx);
+                what, r->n_segments - r->first_segment, r->n_segments, n_ctx);
     if (r->truncated)
         fprintf(stderr, "parley: %s: the answer reached its token limit and was cut off (stored with a note saying "
                         "so); raise the limit with --max-tokens\n",
@@ -291,7 +337,7 @@ static void print_stats(const char *what, const struct parley_task_result *r, co
     if (r->n_history_dropped)
         fprintf(stderr, "parley: %s: the %zu oldest earlier chat message(s) no longer fit the context (%u tokens) and "
                         "were left out\n",
-                what, r->n_history_dropped, info->n_ctx);
+                what, r->n_history_dropped, n_ctx);
 }
 
 static void add_stats(yyjson_mut_doc *doc, yyjson_mut_val *o, const struct parley_task_result *r)
@@ -314,14 +360,22 @@ static void add_stats(yyjson_mut_doc *doc, yyjson_mut_val *o, const struct parle
     }
 }
 
-static int print_json(const opts *o, const struct parley_task_result *r, const char *model)
+static int print_json(const opts *o, const struct parley_task_result *r, const made_by *mb)
 {
+    const char *model = mb->model;
     yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
     yyjson_mut_val *root = yyjson_mut_obj(doc);
     yyjson_mut_doc_set_root(doc, root);
     yyjson_mut_obj_add_int(doc, root, "session", o->session);
     yyjson_mut_obj_add_str(doc, root, "task", names[o->kind]);
     yyjson_mut_obj_add_strcpy(doc, root, "model", model);
+    if (mb->remote) {
+        yyjson_mut_val *ro = yyjson_mut_obj_add_obj(doc, root, "remote");
+        yyjson_mut_obj_add_strcpy(doc, ro, "server", mb->server);
+        yyjson_mut_obj_add_strcpy(doc, ro, "model", mb->server_model);
+    } else {
+        yyjson_mut_obj_add_null(doc, root, "remote");
+    }
     yyjson_mut_obj_add_int(doc, root, "artifact_id", r->artifact_id);
     if (r->json) {
         yyjson_doc *c = yyjson_read(r->json, strlen(r->json), 0);
@@ -372,7 +426,7 @@ static parley_status run_task(const opts *o, parley_llm *llm, parley_store *db, 
 }
 
 /* One task (or one chat turn): streamed unless --json, then the stats line. */
-static int one(const opts *o, parley_llm *llm, parley_store *db, const char *question)
+static int one(const opts *o, parley_llm *llm, parley_remote *remote, parley_store *db, const char *question)
 {
     const char *what = names[o->kind];
     struct parley_task_params tp = parley_task_default_params();
@@ -394,6 +448,11 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
     tp.cancel = cli_cancel;
     tp.language = o->lang;
     tp.no_history = o->no_history;
+    tp.remote = remote;
+    if (remote && !o->json) {
+        fprintf(stderr, "[remote: %s] ", parley_remote_name(remote)); /* before anything it makes */
+        fflush(stderr);
+    }
     struct parley_task_result r;
     parley_status st = run_task(o, llm, db, question, &tp, &r);
     if (ticking) {
@@ -413,18 +472,30 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
     if (st) {
         if (sh.streamed && !sh.ends_nl)
             fputc('\n', stdout); /* end the partial line; nothing on stdout otherwise */
+        if (remote && !o->json)
+            fputc('\n', stderr); /* after "[remote: NAME] " */
         int rc = cli_error(st, what);
         if (st == PARLEY_ERR_NO_TEMPLATE)
             fprintf(stderr, "parley: %s: pass --template NAME (chatml, llama3, gemma, ...) for a model without "
                             "a chat template; nothing was stored\n", what);
         return rc;
     }
-    const struct parley_llm_info *info = parley_llm_info(llm);
+    made_by mb;
+    memset(&mb, 0, sizeof mb);
+    mb.remote = remote;
+    if (remote) {
+        mb.n_ctx = parley_remote_n_ctx(remote);
+        made_by_result(&mb, &r);
+    } else {
+        const struct parley_llm_info *info = parley_llm_info(llm);
+        mb.n_ctx = info->n_ctx;
+        snprintf(mb.model, sizeof mb.model, "%s", strrchr(info->path, '/') ? strrchr(info->path, '/') + 1 : info->path);
+    }
     int rc = 0;
     if (o->json) {
         opts oq = *o;
         oq.question = question;
-        rc = print_json(&oq, &r, strrchr(info->path, '/') ? strrchr(info->path, '/') + 1 : info->path);
+        rc = print_json(&oq, &r, &mb);
     } else {
         if (o->kind == TASK_SUMMARY)
             printf("\n\n%s", r.text); /* the JSON streamed; now the Markdown rendering */
@@ -433,7 +504,7 @@ static int one(const opts *o, parley_llm *llm, parley_store *db, const char *que
         printf("\n");
         fflush(stdout);
     }
-    print_stats(what, &r, info);
+    print_stats(what, &r, &mb);
     if (parley_cancel_is_set(cli_cancel))
         /* Ctrl-C came after the result was complete and stored: it is kept, and said so. */
         fprintf(stderr, "parley: %s: interrupted after the result was stored; it is kept%s\n", what,
@@ -451,6 +522,7 @@ static int run(task_kind k, int argc, char **argv)
     const char *what = names[k];
     parley_store *db = NULL;
     parley_llm *llm = NULL;
+    parley_remote *remote = NULL;
     parley_transcript t = {0};
     char model_path[PATH_MAX];
     /* Cheap checks first: the session exists, the model is there. */
@@ -479,6 +551,41 @@ static int run(task_kind k, int argc, char **argv)
                 (long long)o.session);
         rc = 1;
         goto out;
+    }
+    /* A team server: the one named (--remote), else the user's default unless --local.
+     * No default is the only case that runs here without being asked; a broken
+     * configuration is an error, never a silent switch to this device. */
+    if (!o.local) {
+        parley_remote_info info;
+        st = parley_remote_get(NULL, o.remote, &info);
+        if (st == PARLEY_ERR_NOT_FOUND && !o.remote) {
+            st = PARLEY_OK; /* no default: this device */
+        } else if (!st) {
+            struct parley_remote_params rp = parley_remote_default_params();
+            rp.model = o.model;
+            rp.n_ctx = (uint32_t)o.ctx;
+            if (o.timeout > 0)
+                rp.idle_timeout_s = (double)o.timeout;
+            /* The user named this server (or made it the default): the network gate opens
+             * for it, and only it. */
+            st = parley_remote_allow(&info);
+            if (!st)
+                st = parley_remote_open(&info, &rp, &remote);
+        }
+        if (st) {
+            rc = cli_error(st, what);
+            goto out;
+        }
+    }
+    if (remote) {
+        if (o.tmpl || o.threads || o.no_gpu)
+            fprintf(stderr, "parley: %s: --template, --threads and --no-gpu apply to a model on this device; "
+                            "server '%s' uses its own settings\n", what, parley_remote_name(remote));
+        if (k != TASK_ASK || o.question) {
+            rc = one(&o, NULL, remote, db, o.question);
+            goto out;
+        }
+        goto chat; /* no model is loaded here at all */
     }
     /* `parley models local summary=off` (chat, suggest) switches a feature off on this device. */
     static const parley_feature feature[] = {[TASK_SUMMARY] = PARLEY_FEATURE_SUMMARY, [TASK_NOTES] = PARLEY_FEATURE_SUMMARY,
@@ -530,11 +637,13 @@ static int run(task_kind k, int argc, char **argv)
                     what, o.ctx, in->n_ctx_train, strrchr(model_path, '/') ? strrchr(model_path, '/') + 1 : model_path);
     }
     if (k != TASK_ASK || o.question) {
-        rc = one(&o, llm, db, o.question);
+        rc = one(&o, llm, NULL, db, o.question);
         goto out;
     }
+chat:
     /* Interactive chat: the model stays loaded and the transcript cached between turns. */
-    fprintf(stderr, "Ask about session %lld (empty line or Ctrl-D ends).\n", (long long)o.session);
+    fprintf(stderr, "Ask about session %lld%s%s%s (empty line or Ctrl-D ends).\n", (long long)o.session,
+            remote ? " on team server '" : "", remote ? parley_remote_name(remote) : "", remote ? "'" : "");
     char line[8192];
     for (;;) {
         fprintf(stderr, "> ");
@@ -553,11 +662,12 @@ static int run(task_kind k, int argc, char **argv)
             rc = 0;
             break;
         }
-        rc = one(&o, llm, db, line);
+        rc = one(&o, llm, remote, db, line);
         if (rc != 0)
             break;
     }
 out:
+    parley_remote_free(remote);
     parley_llm_free(llm);
     parley_transcript_free(&t);
     parley_store_close(db);

@@ -190,6 +190,18 @@ static void init_run(void)
     parley_route_ffmpeg_log();
     llama_log_set(ggml_log_cb, NULL);
     whisper_log_set(ggml_log_cb, NULL);
+    /* PARLEY_VK_DEVICES is Parley's name for ggml-vulkan's GGML_VK_VISIBLE_DEVICES (the
+     * Vulkan device indices ggml uses, CPU-type ones such as lavapipe included; docs/fit.md).
+     * The Vulkan backend reads it while it loads, just below; a GGML_VK_VISIBLE_DEVICES
+     * already set wins. */
+    const char *vk = getenv("PARLEY_VK_DEVICES");
+    if (vk && *vk) {
+        const char *ggml_vk = getenv("GGML_VK_VISIBLE_DEVICES");
+        if (ggml_vk && strcmp(ggml_vk, vk) != 0)
+            parley_log(PARLEY_LOG_WARN, "PARLEY_VK_DEVICES=%s ignored: GGML_VK_VISIBLE_DEVICES=%s is set", vk, ggml_vk);
+        else
+            setenv("GGML_VK_VISIBLE_DEVICES", vk, 1);
+    }
     const char *dir = getenv("PARLEY_GGML_BACKEND_DIR");
     if (dir && *dir)
         ggml_backend_load_all_from_path(dir);

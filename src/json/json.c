@@ -187,6 +187,17 @@ yyjson_mut_val *parley_json_hw(yyjson_mut_doc *doc, const parley_hw *hw)
         else
             yyjson_mut_obj_add_null(doc, go, "bandwidth_gbs");
         yyjson_mut_obj_add_str(doc, go, "bandwidth_source", parley_bw_source_name(g->bandwidth_source));
+        /* what the GPU probe knows beyond ggml: software devices, drivers, known-bad ones */
+        yyjson_mut_obj_add_bool(doc, go, "software", g->software);
+        if (g->driver[0])
+            yyjson_mut_obj_add_strcpy(doc, go, "driver", g->driver);
+        else
+            yyjson_mut_obj_add_null(doc, go, "driver");
+        yyjson_mut_obj_add_bool(doc, go, "known_bad", g->known_bad);
+        if (g->known_bad)
+            yyjson_mut_obj_add_strcpy(doc, go, "known_bad_reason", g->known_bad_reason);
+        else
+            yyjson_mut_obj_add_null(doc, go, "known_bad_reason");
     }
     return o;
 }
@@ -420,4 +431,21 @@ char *parley_json_write(yyjson_mut_doc *doc, size_t *len)
     if (len)
         *len = n;
     return s;
+}
+
+yyjson_mut_val *parley_json_capture_sources(yyjson_mut_doc *doc, const parley_capture_source *src, size_t n)
+{
+    yyjson_mut_val *arr = yyjson_mut_arr(doc);
+    for (size_t i = 0; arr && i < n; i++) {
+        yyjson_mut_val *o = yyjson_mut_arr_add_obj(doc, arr);
+        yyjson_mut_obj_add_strcpy(doc, o, "name", src[i].name);
+        yyjson_mut_obj_add_strcpy(doc, o, "description", src[i].description);
+        yyjson_mut_obj_add_str(doc, o, "kind", src[i].is_monitor ? "monitor" : "input");
+        yyjson_mut_obj_add_bool(doc, o, "is_monitor", src[i].is_monitor);
+        yyjson_mut_obj_add_bool(doc, o, "default_mic", src[i].is_default_mic);
+        yyjson_mut_obj_add_bool(doc, o, "default_system", src[i].is_default_system);
+        yyjson_mut_obj_add_int(doc, o, "rate", src[i].rate);
+        yyjson_mut_obj_add_int(doc, o, "channels", src[i].channels);
+    }
+    return arr;
 }

@@ -664,8 +664,16 @@ parley_status parley_meeting_note(parley_meeting *m, const char *text)
     pthread_mutex_lock(&m->db_mu);
     parley_status rc = parley_store_user_note_add(m->db, m->session_id, t, text, NULL);
     pthread_mutex_unlock(&m->db_mu);
-    if (rc == PARLEY_OK)
+    if (rc == PARLEY_OK) {
         post(m, (parley_event){.kind = PARLEY_EVENT_NOTE, .t0_ms = t, .t1_ms = t, .text = text});
+        /* The note steers the assistant too: a transcript line of its own (tasks.h
+         * PARLEY_NOTE_SPEAKER), so that questions, suggestions and the summary see it. */
+        parley_segment sg = {.t0_ms = t, .t1_ms = t, .text = (char *)text, .speaker = (char *)PARLEY_NOTE_SPEAKER,
+                             .confidence = -1};
+        pthread_mutex_lock(&m->as_mu);
+        live_assistant_segment(m->assistant, &sg);
+        pthread_mutex_unlock(&m->as_mu);
+    }
     return rc;
 }
 

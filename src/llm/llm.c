@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <parley/hw.h>
+
 #include <ggml-backend.h>
 #include <llama.h>
 
@@ -412,6 +414,55 @@ parley_status parley_llm_detokenize(const parley_llm *llm, const int32_t *tokens
 
 /* ---- load / free -------------------------------------------------------------------- */
 
+static const parley_hw *hw_override;
+void parley_llm_hw_override(const parley_hw *hw) { hw_override = hw; }
+
+/* GPUs with a known-bad driver (hw.h) get no layers: when the probe marks one, llama.cpp
+ * is given the list of the other GPU devices (as its default selection would pick them:
+ * the GPUs, or the integrated ones when there is no other GPU), NULL-terminated in out.
+ * Returns false when no device is bad: llama.cpp's own selection stays. */
+static bool usable_devices(ggml_backend_dev_t *out, size_t cap)
+{
+    parley_hw probed;
+    const parley_hw *hw = hw_override;
+    if (!hw) {
+        struct parley_hw_params hp = parley_hw_default_params();
+        hp.measure_bandwidth = false; /* the devices and their drivers only */
+        hp.use_cache = false;
+        if (parley_hw_probe(&hp, &probed) != PARLEY_OK)
+            return false;
+        hw = &probed;
+    }
+    bool any_bad = false;
+    for (int i = 0; i < hw->n_gpus && i < PARLEY_HW_MAX_GPUS; i++)
+        any_bad |= hw->gpus[i].known_bad;
+    if (!any_bad)
+        return false;
+    size_t n = 0;
+    for (int pass = 0; pass < 2 && n == 0; pass++) {
+        enum ggml_backend_dev_type want = pass == 0 ? GGML_BACKEND_DEVICE_TYPE_GPU : GGML_BACKEND_DEVICE_TYPE_IGPU;
+        for (size_t i = 0; i < ggml_backend_dev_count() && n + 1 < cap; i++) {
+            ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+            if (ggml_backend_dev_type(dev) != want)
+                continue;
+            const parley_gpu *bad = NULL;
+            for (int j = 0; j < hw->n_gpus && j < PARLEY_HW_MAX_GPUS; j++)
+                if (hw->gpus[j].known_bad && strcmp(hw->gpus[j].name, ggml_backend_dev_name(dev)) == 0)
+                    bad = &hw->gpus[j];
+            if (bad) {
+                parley_log(PARLEY_LOG_WARN, "no layers on %s (%s): %s", bad->name, bad->description,
+                           bad->known_bad_reason);
+                continue;
+            }
+            out[n++] = dev;
+        }
+    }
+    out[n] = NULL;
+    if (n == 0)
+        parley_log(PARLEY_LOG_WARN, "every GPU has a known-bad driver: the model runs on the CPU");
+    return true;
+}
+
 parley_status parley_llm_load(const char *path, struct parley_llm_params params, parley_llm **out)
 {
     if (!path || !out)
@@ -432,6 +483,9 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
 
     struct llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = params.n_gpu_layers;
+    ggml_backend_dev_t devs[PARLEY_HW_MAX_GPUS + 1];
+    if (params.n_gpu_layers != 0 && usable_devices(devs, sizeof devs / sizeof devs[0]))
+        mp.devices = devs; /* the known-bad GPUs left out (logged) */
     mp.load_mode = LLAMA_LOAD_MODE_MMAP;
 
     pthread_once(&log_once, install_log_hook);

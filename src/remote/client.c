@@ -27,6 +27,7 @@ struct parley_remote {
     char *auth;             /* "Authorization: Bearer ..." or NULL */
     char *model;
     double connect_timeout_s, idle_timeout_s;
+    uint32_t n_ctx;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -128,6 +129,7 @@ struct parley_remote_params parley_remote_default_params(void)
     memset(&p, 0, sizeof p);
     p.connect_timeout_s = 5;
     p.idle_timeout_s = 60;
+    p.n_ctx = 8192;
     return p;
 }
 
@@ -147,6 +149,8 @@ void parley_remote_result_clear(struct parley_remote_result *res)
 }
 
 const char *parley_remote_name(const parley_remote *r) { return r ? r->info.name : ""; }
+const char *parley_remote_model(const parley_remote *r) { return r && r->model ? r->model : ""; }
+uint32_t parley_remote_n_ctx(const parley_remote *r) { return r ? r->n_ctx : 0; }
 
 void parley_remote_free(parley_remote *r)
 {
@@ -214,6 +218,7 @@ parley_status parley_remote_open(const parley_remote_info *info, const struct pa
         st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     r->connect_timeout_s = p.connect_timeout_s > 0 ? p.connect_timeout_s : 5;
     r->idle_timeout_s = p.idle_timeout_s > 0 ? p.idle_timeout_s : 60;
+    r->n_ctx = p.n_ctx > 0 ? p.n_ctx : 8192;
     if (st) {
         parley_remote_free(r);
         return st;

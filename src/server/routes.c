@@ -725,6 +725,23 @@ enum MHD_Result srv_route_api(srv_listener *l, struct MHD_Connection *c, const c
         yyjson_mut_doc_set_root(doc, parley_json_hw(doc, &l->srv->hw));
         return srv_send_json(c, MHD_HTTP_OK, doc);
     }
+    if (strcmp(top, "devices") == 0 && r.n == 1) {
+        /* What a live meeting can record from; 503 with the reason when no sound server answers. */
+        if (!is(&r, "GET"))
+            return not_allowed(&r);
+        parley_capture_source *src;
+        size_t n;
+        parley_status st = parley_capture_list_sources(&src, &n);
+        if (st == PARLEY_ERR_NO_DEVICE || st == PARLEY_ERR_UNSUPPORTED)
+            return srv_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, st, parley_last_error());
+        if (st)
+            return fail(&r, st);
+        yyjson_mut_val *o;
+        yyjson_mut_doc *doc = new_obj(&o);
+        yyjson_mut_obj_add_val(doc, o, "devices", parley_json_capture_sources(doc, src, n));
+        parley_capture_sources_free(src, n);
+        return srv_send_json(c, MHD_HTTP_OK, doc);
+    }
     if (strcmp(top, "jobs") == 0 && r.n >= 2) {
         int64_t id;
         if (!parse_id(r.parts[1], &id))

@@ -547,6 +547,12 @@ rollback:
 
 parley_status parley_store_segments_replace(parley_store *s, int64_t id, const parley_segment *segs, size_t n)
 {
+    return parley_store_segments_replace_model(s, id, segs, n, NULL);
+}
+
+parley_status parley_store_segments_replace_model(parley_store *s, int64_t id, const parley_segment *segs, size_t n,
+                                                  const char *model)
+{
     if (n && !segs)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "segments are required");
     parley_status st = store_begin(s);
@@ -565,8 +571,21 @@ parley_status parley_store_segments_replace(parley_store *s, int64_t id, const p
         st = store_fail(s, rc, "replacing segments");
         goto rollback;
     }
-    if ((st = insert_segments(s, id, 0, segs, n)) || (st = extend_duration(s, id)) ||
-        (st = store_commit(s, "replacing segments")))
+    if ((st = insert_segments(s, id, 0, segs, n)) || (st = extend_duration(s, id)))
+        goto rollback;
+    if (model) {
+        if ((st = store_prepare(s, "UPDATE sessions SET model = ? WHERE id = ?", &q)))
+            goto rollback;
+        store_bind_text(q, 1, model);
+        sqlite3_bind_int64(q, 2, id);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE) {
+            st = store_fail(s, rc, "setting the speech model");
+            goto rollback;
+        }
+    }
+    if ((st = store_commit(s, "replacing segments")))
         goto rollback;
     return PARLEY_OK;
 rollback:

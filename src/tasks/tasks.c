@@ -20,7 +20,9 @@ static const char rules[] =
     "Each line is one segment: the time it was said as [HH:MM:SS], then the words (after the "
     "speaker's name when known). Use only what the transcript says: never invent names, "
     "numbers, dates, decisions or tasks. When the transcript does not say something, say so. "
-    "When you refer to something said, cite the segment's time as [HH:MM:SS].";
+    "When you refer to something said, cite the segment's time as [HH:MM:SS]. Lines from "
+    "\"" PARLEY_NOTE_SPEAKER "\" are notes the user typed during the meeting, not speech: they say what the "
+    "user found important, so give those points their due.";
 
 static const char summary_request[] =
     "Summarise this meeting as one JSON object with these fields: \"title\" (a short title), "
@@ -237,6 +239,7 @@ typedef struct gen_out {
     parley_llm_finish finish;
     struct parley_llm_stats stats; /* reused = what was cached before this call */
     bool prefix_cached;
+    char remote_model[128];      /* remote: the model the server reported ("" = not said) */
 } gen_out;
 
 static parley_status build_messages(const char *system, const parley_llm_message *turns, size_t n_turns,
@@ -253,15 +256,80 @@ static parley_status build_messages(const char *system, const parley_llm_message
     return PARLEY_OK;
 }
 
-/* Counts the prompt's tokens exactly as the engine will evaluate them (for budgets). */
-static parley_status prompt_tokens(parley_llm *llm, const char *system, const parley_llm_message *turns,
-                                   size_t n_turns, int32_t *n)
+/* A remote server's tokenizer is not here: its token counts are estimated at one token
+ * per 4 bytes of UTF-8 (rounded up), plus a few for each message's chat-template markup. */
+#define REMOTE_BYTES_PER_TOKEN 4
+#define REMOTE_TOKENS_PER_MESSAGE 8
+
+static int32_t estimate_tokens(const char *text)
 {
+    size_t n = text ? strlen(text) : 0;
+    size_t t = (n + REMOTE_BYTES_PER_TOKEN - 1) / REMOTE_BYTES_PER_TOKEN;
+    return t > INT32_MAX / 2 ? INT32_MAX / 2 : (int32_t)t;
+}
+
+/* One text's tokens: the engine's tokenizer, or the estimate for a remote server. */
+static parley_status count_tokens(parley_llm *llm, const struct parley_task_params *p, const char *text, int32_t *n)
+{
+    if (p && p->remote) {
+        *n = estimate_tokens(text);
+        return PARLEY_OK;
+    }
+    return parley_llm_count_tokens(llm, text, n);
+}
+
+/* Counts the prompt's tokens exactly as the engine will evaluate them (for budgets); for
+ * a remote server, the estimate. */
+static parley_status prompt_tokens(parley_llm *llm, const struct parley_task_params *p, const char *system,
+                                   const parley_llm_message *turns, size_t n_turns, int32_t *n)
+{
+    if (p && p->remote) {
+        int64_t sum = estimate_tokens(system) + REMOTE_TOKENS_PER_MESSAGE;
+        for (size_t i = 0; i < n_turns; i++)
+            sum += estimate_tokens(turns[i].content) + REMOTE_TOKENS_PER_MESSAGE;
+        *n = sum > INT32_MAX / 2 ? INT32_MAX / 2 : (int32_t)sum;
+        return PARLEY_OK;
+    }
     parley_llm_message *m = NULL;
     parley_status st = build_messages(system, turns, n_turns, &m);
     if (!st)
         st = parley_llm_count_chat_tokens(llm, m, n_turns + 1, n, NULL);
     free(m);
+    return st;
+}
+
+/* One generation on the team server the caller named: the same messages, the grammar
+ * (llama-server's "grammar" field), streamed through on_token. Never retried, and never
+ * run locally instead: the error names the server (remote.h). */
+static parley_status generate_remote(const struct parley_task_params *p, const parley_llm_message *m, size_t n_m,
+                                     const gen_in *in, gen_out *out)
+{
+    struct parley_remote_request rq = parley_remote_default_request();
+    rq.messages = m;
+    rq.n_messages = n_m;
+    rq.max_tokens = in->max_tokens;
+    rq.temperature = p->temperature;
+    rq.seed = p->seed;
+    rq.grammar = in->grammar;
+    rq.on_token = in->stream ? p->on_token : NULL;
+    rq.user_data = p->user_data;
+    rq.cancel = p->cancel;
+    struct parley_remote_result res;
+    parley_status st = parley_remote_chat(p->remote, &rq, &res);
+    out->stats.n_prompt = res.n_prompt;
+    out->stats.n_evaluated = res.n_prompt;
+    out->stats.n_generated = res.n_generated;
+    out->stats.gen_ms = res.ms;
+    out->stats.gen_tps = res.ms > 0 ? res.n_generated * 1000.0 / res.ms : 0;
+    snprintf(out->remote_model, sizeof out->remote_model, "%s", res.model);
+    if (!st) {
+        out->finish = strcmp(res.finish, "length") == 0 ? PARLEY_LLM_FINISH_LENGTH : PARLEY_LLM_FINISH_EOG;
+        out->text = utf8_clean(res.text);
+        res.text = NULL;
+        if (!out->text)
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    parley_remote_result_clear(&res);
     return st;
 }
 
@@ -274,6 +342,10 @@ static parley_status generate(parley_llm *llm, const struct parley_task_params *
     parley_status st = build_messages(in->system, in->turns, in->n_turns, &m);
     if (st)
         goto out;
+    if (p->remote) { /* no local engine, no local prefix cache */
+        st = generate_remote(p, m, in->n_turns + 1, in, out);
+        goto out;
+    }
     /* The system message (rules + transcript) is the cached prefix: a second task on the
      * same transcript evaluates only what follows it, and the engine extends it when the
      * transcript grows. */
@@ -321,10 +393,12 @@ typedef struct ctx {
     char *transcript;     /* rendered, whole */
     int32_t transcript_tokens;
     uint32_t n_ctx;
-    const char *model;    /* file name */
+    const char *model;    /* file name, or "remote:NAME/MODEL" (model_buf) */
+    char model_buf[256];
     char language[64];    /* what to write in: a language name, "" = as the transcript */
     bool truncated;       /* an answer was cut off at max_tokens */
     char *req;            /* the task's request with the language added */
+    size_t n_notes; /* typed notes put into t as PARLEY_NOTE_SPEAKER lines */
 } ctx;
 
 /* ISO 639-1 codes to the names a model understands best. */
@@ -378,12 +452,53 @@ static parley_status ctx_prepare(ctx *c, parley_llm *llm, const struct parley_ta
                            (long long)c->t.id);
     parley_status st = parley_task_render_transcript(&c->t, 0, c->t.n_segments, &c->transcript);
     if (!st)
-        st = parley_llm_count_tokens(llm, c->transcript, &c->transcript_tokens);
-    const struct parley_llm_info *info = parley_llm_info(llm);
-    c->n_ctx = info->n_ctx;
-    c->model = base_name(info->path);
+        st = count_tokens(llm, p, c->transcript, &c->transcript_tokens);
+    if (p->remote) {
+        c->n_ctx = parley_remote_n_ctx(p->remote);
+        snprintf(c->model_buf, sizeof c->model_buf, "remote:%s/%s", parley_remote_name(p->remote),
+                 parley_remote_model(p->remote));
+        c->model = c->model_buf;
+    } else {
+        const struct parley_llm_info *info = parley_llm_info(llm);
+        c->n_ctx = info->n_ctx;
+        c->model = base_name(info->path);
+    }
     pick_language(c, p);
     return st;
+}
+
+/* The notes typed during a meeting steer what is written: each becomes a transcript line
+ * of PARLEY_NOTE_SPEAKER at its time (after speech that starts at the same moment). */
+static parley_status add_typed_notes(parley_store *db, int64_t id, parley_transcript *t, size_t *n_added)
+{
+    parley_user_note *notes = NULL;
+    size_t n = 0;
+    parley_status st = parley_store_user_notes_list(db, id, &notes, &n);
+    if (st || n == 0) {
+        parley_user_notes_free(notes, n);
+        return st;
+    }
+    size_t n_speech = t->n_segments;
+    for (size_t i = 0; i < n && !st; i++)
+        st = parley_transcript_add(t, notes[i].t_ms, notes[i].t_ms, notes[i].text, PARLEY_NOTE_SPEAKER, -1.0f);
+    parley_user_notes_free(notes, n);
+    if (st)
+        return st;
+    *n_added = n;
+    /* Merge the two time-ordered runs (speech, then notes) into one. */
+    parley_segment *m = malloc(t->n_segments * sizeof *m);
+    if (!m)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    size_t a = 0, b = n_speech, k = 0;
+    while (a < n_speech || b < t->n_segments) {
+        if (b == t->n_segments || (a < n_speech && t->segments[a].t0_ms <= t->segments[b].t0_ms))
+            m[k++] = t->segments[a++];
+        else
+            m[k++] = t->segments[b++];
+    }
+    memcpy(t->segments, m, t->n_segments * sizeof *m);
+    free(m);
+    return PARLEY_OK;
 }
 
 static parley_status ctx_open(ctx *c, parley_llm *llm, parley_store *db, int64_t id, const struct parley_task_params *p)
@@ -396,6 +511,8 @@ static parley_status ctx_open(ctx *c, parley_llm *llm, parley_store *db, int64_t
     if (st)
         return st;
     c->owns_t = true;
+    if ((st = add_typed_notes(db, id, &c->t, &c->n_notes)))
+        return st;
     return ctx_prepare(c, llm, p);
 }
 
@@ -409,6 +526,14 @@ static parley_status ctx_open_mem(ctx *c, parley_llm *llm, const parley_transcri
     c->t = *t;
     c->owns_t = false;
     return ctx_prepare(c, llm, p);
+}
+
+/* After a remote generation: the artifact is labelled with the model the server reported. */
+static void remote_seen(ctx *c, const gen_out *go)
+{
+    if (c->p && c->p->remote && go->remote_model[0])
+        snprintf(c->model_buf, sizeof c->model_buf, "remote:%s/%s", parley_remote_name(c->p->remote),
+                 go->remote_model);
 }
 
 static void ctx_close(ctx *c)
@@ -468,7 +593,7 @@ static parley_status budget(ctx *c, const char *request, int32_t max_tokens, int
     parley_llm_message u = {"user", request};
     parley_status st = main_system(c, "Transcript (part 99 of 99, 00:00:00 to 00:00:00)", "", &sys);
     if (!st)
-        st = prompt_tokens(c->llm, sys, &u, 1, &n);
+        st = prompt_tokens(c->llm, c->p, sys, &u, 1, &n);
     free(sys);
     if (st)
         return st;
@@ -498,7 +623,7 @@ static parley_status make_chunks(ctx *c, int32_t limit, chunk **out, size_t *n_o
         int32_t k = 0;
         st = parley_task_render_transcript(&c->t, i, i + 1, &line);
         if (!st)
-            st = parley_llm_count_tokens(c->llm, line, &k);
+            st = count_tokens(c->llm, c->p, line, &k);
         free(line);
         if (st)
             break;
@@ -574,7 +699,8 @@ static char *make_meta(ctx *c, const chunk *ch, size_t n_chunks, int merge_round
     yyjson_mut_obj_add_int(doc, o, "chunks", (int64_t)(n_chunks ? n_chunks : 1));
     yyjson_mut_obj_add_int(doc, o, "transcript_tokens", c->transcript_tokens);
     yyjson_mut_obj_add_int(doc, o, "n_ctx", c->n_ctx);
-    yyjson_mut_obj_add_int(doc, o, "segments", (int64_t)c->t.n_segments);
+    yyjson_mut_obj_add_int(doc, o, "segments", (int64_t)(c->t.n_segments - c->n_notes));
+    yyjson_mut_obj_add_int(doc, o, "typed_notes", (int64_t)c->n_notes);
     yyjson_mut_obj_add_bool(doc, o, "truncated", c->truncated);
     if (c->language[0])
         yyjson_mut_obj_add_strcpy(doc, o, "language", c->language);
@@ -599,6 +725,17 @@ static char *make_meta(ctx *c, const chunk *ch, size_t n_chunks, int merge_round
     }
     char *s = yyjson_mut_write(doc, 0, NULL);
     yyjson_mut_doc_free(doc);
+    if (s && c->p && c->p->remote) {
+        /* Made by a team server: its name and model go with the artifact (remote.h). */
+        struct parley_remote_result lab;
+        memset(&lab, 0, sizeof lab);
+        snprintf(lab.server, sizeof lab.server, "%s", parley_remote_name(c->p->remote));
+        const char *slash = strchr(c->model, '/');
+        snprintf(lab.model, sizeof lab.model, "%s", slash ? slash + 1 : "");
+        char *labelled = parley_remote_meta_label(s, &lab);
+        free(s);
+        s = labelled;
+    }
     return s;
 }
 
@@ -742,7 +879,7 @@ static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *gra
                 if (!st)
                     st = system_text(merge_rules, "Summaries of the parts", body.data, &sys);
                 if (!st)
-                    st = prompt_tokens(c->llm, sys, &u, 1, &tok);
+                    st = prompt_tokens(c->llm, c->p, sys, &u, 1, &tok);
                 free(sys);
                 if (st)
                     break;
@@ -768,6 +905,8 @@ static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *gra
                 bool last = i == 0 && j == n; /* the final merge streams */
                 gen_in in = {sys, NULL, &u, 1, grammar, max_tokens, last};
                 st = generate(c->llm, c->p, &in, &g);
+                if (!st)
+                    remote_seen(c, &g);
                 if (!st)
                     stats_add(sum, &g.stats);
                 if (!st)
@@ -806,7 +945,7 @@ static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *gra
 static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t session_id, const parley_transcript *mem,
                                     const struct parley_task_params *p_in, struct parley_task_result *out)
 {
-    if (!llm || (!db && !mem) || !out)
+    if ((!llm && !(p_in && p_in->remote)) || (!db && !mem) || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_summarize: NULL argument");
     memset(out, 0, sizeof *out);
     struct parley_task_params dp = parley_task_default_params();
@@ -844,6 +983,7 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
             st = generate(llm, p, &in, &go);
         }
         if (!st) {
+            remote_seen(&c, &go);
             stats_add(&out->stats, &go.stats);
             st = check_summary(go.text, go.finish, max_tokens);
             json = go.text;
@@ -869,6 +1009,7 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
                 st = generate(llm, p, &in, &go);
             }
             if (!st) {
+                remote_seen(&c, &go);
                 stats_add(&out->stats, &go.stats);
                 parts[i] = go.text;
                 st = check_summary(go.text, go.finish, max_tokens);
@@ -963,7 +1104,7 @@ static bool notes_progress(int32_t done, int32_t total, void *ud)
 static parley_status task_notes(parley_llm *llm, parley_store *db, int64_t session_id, const parley_transcript *mem,
                                 const struct parley_task_params *p_in, struct parley_task_result *out)
 {
-    if (!llm || (!db && !mem) || !out)
+    if ((!llm && !(p_in && p_in->remote)) || (!db && !mem) || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_notes: NULL argument");
     memset(out, 0, sizeof *out);
     struct parley_task_params dp = parley_task_default_params();
@@ -1032,6 +1173,7 @@ static parley_status task_notes(parley_llm *llm, parley_store *db, int64_t sessi
             st = generate(llm, &sp, &in, &go);
         }
         if (!st) {
+            remote_seen(&c, &go);
             stats_add(&out->stats, &go.stats);
             st = parley_buf_append(&acc.all, go.text, strlen(go.text));
             free(go.text);
@@ -1082,7 +1224,7 @@ static parley_status task_ask(parley_llm *llm, parley_store *db, int64_t session
                               const parley_llm_message *mem_hist, size_t n_mem_hist, const char *question,
                               const struct parley_task_params *p_in, struct parley_task_result *out)
 {
-    if (!llm || (!db && !mem) || !out || !question)
+    if ((!llm && !(p_in && p_in->remote)) || (!db && !mem) || !out || !question)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_ask: NULL argument");
     memset(out, 0, sizeof *out);
     while (*question == ' ' || *question == '\t' || *question == '\n')
@@ -1129,7 +1271,7 @@ static parley_status task_ask(parley_llm *llm, parley_store *db, int64_t session
     size_t first = 0;
     int32_t need = 0;
     for (;;) {
-        st = prompt_tokens(llm, sys, turns + first, nt - first, &need);
+        st = prompt_tokens(llm, p, sys, turns + first, nt - first, &need);
         if (st)
             goto out;
         if (need + max_tokens <= (int32_t)c.n_ctx || first + 1 >= nt)
@@ -1154,6 +1296,7 @@ static parley_status task_ask(parley_llm *llm, parley_store *db, int64_t session
     st = generate(llm, p, &in, &go);
     if (st)
         goto out;
+    remote_seen(&c, &go);
     stats_add(&out->stats, &go.stats);
     out->text = go.text;
     if (go.finish == PARLEY_LLM_FINISH_LENGTH) {
@@ -1193,7 +1336,7 @@ out:
 static parley_status task_suggest(parley_llm *llm, parley_store *db, int64_t session_id, const parley_transcript *mem,
                                   const struct parley_task_params *p_in, struct parley_task_result *out)
 {
-    if (!llm || (!db && !mem) || !out)
+    if ((!llm && !(p_in && p_in->remote)) || (!db && !mem) || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_suggest: NULL argument");
     memset(out, 0, sizeof *out);
     struct parley_task_params dp = parley_task_default_params();
@@ -1229,7 +1372,7 @@ static parley_status task_suggest(parley_llm *llm, parley_store *db, int64_t ses
             int32_t k = 0;
             st = parley_task_render_transcript(&c.t, from - 1, from, &line);
             if (!st)
-                st = parley_llm_count_tokens(llm, line, &k);
+                st = count_tokens(llm, p, line, &k);
             free(line);
             if (st)
                 goto out;
@@ -1260,6 +1403,7 @@ static parley_status task_suggest(parley_llm *llm, parley_store *db, int64_t ses
     st = generate(llm, p, &in, &go);
     if (st)
         goto out;
+    remote_seen(&c, &go);
     stats_add(&out->stats, &go.stats);
     out->json = go.text;
     d = yyjson_read(go.text, strlen(go.text), 0);
@@ -1373,6 +1517,8 @@ parley_status parley_task_prefill(parley_llm *llm, const parley_transcript *t, c
 {
     if (stats)
         memset(stats, 0, sizeof *stats);
+    if (p_in && p_in->remote && t)
+        return PARLEY_OK; /* a team server keeps its own cache: nothing to evaluate here */
     if (!llm || !t)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_task_prefill: NULL argument");
     struct parley_task_params dp = parley_task_default_params();

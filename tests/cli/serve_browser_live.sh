@@ -25,6 +25,17 @@ mkdir -p "$SHOTS"
 srv=$!
 trap 'kill -INT $srv 2>/dev/null; pulse_stop' EXIT
 for _ in $(seq 100); do [ -s "$T_DIR/serve.out" ] && break; sleep 0.1; done
+t_begin "GET /api/devices lists both null sinks' monitors, with the defaults marked"
+url=$(head -n 1 "$T_DIR/serve.out")
+python3 - "$url" <<'PY' 2>"$T_DIR/dev.err" && t_ok || t_fail "$(cat "$T_DIR/dev.err")"
+import json, sys, urllib.request
+url = sys.argv[1]; base, tok = url.split("/#token=")
+req = urllib.request.Request(base + "/api/devices", headers={"Authorization": "Bearer " + tok})
+d = json.load(urllib.request.urlopen(req, timeout=10))["devices"]
+n = {x["name"]: x for x in d}
+assert n["mic.monitor"]["default_mic"] and n["mic.monitor"]["kind"] == "monitor", d
+assert n["meeting.monitor"]["default_system"], d
+PY
 t_begin "the Live page on virtual PulseAudio sources"
 PARLEY_URL=$(head -n 1 "$T_DIR/serve.out") SHOTS="$SHOTS" PROFILE="$T_DIR/profile" ME_WAV="$T_DIR/me.wav" \
     THEM_WAV="$T_DIR/them.wav" NODE_PATH="$NODE_DIR/node_modules" HOME="$T_DIR" \
