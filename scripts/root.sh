@@ -52,7 +52,7 @@ if [ -d "$shared" ]; then mkdir -p "$r$shared"; mount --bind "$shared" "$r$share
 cp -f /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
 vars=()
 while IFS= read -r -d '' kv; do
-    case $kv in PARLEY_*|XDG_*|CTEST_*|CI=*|TERM=*|JOBS=*|CFLAGS=*|COLUMNS=*) vars+=("$kv") ;; esac
+    case $kv in PARLEY_*|XDG_*|CTEST_*|FUZZ_*|CI=*|TERM=*|JOBS=*|CFLAGS=*|COLUMNS=*) vars+=("$kv") ;; esac
 done < <(env -0)
 exec chroot "$r" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
     LANG=C.UTF-8 PARLEY_IN_ROOT=1 "${vars[@]}" \

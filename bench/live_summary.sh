@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# bench/live_summary.sh: issue 7's "summary after stop": a 30-minute meeting replayed with
+# `parley live --input --speed 0 --summary` (the assistant keeps the transcript in the
+# LLM's cache as segments arrive), time from the `stopped` event (the backlog transcribed,
+# the session stored) to the summary event; against `parley summarize` of the same stored
+# session in a new process (cold: model load, the whole transcript evaluated, the summary),
+# same model (the Qwen 3.5 2B stand-in), context and threads. Target: live <= 15 % of cold.
+#
+#   scripts/dev.sh bench bench/live_summary.sh
+#   (env: PARLEY_BENCH_MINUTES=30, PARLEY_BENCH_THREADS=2, PARLEY_BENCH_CTX=16384)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+shared=$(cd "$top/.." && pwd)/shared
+minutes=${PARLEY_BENCH_MINUTES:-30}
+threads=${PARLEY_BENCH_THREADS:-2}
+ctx=${PARLEY_BENCH_CTX:-16384}
+work="$top/build/bench/live_summary"
+standins="${PARLEY_STANDIN_DIR:-$top/build/standins}"
+out="$top/docs/benchmarks/live.md"
+rm -rf "$work" && mkdir -p "$work/models" "$standins"
+[ -f "$standins/ggml-tiny.bin" ] || "$top/build/whisper_standin" --size tiny --out "$standins/ggml-tiny.bin" >/dev/null
+[ -f "$standins/qwen3.5-2b.gguf" ] || "$top/build/gguf_standin" --model qwen3.5-2b -o "$standins/qwen3.5-2b.gguf" >&2
+ln -sf "$standins/ggml-tiny.bin" "$work/models/ggml-tiny.bin"
+ln -sf "$shared/models/ggml-silero-v6.2.0.bin" "$work/models/"
+# About 10-second turns with 1.5 s between them, cycled to the length asked.
+phrases=("We should decide the budget today, because the finance team needs the numbers before the end of the month."
+    "Who owns the marketing plan for next quarter, and when can we see a first draft of it?"
+    "The release is late by about one week, mostly because testing found three bugs in the installer."
+    "Let us move on to the next item on the agenda, which is the hiring plan for the support team."
+    "I will send the notes after the call, and we can review the open questions on Thursday morning.")
+sox -n -r 16000 -c 1 "$work/gap.wav" trim 0 1.5
+for i in "${!phrases[@]}"; do
+    espeak-ng -w "$work/p$i.raw.wav" "${phrases[$i]}" 2>/dev/null
+    sox "$work/p$i.raw.wav" -r 16000 "$work/p$i.wav" && rm "$work/p$i.raw.wav"
+done
+parts=()
+total=0
+i=0
+while [ "$total" -lt $((minutes * 60)) ]; do
+    f="$work/p$((i % ${#phrases[@]})).wav"
+    parts+=("$f" "$work/gap.wav")
+    total=$(python3 -c "import sys; print(int($total + $(soxi -D "$f") + 1.5))")
+    i=$((i + 1))
+done
+sox "${parts[@]}" "$work/meeting.wav"
+python3 - "$top" "$work" "$standins/qwen3.5-2b.gguf" "$threads" "$ctx" "$out" <<'PY'
+import json, os, subprocess, sys, time
+top, work, llm, threads, ctx, out = sys.argv[1:7]
+env = dict(os.environ, XDG_DATA_HOME=os.path.join(work, "data"), XDG_CONFIG_HOME=os.path.join(work, "config"),
+           PARLEY_MODELS_DIR=os.path.join(work, "models"), PARLEY_NO_PROGRESS="1")
+parley = os.path.join(top, "build/parley")
+dur = float(subprocess.run(["soxi", "-D", os.path.join(work, "meeting.wav")], capture_output=True, text=True).stdout)
+load = [os.getloadavg()[0]]
+cmd = [parley, "live", "--input", os.path.join(work, "meeting.wav"), "--speed", "0", "--no-system", "--asr-model", "tiny",
+       "--model", llm, "--ctx", ctx, "--threads", threads, "--summary", "--json", "--no-recover"]
+t0 = time.time()
+p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+stopped = summary = None
+segs = 0
+for line in p.stdout:
+    e = json.loads(line)
+    if e["event"] == "segment.final":
+        segs += 1
+    elif e["event"] == "stopped":
+        stopped = time.time()
+    elif e["event"] == "progress" and e.get("text") == "summary":
+        summary = time.time()
+    elif e["event"] == "error":
+        print("error:", e.get("text"), file=sys.stderr)
+p.wait()
+t_end = time.time()
+if p.returncode or not stopped or not summary:
+    sys.exit("live run failed: rc %s, stopped %s, summary %s" % (p.returncode, stopped, summary))
+live_s = summary - stopped
+load.append(os.getloadavg()[0])
+sid = "1"
+t1 = time.time()
+c = subprocess.run([parley, "summarize", sid, "--model", llm, "--ctx", ctx, "--threads", threads, "--json"], env=env,
+                   capture_output=True, text=True)
+cold_s = time.time() - t1
+if c.returncode:
+    sys.exit("summarize failed: " + c.stderr[-1500:])
+meta = json.loads(c.stdout)  # transcript_tokens is a top-level key (json.h task result)
+load.append(os.getloadavg()[0])
+ratio = live_s / cold_s
+row = "| %s | %.0f | %d | %s | %.1f | %.1f | **%.1f %%** | %.0f | %.1f |" % (
+    time.strftime("%Y-%m-%d %H:%M"), dur / 60, segs, meta.get("transcript_tokens", "?"), live_s, cold_s, ratio * 100,
+    t_end - t0, sum(load) / len(load))
+print("meeting %.1f min, %d segments, %s transcript tokens; stop to summary %.1f s (live, warm) vs %.1f s "
+      "(parley summarize, cold): %.1f %%; whole live run %.0f s; load %.1f" % (dur / 60, segs,
+      meta.get("transcript_tokens", "?"), live_s, cold_s, ratio * 100, t_end - t0, sum(load) / len(load)))
+print("row for %s:" % out)
+print(row)
+PY
