@@ -304,6 +304,30 @@ TEST(one_channel_alone)
     ASSERT_MSG(strstr(parley_last_error(), "2 channels"), "%s", parley_last_error());
 }
 
+/* fuzz_audio's finding (tests/fuzz/corpus/audio/mp3-channels-change.mp3, 3 KB): an MP3 whose
+ * frames change their channel layout mid-way; the resampler set up for the first frames was
+ * handed planes that do not exist (a crash in libswresample). It is now set up again for
+ * the new layout: the file is reported as truncated (its header says 2.1 s), and with
+ * allow_truncated what it holds is decoded. */
+TEST(channels_that_change_mid_stream)
+{
+    char f[4200];
+    snprintf(f, sizeof f, "%s", __FILE__);
+    char *slash = strrchr(f, '/');
+    ASSERT(slash);
+    snprintf(slash + 1, sizeof f - (size_t)(slash + 1 - f), "fuzz/corpus/audio/mp3-channels-change.mp3");
+    if (access(f, R_OK) != 0)
+        SKIP("needs the source tree's tests/fuzz/corpus");
+    parley_audio a;
+    struct parley_audio_params p = parley_audio_default_params();
+    ASSERT_STATUS(parley_audio_decode_file(f, &p, &a), PARLEY_ERR_BAD_AUDIO);
+    ASSERT_MSG(strstr(parley_last_error(), "truncated"), "%s", parley_last_error());
+    p.allow_truncated = true;
+    ASSERT_OK(parley_audio_decode_file(f, &p, &a));
+    ASSERT(a.truncated && a.n_samples > 0);
+    parley_audio_free(&a);
+}
+
 TEST(progress_reports_and_can_cancel)
 {
     if (!have_ffmpeg)
@@ -344,5 +368,6 @@ int main(void)
     RUN(length_limit_is_enforced);
     RUN(progress_reports_and_can_cancel);
     RUN(one_channel_alone);
+    RUN(channels_that_change_mid_stream);
     return test_summary();
 }

@@ -188,10 +188,16 @@ typedef struct decoder {
     AVPacket *pkt;
     AVFrame *frame;
     int stream;
+    /* What the resampler was set up for: a stream may change its channels, rate or format
+     * mid-way (an MP3 with mono and stereo frames), and then it is set up again. */
+    AVChannelLayout in_layout;
+    int in_rate, in_fmt;
+    int channel; /* parley_audio_params.channel */
 } decoder;
 
 static void decoder_close(decoder *d)
 {
+    av_channel_layout_uninit(&d->in_layout);
     av_frame_free(&d->frame);
     av_packet_free(&d->pkt);
     swr_free(&d->swr);
@@ -201,6 +207,30 @@ static void decoder_close(decoder *d)
         av_freep(&d->avio->buffer);
         avio_context_free(&d->avio);
     }
+}
+
+/* (Re)creates the resampler for input audio of this layout, format and rate: to 16 kHz
+ * mono float, every channel mixed or d->channel alone. */
+static int setup_resampler(decoder *d, const AVChannelLayout *layout, int fmt, int rate)
+{
+    swr_free(&d->swr);
+    av_channel_layout_uninit(&d->in_layout);
+    int r = av_channel_layout_copy(&d->in_layout, layout);
+    if (r < 0)
+        return r;
+    if (d->in_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+        av_channel_layout_default(&d->in_layout, d->in_layout.nb_channels);
+    d->in_rate = rate;
+    d->in_fmt = fmt;
+    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+    double pick[64] = {0}; /* one output channel: 1 for the wanted input channel, 0 for the rest */
+    if (d->channel > 0 && d->channel <= 64)
+        pick[d->channel - 1] = 1.0;
+    if ((r = swr_alloc_set_opts2(&d->swr, &mono, AV_SAMPLE_FMT_FLT, PARLEY_AUDIO_RATE, &d->in_layout,
+                                 (enum AVSampleFormat)fmt, rate, 0, NULL)) < 0 ||
+        (d->channel > 0 && (r = swr_set_matrix(d->swr, pick, 64)) < 0) || (r = swr_init(d->swr)) < 0)
+        return r;
+    return 0;
 }
 
 /* Converts one decoded frame (or flushes the resampler when frame is NULL). */
@@ -232,6 +262,30 @@ static parley_status drain(decoder *d, sample_vec *out, double max_seconds, int 
         if (r < 0) {
             (*bad_frames)++;
             return PARLEY_OK;
+        }
+        const AVFrame *f = d->frame;
+        if (f->sample_rate != d->in_rate || f->format != d->in_fmt ||
+            av_channel_layout_compare(&f->ch_layout, &d->in_layout) != 0) {
+            /* The stream changed its audio mid-way: what the resampler holds first, then a
+             * new one. A frame Parley cannot take is a bad frame, like a corrupt one. */
+            if (f->ch_layout.nb_channels <= 0 || f->sample_rate <= 0 || f->sample_rate > 768000 ||
+                d->channel > f->ch_layout.nb_channels) {
+                (*bad_frames)++;
+                av_frame_unref(d->frame);
+                continue;
+            }
+            parley_status fst = convert(d, NULL, out, max_seconds);
+            if (fst) {
+                av_frame_unref(d->frame);
+                return fst;
+            }
+            int r = setup_resampler(d, &f->ch_layout, f->format, f->sample_rate);
+            if (r < 0) {
+                av_frame_unref(d->frame);
+                char eb[AV_ERROR_MAX_STRING_SIZE];
+                return parley_fail(PARLEY_ERR_BAD_AUDIO, "the audio changes mid-way and cannot be resampled (%s)",
+                                   averr(r, eb, sizeof eb));
+            }
         }
         parley_status st = convert(d, d->frame, out, max_seconds);
         av_frame_unref(d->frame);
@@ -412,13 +466,8 @@ static parley_status decode(const char *label, const char *path, mem_src *mem, s
                          d.dec->ch_layout.nb_channels, d.dec->ch_layout.nb_channels == 1 ? "" : "s", p.channel);
         goto out;
     }
-    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-    double pick[64] = {0}; /* one output channel: 1 for the wanted input channel, 0 for the rest */
-    if (p.channel > 0 && d.dec->ch_layout.nb_channels <= 64)
-        pick[p.channel - 1] = 1.0;
-    if ((r = swr_alloc_set_opts2(&d.swr, &mono, AV_SAMPLE_FMT_FLT, PARLEY_AUDIO_RATE, &d.dec->ch_layout,
-                                 d.dec->sample_fmt, d.dec->sample_rate, 0, NULL)) < 0 ||
-        (p.channel > 0 && (r = swr_set_matrix(d.swr, pick, 64)) < 0) || (r = swr_init(d.swr)) < 0) {
+    d.channel = p.channel;
+    if ((r = setup_resampler(&d, &d.dec->ch_layout, d.dec->sample_fmt, d.dec->sample_rate)) < 0) {
         st = parley_fail(PARLEY_ERR_BAD_AUDIO, "%s: cannot set up resampling (%s)", label, averr(r, eb, sizeof eb));
         goto out;
     }
