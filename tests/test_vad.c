@@ -50,17 +50,18 @@ TEST(batch_regions)
 }
 
 /* Digital silence is skipped before Silero (vad.c): speech inside long stretches of zeros
- * gets the regions it gets with 1 s of zeros on each side, at its own place. */
+ * gets the regions it gets with vad.c's margin (8 s) of zeros on each side, at its place. */
+#define MARGIN (8 * RATE)
 TEST(long_digital_silence_is_skipped_without_moving_speech)
 {
     if (!g_vad || !g_have_audio)
         SKIP("needs the VAD model and " WAV);
-    const size_t sp = (size_t)RATE * 12, lead = (size_t)RATE * 40, mid = (size_t)RATE * 30, tail = (size_t)RATE * 10;
+    const size_t sp = (size_t)RATE * 12, lead = (size_t)RATE * 40, mid = (size_t)RATE * 30, tail = (size_t)RATE * 8;
     ASSERT(g_audio.n_samples >= sp);
-    size_t n_alone = RATE + sp + RATE, n_long = lead + sp + mid + sp + tail;
+    size_t n_alone = MARGIN + sp + MARGIN, n_long = lead + sp + mid + sp + tail;
     float *alone = calloc(n_alone, sizeof *alone), *lng = calloc(n_long, sizeof *lng);
     ASSERT(alone && lng);
-    memcpy(alone + RATE, g_audio.samples, sp * sizeof *alone);
+    memcpy(alone + MARGIN, g_audio.samples, sp * sizeof *alone);
     memcpy(lng + lead, g_audio.samples, sp * sizeof *lng);
     memcpy(lng + lead + sp + mid, g_audio.samples, sp * sizeof *lng);
     struct parley_vad_params vp = parley_vad_default_params();
@@ -77,7 +78,8 @@ TEST(long_digital_silence_is_skipped_without_moving_speech)
     fprintf(stderr, "  %zu regions alone, %zu in the long recording\n", na, nb);
     ASSERT(na >= 3);
     ASSERT_EQ_INT(nb, 2 * na);
-    const int64_t off1 = (int64_t)(lead - RATE) * 1000 / RATE, off2 = (int64_t)(lead + sp + mid - RATE) * 1000 / RATE;
+    const int64_t off1 = (int64_t)(lead - MARGIN) * 1000 / RATE,
+                  off2 = (int64_t)(lead + sp + mid - MARGIN) * 1000 / RATE;
     for (size_t i = 0; i < na; i++) {
         ASSERT_MSG(llabs(b[i].t0_ms - (a[i].t0_ms + off1)) <= 10 && llabs(b[i].t1_ms - (a[i].t1_ms + off1)) <= 10,
                    "region %zu: %lld-%lld, want %lld-%lld", i, (long long)b[i].t0_ms, (long long)b[i].t1_ms,
