@@ -132,9 +132,9 @@ with open(out, "w") as f:
     f.write("# parley transcribe vs whisper-cli\n\n")
     f.write("Produced by `scripts/dev.sh bench bench/transcribe_vs_whisper_cli.sh` "
             f"(RUNS={runs}, THREADS={threads}) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-            f"{os.cpu_count()} CPUs, **shared with other work** (several other jobs ran on the same 2 cores, "
-            "so absolute times are inflated and noisy; the two tools were run alternately, so the ratios compare "
-            "like with like). Recordings: `en-Wikipedia-Ignore_All_Rules.wav` (53.4 s) and "
+            f"{os.cpu_count()} CPUs; the load average is in the table (about 2 = this benchmark alone on 2 "
+            "cores; much more means other work shared them). The two tools were run alternately, so the ratios "
+            "compare like with like. Recordings: `en-Wikipedia-Ignore_All_Rules.wav` (53.4 s) and "
             f"{silence_wav and os.path.basename(silence_wav) + ' (silence, then one espeak-ng sentence)' or '-'}. "
             "Models: whisper stand-ins with the real shapes and random weights (tools/whisper_standin). Same settings on both sides: "
             "language auto-detected, greedy best-of 5, no temperature fallback, non-speech tokens suppressed, Silero VAD "
