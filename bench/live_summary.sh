@@ -61,10 +61,10 @@ for line in p.stdout:
     e = json.loads(line)
     if e["event"] == "segment.final":
         segs += 1
-    elif e["event"] == "stopped":
-        stopped = time.time()
+    elif e["event"] == "stopped":  # posted_ms: parley live drains these only when stop returns
+        stopped = e["posted_ms"] / 1000.0
     elif e["event"] == "progress" and e.get("text") == "summary":
-        summary = time.time()
+        summary = e["posted_ms"] / 1000.0
     elif e["event"] == "error":
         print("error:", e.get("text"), file=sys.stderr)
 p.wait()

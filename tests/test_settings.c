@@ -103,11 +103,29 @@ TEST(bad_input_is_refused_and_nothing_changes)
     ASSERT_CONTAINS(parley_last_error(), "settings.json");
 }
 
+/* The vocabulary (one term a line) as one line for the prompts: trimmed, blank lines left
+ * out, cut to the buffer and always terminated. */
+TEST(vocabulary_as_one_line)
+{
+    struct parley_settings st = parley_settings_default();
+    snprintf(st.vocabulary, sizeof st.vocabulary, "  Anthropic \r\n\nKubernetes\n\tDr. Okonkwo\n");
+    char out[64];
+    parley_settings_vocabulary_line(&st, out, sizeof out);
+    ASSERT_STR(out, "Anthropic, Kubernetes, Dr. Okonkwo");
+    char small[12];
+    parley_settings_vocabulary_line(&st, small, sizeof small);
+    ASSERT_STR(small, "Anthropic, ");
+    st.vocabulary[0] = 0;
+    parley_settings_vocabulary_line(&st, out, sizeof out);
+    ASSERT_STR(out, "");
+}
+
 int main(void)
 {
     dir = test_tmpdir("settings");
     RUN(defaults_without_a_file);
     RUN(round_trip_and_partial_update);
     RUN(bad_input_is_refused_and_nothing_changes);
+    RUN(vocabulary_as_one_line);
     return test_summary();
 }

@@ -262,6 +262,26 @@ TEST(typed_notes_steer_the_summary)
     parley_task_result_clear(&r0);
 }
 
+/* The vocabulary (names and terms) is part of the rules the model reads. */
+TEST(vocabulary_reaches_the_rules)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(2048, "chatml");
+    ASSERT(llm);
+    struct parley_task_params p = small_params();
+    struct parley_task_result r0, r1;
+    parley_status s0 = parley_task_summarize(llm, db, sid_short, &p, &r0);
+    p.vocabulary = "Anthropic, Kubernetes, Dr. Okonkwo";
+    parley_status s1 = s0 ? s0 : parley_task_summarize(llm, db, sid_short, &p, &r1);
+    parley_llm_free(llm);
+    ASSERT_OK(s0);
+    ASSERT_OK(s1);
+    ASSERT_MSG(r1.stats.n_prompt > r0.stats.n_prompt + 8, "prompt %d with the vocabulary, %d without",
+               (int)r1.stats.n_prompt, (int)r0.stats.n_prompt);
+    parley_task_result_clear(&r0);
+    parley_task_result_clear(&r1);
+}
+
 static int streamed;
 static bool count_tokens(const char *t, size_t n, void *ud)
 {
@@ -749,6 +769,7 @@ int main(void)
     RUN(chat_history_that_does_not_fit_drops_the_oldest_turns);
     RUN(language_and_in_memory_transcripts);
     RUN(typed_notes_steer_the_summary);
+    RUN(vocabulary_reaches_the_rules);
     parley_store_close(db);
     return test_summary();
 }

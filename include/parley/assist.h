@@ -77,6 +77,8 @@ struct parley_assist_params {
                                 transcript language set with parley_assist_set_language().
                                 Copied */
     bool no_prefill;         /* true: do not prefill in idle time (tests, benchmarks) */
+    const char *vocabulary;  /* names and terms of the meeting (parley_task_params.vocabulary), in
+                                every prompt, the cached prefix too; NULL = none. Copied */
 };
 
 struct parley_assist_params parley_assist_default_params(void);

@@ -91,7 +91,8 @@ typedef struct parley_event {
 const char *parley_event_kind_name(parley_event_kind kind);
 
 /* Renders ev as one line of JSON (no newline) into a new buffer (*out: free() it):
- * {"seq":N,"event":"segment.final","session_id":..,"t0_ms":..,...}; fields that are
+ * {"seq":N,"event":"segment.final","posted_ms":..,"session_id":..,"t0_ms":..,...}
+ * (posted_ms: the wall clock, ms since 1970, when it was posted); fields that are
  * 0/NULL and do not matter to the kind are left out. */
 parley_status parley_event_to_json(const parley_event *ev, char **out);
 

@@ -64,6 +64,10 @@ parley_status parley_settings_save(const char *path, const struct parley_setting
  * change *inout). FORMAT / INVALID_ARG as above; *inout unchanged on failure. */
 parley_status parley_settings_apply_json(const char *json, size_t len, struct parley_settings *inout);
 
+/* The vocabulary (one term a line) as one line, "a, b, c", for whisper's prompt and the LLM's
+ * rules, into out (always terminated; "" when there is none). */
+void parley_settings_vocabulary_line(const struct parley_settings *s, char *out, size_t out_size);
+
 /* "normal", "saver", "pause"; and back (-1 when unknown). */
 const char *parley_battery_mode_name(parley_battery_mode m);
 int parley_battery_mode_from_name(const char *name);

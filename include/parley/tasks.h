@@ -106,6 +106,9 @@ struct parley_task_params {
                                 no known language = the model's choice (usually the
                                 transcript's). Borrowed */
     bool no_history;         /* chat: leave the earlier questions and answers out */
+    const char *vocabulary;  /* names and terms of this meeting, spelled as they should be
+                                (the vocabulary setting, `live --vocabulary`): put in the rules
+                                so that the model writes them so. NULL = none. Borrowed */
     const char *earlier;     /* a summary of the meeting before the transcript's first segment
                                 (live compaction, assist.h): put in the system message before
                                 the transcript, so the model knows what came earlier. NULL =

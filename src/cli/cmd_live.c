@@ -416,12 +416,10 @@ int cmd_live(int argc, char **argv)
         set = parley_settings_default();
     }
     char vocab[PARLEY_SETTINGS_VOCAB_MAX];
-    if (!mp.vocabulary && set.vocabulary[0]) {
-        snprintf(vocab, sizeof vocab, "%s", set.vocabulary);
-        for (char *p = vocab; *p; p++) /* one term a line: whisper's prompt is one line */
-            if (*p == '\n' || *p == '\r')
-                *p = ',';
-        mp.vocabulary = vocab;
+    if (!mp.vocabulary) {
+        parley_settings_vocabulary_line(&set, vocab, sizeof vocab); /* one term a line: the prompt is one line */
+        if (vocab[0])
+            mp.vocabulary = vocab;
     }
     if (!battery_given)
         mp.on_battery = set.battery == PARLEY_BATTERY_NORMAL ? PARLEY_LIVE_BATTERY_IGNORE : PARLEY_LIVE_BATTERY_PAUSE;

@@ -5,6 +5,7 @@
 #include <parley/catalog.h>
 #include <parley/llm.h>
 #include <parley/remote.h>
+#include <parley/settings.h>
 #include <parley/store.h>
 #include <parley/tasks.h>
 
@@ -434,6 +435,14 @@ static int one(const opts *o, parley_llm *llm, parley_remote *remote, parley_sto
     tp.chunk_tokens = (int32_t)o->chunk_tokens;
     tp.item_chars = (int32_t)o->item_chars;
     tp.max_items = (int32_t)o->max_items;
+    /* The vocabulary setting (names and terms) reaches the model's rules. */
+    struct parley_settings set;
+    char vocab[PARLEY_SETTINGS_VOCAB_MAX] = "";
+    if (parley_settings_load(NULL, &set) == PARLEY_OK)
+        parley_settings_vocabulary_line(&set, vocab, sizeof vocab);
+    else
+        fprintf(stderr, "parley: %s: warning: the settings are not used: %s\n", what, parley_last_error());
+    tp.vocabulary = vocab[0] ? vocab : NULL;
     show sh;
     memset(&sh, 0, sizeof sh);
     sh.progress_tty = isatty(2) && !o->json;

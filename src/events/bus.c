@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <yyjson.h>
@@ -259,6 +260,12 @@ parley_status parley_event_to_json(const parley_event *ev, char **out)
     yyjson_mut_doc_set_root(doc, o);
     yyjson_mut_obj_add_uint(doc, o, "seq", ev->seq);
     yyjson_mut_obj_add_str(doc, o, "event", parley_event_kind_name(ev->kind));
+    if (ev->time > 0) { /* when it was posted, wall clock (a reader may drain it later) */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        double wall = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - (parley_now() - ev->time);
+        yyjson_mut_obj_add_int(doc, o, "posted_ms", (int64_t)(wall * 1000.0));
+    }
     if (ev->session_id)
         yyjson_mut_obj_add_int(doc, o, "session_id", ev->session_id);
     if (ev->job_id)

@@ -123,6 +123,7 @@ parley_status live_assistant_new(const struct parley_meeting_params *p, parley_b
     }
     struct parley_assist_params ap = parley_assist_default_params();
     ap.language = p->language && strcmp(p->language, "auto") ? p->language : NULL;
+    ap.vocabulary = p->vocabulary;
     if ((st = parley_assist_new(la->llm, &ap, &la->as)) != PARLEY_OK) {
         parley_llm_free(la->llm);
         free(la);

@@ -316,6 +316,9 @@ static void run_task(parley_server *srv, llm_worker_state *ws, srv_job *j)
     struct parley_task_params tp = parley_task_default_params();
     if (set.output_language[0] && j->kind != JOB_ASK)
         tp.language = set.output_language;
+    char vocab[PARLEY_SETTINGS_VOCAB_MAX];
+    parley_settings_vocabulary_line(&set, vocab, sizeof vocab);
+    tp.vocabulary = vocab[0] ? vocab : NULL;
     tp.max_tokens = j->max_tokens;
     tp.item_chars = j->item_chars;
     tp.max_items = j->max_items;
@@ -440,10 +443,7 @@ static void run_live(parley_server *srv, srv_job *j)
         set = parley_settings_default();
     /* Vocabulary hints reach whisper as its initial prompt: one line of names. */
     char vocab[PARLEY_SETTINGS_VOCAB_MAX];
-    snprintf(vocab, sizeof vocab, "%s", set.vocabulary);
-    for (char *p = vocab; *p; p++)
-        if (*p == '\n')
-            *p = ',';
+    parley_settings_vocabulary_line(&set, vocab, sizeof vocab);
     parley_bus *bus = NULL;
     parley_bus_reader *rd = NULL;
     parley_meeting *m = NULL;

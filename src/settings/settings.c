@@ -223,3 +223,34 @@ parley_status parley_settings_save(const char *path, const struct parley_setting
     free(text);
     return st;
 }
+
+void parley_settings_vocabulary_line(const struct parley_settings *s, char *out, size_t out_size)
+{
+    if (!out || out_size == 0)
+        return;
+    size_t k = 0;
+    const char *p = s ? s->vocabulary : "";
+    bool sep = false;
+    while (*p && k + 1 < out_size) {
+        size_t len = strcspn(p, "\r\n");
+        const char *a = p, *b = p + len; /* one term, trimmed */
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if (b > a) {
+            if (sep && k + 2 < out_size) {
+                out[k++] = ',';
+                out[k++] = ' ';
+            }
+            size_t n = (size_t)(b - a) < out_size - 1 - k ? (size_t)(b - a) : out_size - 1 - k;
+            memcpy(out + k, a, n);
+            k += n;
+            sep = true;
+        }
+        p += len;
+        while (*p == '\r' || *p == '\n')
+            p++;
+    }
+    out[k] = 0;
+}

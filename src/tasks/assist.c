@@ -28,6 +28,7 @@ struct parley_assist {
     parley_llm *llm;
     struct parley_assist_params p;
     char *language;                  /* p.language copy, else set_language */
+    char *vocabulary;                /* p.vocabulary copy (every task's, so that the prefix stays) */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -124,6 +125,7 @@ static void maybe_compact(parley_assist *as)
     pthread_mutex_unlock(&as->mu);
     struct parley_task_params tp = parley_task_default_params();
     tp.earlier = earlier;
+    tp.vocabulary = as->vocabulary;
     tp.max_tokens = n_ctx / 8 < 64 ? 64 : n_ctx / 8 > 512 ? 512 : n_ctx / 8;
     struct parley_task_result r;
     parley_status st = parley_task_notes_transcript(as->llm, &v, &tp, &r);
@@ -185,6 +187,7 @@ static void prefill(parley_assist *as)
     pthread_mutex_unlock(&as->mu);
     struct parley_task_params tp = parley_task_default_params();
     tp.earlier = earlier;
+    tp.vocabulary = as->vocabulary;
     parley_status st = parley_task_prefill(as->llm, &v, &tp, NULL);
     if (st)
         parley_log(PARLEY_LOG_WARN, "assistant: prefill failed: %s", parley_last_error());
@@ -318,7 +321,10 @@ parley_status parley_assist_new(parley_llm *llm, const struct parley_assist_para
     as->llm = llm;
     as->p = p ? *p : parley_assist_default_params();
     as->p.language = NULL;
-    if (p && p->language && !(as->language = parley_strdup(p->language))) {
+    as->p.vocabulary = NULL;
+    if ((p && p->language && !(as->language = parley_strdup(p->language))) ||
+        (p && p->vocabulary && *p->vocabulary && !(as->vocabulary = parley_strdup(p->vocabulary)))) {
+        free(as->language);
         free(as);
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     }
@@ -329,6 +335,7 @@ parley_status parley_assist_new(parley_llm *llm, const struct parley_assist_para
         pthread_mutex_destroy(&as->mu);
         pthread_cond_destroy(&as->cv);
         free(as->language);
+        free(as->vocabulary);
         free(as);
         return parley_fail(PARLEY_ERR_NOMEM, "could not start the assistant's thread: %s", strerror(e));
     }
@@ -351,6 +358,7 @@ void parley_assist_free(parley_assist *as)
     free(as->seg_tokens);
     free(as->earlier);
     free(as->language);
+    free(as->vocabulary);
     for (size_t i = 0; i < as->n_hist; i++) {
         free((char *)as->hist[i].role);
         free((char *)as->hist[i].content);
@@ -441,6 +449,7 @@ parley_status parley_assist_submit(parley_assist *as, parley_assist_kind kind, c
     j->kind = kind;
     j->prio = prio_of(kind);
     j->tp = tp ? *tp : parley_task_default_params();
+    j->tp.vocabulary = as->vocabulary; /* the assistant's: the cached prefix has it */
     if (question && !(j->question = parley_strdup(question))) {
         free(j);
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");

@@ -564,13 +564,17 @@ static parley_status system_text(const char *head, const char *label, const char
 static parley_status main_system(const ctx *c, const char *label, const char *transcript, char **out)
 {
     const char *earlier = c->p ? c->p->earlier : NULL;
-    if (!earlier || !*earlier)
-        return system_text(rules, label, transcript, out);
+    const char *vocab = c->p ? c->p->vocabulary : NULL;
     parley_buf b = {0};
     b.max = 40u << 20;
-    parley_status st = parley_buf_printf(&b, "%s\n\nSummary of the earlier part of the meeting (before the "
-                                             "transcript below):\n%s\n\n%s:\n%s",
-                                         rules, earlier, label, transcript);
+    parley_status st = parley_buf_append(&b, rules, strlen(rules));
+    if (!st && vocab && *vocab) /* the speech recogniser may have heard them differently */
+        st = parley_buf_printf(&b, " Names and terms of this meeting, spelled as they should be: %s.", vocab);
+    if (!st && earlier && *earlier)
+        st = parley_buf_printf(&b, "\n\nSummary of the earlier part of the meeting (before the transcript below):\n%s",
+                               earlier);
+    if (!st)
+        st = parley_buf_printf(&b, "\n\n%s:\n%s", label, transcript);
     if (st) {
         parley_buf_free(&b);
         return st;
