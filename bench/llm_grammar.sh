@@ -49,9 +49,9 @@ while f"step{i}.task" in d:
 rf, rg = free[0] / (free[1] / 1000), gram[0] / (gram[1] / 1000)
 L = ["", "## Grammar-constrained generation (issue 9 c)", "",
      f"Produced by `scripts/root.sh run bash bench/llm_grammar.sh` (THREADS={threads} TOKENS={tokens} CTX={ctx} "
-     f"ROUNDS={rounds} NOTES_TOKENS={notes_tokens}), started {started}, took {took} s, on {ncpu} shared CPUs "
-     f"(load average at the end {load}: other helpers' work ran at the same time; compare the rows of this "
-     "run with each other, not with other runs).", "",
+     f"ROUNDS={rounds} NOTES_TOKENS={notes_tokens}), started {started}, took {took} s, on {ncpu} CPUs "
+     f"(load average at the end {load}: about 2 is this benchmark alone on 2 cores, more means other work "
+     "shared them; compare the rows of this run with each other, not with other runs).", "",
      "Model: the Qwen 3.5 2B stand-in (`build/gguf_standin --model qwen3.5-2b`, 248k vocabulary, random "
      f"weights); a synthetic {d['transcript.tokens']}-token transcript cached once, then the notes task "
      "(free text) and the summary task (its JSON grammar) alternate on the same engine and context, each "

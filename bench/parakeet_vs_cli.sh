@@ -105,9 +105,9 @@ with open(out, "w") as f:
     f.write("# Parakeet: Parley's engine vs parakeet-cli, and speed on this machine\n\n")
     f.write(f"Produced by `scripts/dev.sh bench bench/parakeet_vs_cli.sh` (RUNS={runs}, THREADS={threads}, "
             f"SECONDS={int(round(dur))}) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-            f"{os.cpu_count()} CPUs, CPU backend. **The machine was shared** with other engineers' builds and "
-            f"tests: load average {', '.join(f'{l:.1f}' for l in loads)} (start, after the comparison, after "
-            "the speed table), so wall times are inflated and only the side-by-side ratios mean much.\n\n")
+            f"{os.cpu_count()} CPUs, CPU backend. Load average {', '.join(f'{l:.1f}' for l in loads)} (start, "
+            "after the comparison, after the speed table): about 2 is this benchmark alone on 2 cores, much more "
+            "means other work shared them and only the side-by-side ratios mean much.\n\n")
     f.write(f"Recording: the first {dur:.1f} s of `{os.path.basename(src_wav)}`. Models: stand-ins with the real "
             "shapes and random weights (tools/parakeet_standin: Parakeet TDT 0.6B v3, 1,255,897,319 bytes like the "
             "published f16 file; tools/whisper_standin for whisper).\n\n")
@@ -125,8 +125,7 @@ with open(out, "w") as f:
     if speed_rows:
         f.write("## x real time on this machine (`parley transcribe`, Silero VAD on)\n\n")
         f.write(f"{dur:.1f} s of audio / whole-command wall time, best of the runs; {threads} threads; run in "
-                "alternating order. x real time above 1 keeps up with a live meeting (on a quiet machine; "
-                "this one was shared).\n\n")
+                "alternating order. x real time above 1 keeps up with a live meeting.\n\n")
         f.write("| model | best (s) | x real time | median (s) | runs (s) |\n|---|---|---|---|---|\n")
         for label, b, x, med, all_ in speed_rows:
             f.write(f"| {label} | {b:.2f} | {x:.2f} | {med:.2f} | {', '.join(f'{v:.2f}' for v in all_)} |\n")

@@ -66,9 +66,9 @@ f, out, started, took, threads, tokens, ctx, ncpu, load = sys.argv[1:]
 rows = [json.loads(l) for l in open(f) if l.strip()]
 L = ["", "## A second question in a new process (issue 9 b)", "",
      f"Produced by `scripts/root.sh run bash bench/tasks_state.sh` (THREADS={threads} TOKENS={tokens} CTX={ctx}), "
-     f"started {started}, took {took} s, on {ncpu} shared CPUs (load average at the end {load}: other helpers' "
-     "builds and benchmarks ran at the same time, so compare the two columns of one round, not rounds of "
-     "different runs).", "",
+     f"started {started}, took {took} s, on {ncpu} CPUs (load average at the end {load}: about 2 is this "
+     "benchmark alone on 2 cores, more means other work shared them; compare the two columns of one round, "
+     "not rounds of different runs).", "",
      "A stored 30-minute meeting (synthetic, about 50 stand-in tokens a segment), the Qwen 3.5 2B stand-in, `parley ask ID "
      "QUESTION` twice, each a new process: the first with an empty state directory (the transcript is evaluated "
      "and its sequence state saved under `$XDG_CACHE_HOME/parley/state/`), the second loading that state "
