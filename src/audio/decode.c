@@ -279,12 +279,12 @@ static parley_status drain(decoder *d, sample_vec *out, double max_seconds, int 
                 av_frame_unref(d->frame);
                 return fst;
             }
-            int r = setup_resampler(d, &f->ch_layout, f->format, f->sample_rate);
-            if (r < 0) {
+            int rs = setup_resampler(d, &f->ch_layout, f->format, f->sample_rate);
+            if (rs < 0) {
                 av_frame_unref(d->frame);
                 char eb[AV_ERROR_MAX_STRING_SIZE];
                 return parley_fail(PARLEY_ERR_BAD_AUDIO, "the audio changes mid-way and cannot be resampled (%s)",
-                                   averr(r, eb, sizeof eb));
+                                   averr(rs, eb, sizeof eb));
             }
         }
         parley_status st = convert(d, d->frame, out, max_seconds);

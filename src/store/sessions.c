@@ -719,7 +719,7 @@ rollback:
 
 parley_status parley_store_segment_edited(parley_store *s, int64_t session_id, int64_t index, int *edited)
 {
-    int64_t rowid;
+    int64_t rowid = 0;
     parley_status st = segment_rowid(s, session_id, index, &rowid);
     if (st)
         return st;
