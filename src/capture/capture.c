@@ -94,7 +94,6 @@ static void put_silence(parley_capture *cap, double seconds)
 {
     static const float zeros[1600];
     uint64_t left = (uint64_t)(seconds * PARLEY_CAPTURE_RATE);
-    cap->inserted += left;
     while (left > 0) {
         size_t k = left < 1600 ? (size_t)left : 1600;
         hand_over(cap, zeros, k);
@@ -175,7 +174,7 @@ static void sleep_until(double t)
 /* Replays the decoded file in chunks, paced by speed. */
 static void replay_run(parley_capture *cap)
 {
-    size_t chunk = (size_t)cap->p.chunk_ms * PARLEY_CAPTURE_RATE / 1000;
+    size_t chunk = chunk_samples(cap);
     double t0 = parley_now();
     size_t pos = 0;
     while (pos < cap->replay.n_samples && !atomic_load(&cap->stop)) {

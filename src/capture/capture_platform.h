@@ -27,7 +27,6 @@ struct parley_capture {
     double lag_min;                 /* least lateness of a chunk in this check period, s */
     double period_end;              /* when the lateness is next checked */
     double last_at;                 /* the latest chunk's arrival */
-    uint64_t inserted;              /* silence put in for audio that never arrived, samples */
     parley_audio replay;            /* the decoded file when replaying */
     void *backend;                  /* the platform's stream */
 };
