@@ -94,6 +94,24 @@ static enum MHD_Result job_accepted(const route *r, int64_t id)
     return srv_send_json(r->c, MHD_HTTP_ACCEPTED, doc);
 }
 
+/* A task job: also "remote": the team server that runs it, or null (this device). */
+static enum MHD_Result task_accepted(const route *r, int64_t id, const char *remote)
+{
+    yyjson_mut_val *o;
+    yyjson_mut_doc *doc = new_obj(&o);
+    if (!doc)
+        return MHD_NO;
+    yyjson_mut_obj_add_int(doc, o, "job", id);
+    char ev[64];
+    snprintf(ev, sizeof ev, "/api/jobs/%lld/events", (long long)id);
+    yyjson_mut_obj_add_strcpy(doc, o, "events", ev);
+    if (remote && *remote)
+        yyjson_mut_obj_add_strcpy(doc, o, "remote", remote);
+    else
+        yyjson_mut_obj_add_null(doc, o, "remote");
+    return srv_send_json(r->c, MHD_HTTP_ACCEPTED, doc);
+}
+
 /* ---- sessions ------------------------------------------------------------------------------ */
 
 static enum MHD_Result sessions_list(route *r)
@@ -387,7 +405,7 @@ static enum MHD_Result session_task(route *r, int64_t id, job_kind kind)
     int64_t job;
     st = srv_job_submit(r->srv, kind, id, NULL, question, &lim, remote, &job);
     free(question);
-    return st ? fail(r, st) : job_accepted(r, job);
+    return st ? fail(r, st) : task_accepted(r, job, remote);
 }
 
 static enum MHD_Result session_artifacts(route *r, int64_t id)

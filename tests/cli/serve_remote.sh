@@ -29,8 +29,8 @@ echo secret >"$T_DIR/token"
 llama_server_start "$PORT" secret
 
 t_begin "task jobs on the default team server, labelled in results, status and store"
-A=$A SERVER_PID=$SERVER_PID PYTHONPATH="$(dirname "$0")" python3 - <<'PY' 2>"$T_DIR/py.err" && t_ok || t_fail "$(tail -c 2500 "$T_DIR/py.err")"
-import os, signal, sys, time
+A=$A T_DIR=$T_DIR SERVER_PID=$SERVER_PID PYTHONPATH="$(dirname "$0")" python3 - <<'PY' 2>"$T_DIR/py.err" && t_ok || t_fail "$(tail -c 2500 "$T_DIR/py.err")"
+import os, signal, subprocess, sys, time
 from serve_lib import Server
 A = int(os.environ["A"])
 def say(*a): print("ok:", *a, file=sys.stderr)
@@ -87,6 +87,20 @@ try:
     assert "nothing was run on this computer" in err["hint"], err
     assert len(s.json("GET", "/api/sessions/%d/artifacts" % A)["artifacts"]) == n_arts
     say("stopped server")
+    # The pages label it too (when Chromium and playwright-core are here).
+    node_dir = os.environ.get("PARLEY_NODE_DIR") or os.path.join(os.environ["PARLEY_TOOLS"], "node")
+    if os.path.exists("/usr/bin/chromium") and os.path.exists(node_dir + "/node_modules/playwright-core/package.json"):
+        t = os.environ["T_DIR"]
+        env = dict(os.environ, PARLEY_URL=s.url, MEETING=str(A), PROFILE=t + "/profile", SHOTS=t,
+                   NODE_PATH=node_dir + "/node_modules", HOME=t)
+        r = subprocess.run(["timeout", "120", "node", os.environ["PARLEY_SRC"] + "/tests/browser/remote.mjs"], env=env,
+                           stderr=subprocess.PIPE, text=True)
+        print(r.stderr, file=sys.stderr)
+        assert r.returncode == 0, "the pages: node exit %d" % r.returncode
+        say("the pages label it")
+    else:
+        print("note: the pages were not checked (needs /usr/bin/chromium and playwright-core in %s)" % node_dir,
+              file=sys.stderr)
 finally:
     s.stop()
 PY
