@@ -88,6 +88,6 @@ PY
 
 t_begin "--local with a default server: the assistant needs a local model (none is used from the server)"
 run "$P" live --input "$T_DIR/in.wav" --speed 0 --no-system --asr-model tiny --local --summary
-expect_rc 2 && expect_err "need --model" && ! grep -q "team" "$T_DIR/err" && t_ok
+expect_rc 2 && expect_err "need --model" && ! grep -q "'team'\|remote: team" "$T_DIR/err" && t_ok
 
 t_done
