@@ -19,7 +19,7 @@ db="$XDG_DATA_HOME/parley/parley.db"
 trap 'llama_server_stop' EXIT
 espeak-ng -w "$T_DIR/a.wav" "Hello everyone, this is the weekly meeting about the budget." 2>/dev/null
 sox -n -r 22050 -c 1 "$T_DIR/sil.wav" trim 0 1.5
-parts=("$T_DIR/sil.wav"); for _ in $(seq 4); do parts+=("$T_DIR/a.wav" "$T_DIR/sil.wav"); done
+parts=("$T_DIR/sil.wav"); for _ in $(seq 3); do parts+=("$T_DIR/a.wav" "$T_DIR/sil.wav"); done
 sox "${parts[@]}" "$T_DIR/in.wav"
 PORT=$(free_port)
 echo secret >"$T_DIR/token"
@@ -73,8 +73,14 @@ assert chat[1][1].startswith("remote:team/"), chat
 PY
 grep -q "shown once" "$T_DIR/ev.err" && t_fail "the notice about this computer's CPU was shown for a team server"
 
-t_begin "the default server, stopped: a labelled error, nothing from it stored, nothing run locally"
+t_begin "the default server on the terminal: the summary after [remote: team]"
 "$P" remote default team >/dev/null
+run "$P" live --input "$T_DIR/in.wav" --speed 0 --no-system --asr-model tiny --ctx 4096 --summary
+expect_rc 0 && expect_err "Assistant: team server 'team' (questions, the summary)" &&
+    grep -A1 "^\[remote: team\] *$" "$T_DIR/out" | tail -1 | grep -q . && ! grep -q "error" "$T_DIR/err" && t_ok ||
+    t_fail "$(out | tail -5; err | tail -3)"
+
+t_begin "the default server, stopped: a labelled error, nothing from it stored, nothing run locally"
 llama_server_stop
 run "$P" live --input "$T_DIR/in.wav" --speed 0 --no-system --asr-model tiny --ctx 4096 --summary
 expect_rc 0 && expect_err "Assistant: team server 'team'" && expect_err "\[remote: team\] error: the summary failed on remote:team/" &&
