@@ -318,24 +318,11 @@ static parley_status open_remote(parley_server *srv, const srv_job *j, parley_re
     return parley_remote_open(&info, &rp, out);
 }
 
-static void run_task(parley_server *srv, llm_worker_state *ws, srv_job *j)
+/* This device's model for the job: chosen (choose_model) and loaded unless it already is. */
+static parley_status load_local(parley_server *srv, llm_worker_state *ws, const srv_job *j)
 {
     char path[PATH_MAX];
-    parley_remote *remote = NULL;
-    parley_status st;
-    if (j->remote[0]) {
-        /* A team server: no model is chosen or loaded here; this device's feature switches
-         * are about this device. */
-        if ((st = open_remote(srv, j, &remote)) == PARLEY_OK && !ws->db)
-            st = parley_store_open(srv->store_path, &ws->db);
-        if (st) {
-            job_fail_remote(srv, j, st, parley_last_error());
-            parley_remote_free(remote);
-            return;
-        }
-        goto ready;
-    }
-    st = choose_model(srv, j->kind, path, sizeof path);
+    parley_status st = choose_model(srv, j->kind, path, sizeof path);
     if (!st && (!ws->llm || strcmp(path, ws->loaded) != 0)) {
         parley_llm_free(ws->llm);
         ws->llm = NULL;
@@ -349,13 +336,25 @@ static void run_task(parley_server *srv, llm_worker_state *ws, srv_job *j)
         if (!st)
             snprintf(ws->loaded, sizeof ws->loaded, "%s", path);
     }
+    return st;
+}
+
+static void run_task(parley_server *srv, llm_worker_state *ws, srv_job *j)
+{
+    /* A team server: no model is chosen or loaded here (this device's feature switches are
+     * about this device); else this device's model. */
+    parley_remote *remote = NULL;
+    parley_status st = j->remote[0] ? open_remote(srv, j, &remote) : load_local(srv, ws, j);
     if (!st && !ws->db)
         st = parley_store_open(srv->store_path, &ws->db);
     if (st) {
-        job_fail(srv, j, st, parley_last_error());
+        if (j->remote[0])
+            job_fail_remote(srv, j, st, parley_last_error());
+        else
+            job_fail(srv, j, st, parley_last_error());
+        parley_remote_free(remote);
         return;
     }
-ready:;
     /* The settings' output language (else the meeting's own) for what is written. */
     struct parley_settings set;
     if (parley_settings_load(srv->settings_path, &set) != PARLEY_OK)
