@@ -19,8 +19,12 @@ db="$XDG_DATA_HOME/parley/parley.db"
 trap 'llama_server_stop' EXIT
 espeak-ng -w "$T_DIR/a.wav" "Hello everyone, this is the weekly meeting about the budget." 2>/dev/null
 sox -n -r 22050 -c 1 "$T_DIR/sil.wav" trim 0 1.5
-parts=("$T_DIR/sil.wav"); for _ in $(seq 3); do parts+=("$T_DIR/a.wav" "$T_DIR/sil.wav"); done
-sox "${parts[@]}" "$T_DIR/in.wav"
+# in.wav (two utterances) is replayed as fast as possible; long.wav (eight, about 36 s) in
+# real time, long enough that a loaded machine's transcription backlog cannot reach its
+# end before the question is answered (the test stops it as soon as it is).
+sox "$T_DIR/sil.wav" "$T_DIR/a.wav" "$T_DIR/sil.wav" "$T_DIR/a.wav" "$T_DIR/sil.wav" "$T_DIR/in.wav"
+parts=("$T_DIR/sil.wav"); for _ in $(seq 8); do parts+=("$T_DIR/a.wav" "$T_DIR/sil.wav"); done
+sox "${parts[@]}" "$T_DIR/long.wav"
 PORT=$(free_port)
 echo secret >"$T_DIR/token"
 "$P" remote add team "http://127.0.0.1:$PORT" --token-file "$T_DIR/token" >/dev/null || { echo "remote add failed" >&2; exit 1; }
@@ -33,7 +37,7 @@ expect_rc 1 && expect_err "nosuch" && { [ ! -f "$db" ] || [ "$(n_sessions)" = 0 
 t_begin "question, suggestion and summary on the team server, labelled in the events and the store"
 mkfifo "$T_DIR/typed"
 exec 3<>"$T_DIR/typed"
-"$P" live --input "$T_DIR/in.wav" --speed 1 --no-system --asr-model tiny --remote team --ctx 4096 --suggest \
+"$P" live --input "$T_DIR/long.wav" --speed 1 --no-system --asr-model tiny --remote team --ctx 4096 --suggest \
     --suggest-interval 1 --on-battery ignore --summary --json <"$T_DIR/typed" >"$T_DIR/ev" 2>"$T_DIR/ev.err" &
 pid=$!
 for _ in $(seq 300); do grep -q '"segment.final"' "$T_DIR/ev" && break; sleep 0.2; done
