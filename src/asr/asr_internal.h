@@ -27,6 +27,11 @@ struct parley_asr {
     int n_streams;                /* stream workers alive: parley_asr_free waits for them */
 };
 
+/* Tests only: the hardware parley_asr_init checks for known-bad GPUs instead of probing
+ * (NULL = probe). */
+struct parley_hw;
+void parley_asr_hw_override(const struct parley_hw *hw);
+
 /* A stream's worker started / ended (the stream is gone). */
 void parley_asr_stream_born(parley_asr *asr);
 void parley_asr_stream_gone(parley_asr *asr);
