@@ -43,12 +43,12 @@ struct parley_transcribe_params parley_transcribe_default_params(void)
 static const parley_hw *asr_hw_override;
 void parley_asr_hw_override(const parley_hw *hw) { asr_hw_override = hw; }
 
-/* whisper.cpp runs on the gpu_device-th GPU in ggml's order (discrete or integrated). A
+/* whisper.cpp (and libparakeet) run on the gpu_device-th GPU in ggml's order (discrete or integrated). A
  * GPU whose driver is in the known-bad table (hw.h) is skipped, with its reason logged: the
  * next good one takes the model, else the CPU does. No probe when ggml has no GPU. */
-static void choose_gpu(struct whisper_context_params *cp)
+void parley_asr_choose_gpu(bool *use_gpu, int *gpu_device)
 {
-    if (!cp->use_gpu)
+    if (!*use_gpu)
         return;
     int n_gpu = 0;
     for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
@@ -78,7 +78,7 @@ static void choose_gpu(struct whisper_context_params *cp)
             if (hw->gpus[j].known_bad && strcmp(hw->gpus[j].name, ggml_backend_dev_name(dev)) == 0)
                 bad = &hw->gpus[j];
         if (!bad) {
-            cp->gpu_device = k;
+            *gpu_device = k;
             return;
         }
         parley_log(PARLEY_LOG_WARN, "speech model not on %s (%s): %s", bad->name, bad->description,
@@ -86,7 +86,7 @@ static void choose_gpu(struct whisper_context_params *cp)
         k++;
     }
     parley_log(PARLEY_LOG_WARN, "every GPU has a known-bad driver: the speech model runs on the CPU");
-    cp->use_gpu = false;
+    *use_gpu = false;
 }
 
 parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr **out)
@@ -102,7 +102,7 @@ parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr
     struct whisper_context_params cp = whisper_context_default_params();
     cp.use_gpu = params->use_gpu;
     cp.flash_attn = params->flash_attn;
-    choose_gpu(&cp);
+    parley_asr_choose_gpu(&cp.use_gpu, &cp.gpu_device);
     struct whisper_context *ctx = whisper_init_from_file_with_params(params->model_path, cp);
     if (!ctx) {
         /* A VAD model shares whisper's magic but is a different network. */
