@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# scripts/regressions.sh: proves that each regression test can fail. For every
+# tests/regressions/NAME.patch (a minimal revert of one defect's fix, against today's
+# source) it applies the patch to a scratch copy of the tree, builds, runs the test
+# case(s) the patch names and expects each to FAIL. The real checkout is never touched.
+#
+#   scripts/regressions.sh                 every patch
+#   scripts/regressions.sh NAME...         only these (NAME = file name without .patch)
+#   REGR_BASELINE=1 scripts/regressions.sh also runs each named case on the unpatched
+#                                          copy first and expects it to pass
+#   scripts/regressions.sh --prepare       only copy and build (no patch)
+#   make regressions                       the same as the first form
+#
+# Scratch: build/regress-src (the copy) and build/regress-build (its build dir, kept
+# between patches and runs so each rebuild is incremental). The table goes to stdout
+# and to build/regress-report.md; each run's log to build/regress-logs/NAME.log.
+#
+# A patch starts with header lines that git apply ignores:
+#   Defect: what went wrong
+#   Fix: commit and the source lines the patch takes out
+#   Test: TARGET CASE      (a ctest target: test_x or cli_x, and the case's name as the
+#                           test prints it after "-- "; several Test: lines are allowed)
+# A case "fails" when its target exits non-zero and either prints "FAIL CASE" or stops
+# (crash, abort, sanitizer) while CASE is the case running.
+# Exit status: 0 when every case failed without its fix; 1 when any passed, a patch no
+# longer applies, or a build failed.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+
+have_native() {
+    command -v pkg-config >/dev/null && command -v cmake >/dev/null &&
+        pkg-config --exists 'llama >= 0.7' 'whisper >= 1.9.5' ggml sqlite3 libavformat libswresample yyjson libcurl 2>/dev/null
+}
+# Copying and patching run here (git, on the host); building and testing run where
+# scripts/dev.sh builds: on this host when it has the packages, else in the build root.
+if have_native; then inroot() { "$@"; }; else inroot() { "$top/scripts/root.sh" run "$@"; }; fi
+
+src=$top/build/regress-src
+bld=$top/build/regress-build
+logs=$top/build/regress-logs
+report=$top/build/regress-report.md
+jobs=${JOBS:-$(nproc)}
+mkdir -p "$src" "$bld" "$logs"
+
+if [ "${1:-}" = --prepare ]; then # copy and build everything once, no patch
+    sync_copy_first=1
+    patches=()
+elif [ $# -gt 0 ]; then
+    patches=()
+    for n in "$@"; do patches+=("tests/regressions/${n%.patch}.patch"); done
+else
+    patches=(tests/regressions/*.patch)
+fi
+
+# The copy = tracked and untracked-but-not-ignored files of the checkout. Only files
+# whose bytes differ are rewritten (and get a new mtime), so the build stays incremental
+# and a file a patch changed is rebuilt after it is restored.
+sync_copy() {
+    local f
+    while IFS= read -r -d '' f; do
+        if [ ! -e "$top/$f" ]; then rm -f "$src/$f"; continue; fi
+        if ! cmp -s "$top/$f" "$src/$f"; then
+            mkdir -p "$(dirname "$src/$f")"
+            cp -P "$top/$f" "$src/$f.regr-tmp" && mv -f "$src/$f.regr-tmp" "$src/$f"
+        fi
+    done < <(cd "$top" && git ls-files -co --exclude-standard -z)
+}
+# git apply outside any repository (build/ is inside the checkout's work tree).
+gapply() { GIT_CEILING_DIRECTORIES=$top/build git -C "$src" apply "$@"; }
+
+build() { # targets...
+    if [ ! -f "$bld/CMakeCache.txt" ]; then
+        inroot cmake -S "$src" -B "$bld" -DPARLEY_WERROR=OFF >"$bld/configure.log" 2>&1 || return 1
+    fi
+    local t args=()
+    for t in "$@"; do args+=(--target "$t"); done
+    inroot cmake --build "$bld" -j "$jobs" "${args[@]}"
+}
+
+# run_case TARGET CASE LOG: 0 when the case failed (what we want), 1 when it passed,
+# 2 when the case never ran.
+run_case() {
+    local target=$1 case=$2 log=$3 rc=0
+    (cd "$bld" && inroot ctest -R "^${target}\$" --output-on-failure -V --timeout 900) >"$log" 2>&1 || rc=$?
+    # ctest -V prefixes each line with "N: "; strip it.
+    local out
+    out=$(sed -E 's/^[0-9]+: //' "$log")
+    if ! grep -qxF -- "-- $case" <<<"$out"; then
+        return 2
+    fi
+    if grep -q -- "^FAIL $(printf '%s' "$case" | sed 's/[][\.*^$/]/\\&/g')\($\|:\)" <<<"$out"; then
+        return 0
+    fi
+    if [ $rc -ne 0 ]; then
+        # Stopped inside the case: the last "-- " line is the case and no verdict follows it.
+        local last
+        last=$(grep -E '^(-- |ok   |FAIL )' <<<"$out" | tail -n 1)
+        [ "$last" = "-- $case" ] && return 0
+    fi
+    return 1
+}
+
+if [ -n "${sync_copy_first:-}" ]; then
+    sync_copy
+    build all
+    exit
+fi
+
+fail=0
+rows=()
+row() { rows+=("| $1 | $2 | $3 |"); printf '%-34s %-24s %s\n' "$1" "$2" "$3"; }
+echo "regressions: $(git -C "$top" rev-parse --short HEAD) $(date -u '+%Y-%m-%d %H:%M UTC')"
+for p in "${patches[@]}"; do
+    name=$(basename "$p" .patch)
+    log=$logs/$name.log
+    : >"$log"
+    [ -f "$p" ] || { row "$name" "-" "no such patch"; fail=1; continue; }
+    mapfile -t tests < <(sed -n 's/^Test: *//p' "$p")
+    [ ${#tests[@]} -gt 0 ] || { row "$name" "-" "patch names no Test:"; fail=1; continue; }
+    targets=()
+    for t in "${tests[@]}"; do targets+=("${t%% *}"); done
+    btargets=("${targets[@]}")
+    for t in "${targets[@]}"; do
+        # CLI tests run the binary and the test tools: build everything.
+        case $t in cli_*) btargets=(all) ;; esac
+    done
+    sync_copy
+    if [ "${REGR_BASELINE:-0}" = 1 ]; then
+        if ! build "${btargets[@]}" >>"$log" 2>&1; then
+            row "$name" "-" "unpatched copy does not build"; fail=1; continue
+        fi
+        for t in "${tests[@]}"; do
+            c=0; run_case "${t%% *}" "${t#* }" "$log.base" || c=$?
+            [ $c = 1 ] || { row "$name" "$t" "baseline: the case does not pass with its fix"; fail=1; }
+        done
+    fi
+    if ! gapply --check "$top/$p" >>"$log" 2>&1; then
+        row "$name" "${tests[0]}" "patch no longer applies"; fail=1; continue
+    fi
+    gapply "$top/$p"
+    if ! build "${btargets[@]}" >>"$log" 2>&1; then
+        row "$name" "${tests[0]}" "build failed with the patch (see $log)"; fail=1
+        sync_copy; continue
+    fi
+    for t in "${tests[@]}"; do
+        c=0; run_case "${t%% *}" "${t#* }" "$log.test" || c=$?
+        cat "$log.test" >>"$log"; rm -f "$log.test"
+        case $c in
+            0) row "$name" "$t" "yes" ;;
+            1) row "$name" "$t" "NO: passes without its fix"; fail=1 ;;
+            *) row "$name" "$t" "NO: the case did not run (see $log)"; fail=1 ;;
+        esac
+    done
+    sync_copy # restore before the next patch
+done
+{
+    echo "| patch | test | fails without the fix |"
+    echo "|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+} >"$report"
+echo "table: $report"
+exit $fail
