@@ -25,6 +25,9 @@
 # Exit status: 0 when every case failed without its fix; 1 when any passed, a patch no
 # longer applies, or a build failed.
 set -euo pipefail
+# The whole script is one function, read before it runs: editing this file while it runs
+# (it takes a while) cannot change what the running copy does.
+main() {
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 
@@ -38,6 +41,7 @@ if have_native; then inroot() { "$@"; }; else inroot() { "$top/scripts/root.sh" 
 
 src=$top/build/regress-src
 bld=$top/build/regress-build
+shared=$(cd "$top/.." && pwd)/shared
 logs=$top/build/regress-logs
 report=$top/build/regress-report.md
 jobs=${JOBS:-$(nproc)}
@@ -70,8 +74,11 @@ sync_copy() {
 gapply() { GIT_CEILING_DIRECTORIES=$top/build git -C "$src" apply "$@"; }
 
 build() { # targets...
-    if [ ! -f "$bld/CMakeCache.txt" ]; then
-        inroot cmake -S "$src" -B "$bld" -DPARLEY_WERROR=OFF >"$bld/configure.log" 2>&1 || return 1
+    # The copy's ../shared is build/shared, which does not exist: point the tests at the
+    # checkout's own ../shared (the models).
+    if ! grep -qxF "PARLEY_SHARED_DIR:PATH=$shared" "$bld/CMakeCache.txt" 2>/dev/null; then
+        inroot cmake -S "$src" -B "$bld" -DPARLEY_WERROR=OFF -DPARLEY_SHARED_DIR="$shared" \
+            >"$bld/configure.log" 2>&1 || return 1
     fi
     local t args=()
     for t in "$@"; do args+=(--target "$t"); done
@@ -79,26 +86,24 @@ build() { # targets...
 }
 
 # run_case TARGET CASE LOG: 0 when the case failed (what we want), 1 when it passed,
-# 2 when the case never ran.
+# 2 when the case never ran, 3 when it was skipped (a model or tool missing).
 run_case() {
     local target=$1 case=$2 log=$3 rc=0
     (cd "$bld" && inroot ctest -R "^${target}\$" --output-on-failure -V --timeout 900) >"$log" 2>&1 || rc=$?
-    # ctest -V prefixes each line with "N: "; strip it.
-    local out
-    out=$(sed -E 's/^[0-9]+: //' "$log")
-    if ! grep -qxF -- "-- $case" <<<"$out"; then
-        return 2
-    fi
-    if grep -q -- "^FAIL $(printf '%s' "$case" | sed 's/[][\.*^$/]/\\&/g')\($\|:\)" <<<"$out"; then
-        return 0
-    fi
-    if [ $rc -ne 0 ]; then
-        # Stopped inside the case: the last "-- " line is the case and no verdict follows it.
-        local last
-        last=$(grep -E '^(-- |ok   |FAIL )' <<<"$out" | tail -n 1)
-        [ "$last" = "-- $case" ] && return 0
-    fi
-    return 1
+    # ctest -V prefixes each line with "N: "; the case's lines are those from "-- CASE"
+    # to the next "-- " line (or the end).
+    local body
+    body=$(sed -E 's/^[0-9]+: //' "$log" | awk -v c="-- $case" '
+        $0 == c { on = 1; print; next }
+        on && /^-- / { exit }
+        on { print }')
+    [ -n "$body" ] || return 2
+    if grep -qF -- "FAIL $case" <<<"$body"; then return 0; fi
+    if grep -qxF -- "ok   $case" <<<"$body"; then return 1; fi
+    if grep -q '^SKIP' <<<"$body"; then return 3; fi
+    # No verdict: the test stopped inside the case (crash, abort, sanitizer, time limit).
+    [ $rc -ne 0 ] && return 0
+    return 3
 }
 
 if [ -n "${sync_copy_first:-}" ]; then
@@ -118,19 +123,21 @@ for p in "${patches[@]}"; do
     [ -f "$p" ] || { row "$name" "-" "no such patch"; fail=1; continue; }
     mapfile -t tests < <(sed -n 's/^Test: *//p' "$p")
     [ ${#tests[@]} -gt 0 ] || { row "$name" "-" "patch names no Test:"; fail=1; continue; }
-    targets=()
-    for t in "${tests[@]}"; do targets+=("${t%% *}"); done
-    btargets=("${targets[@]}")
-    for t in "${targets[@]}"; do
-        # CLI tests run the binary and the test tools: build everything.
-        case $t in cli_*) btargets=(all) ;; esac
+    btargets=()
+    for t in "${tests[@]}"; do
+        case $t in
+            build\ *) ;;                    # "build TARGET": that target must not build
+            cli_*) btargets=(all) ;;        # the binary and the test tools
+            *) [ "${btargets[0]:-}" = all ] || btargets+=("${t%% *}") ;;
+        esac
     done
     sync_copy
     if [ "${REGR_BASELINE:-0}" = 1 ]; then
-        if ! build "${btargets[@]}" >>"$log" 2>&1; then
+        if ! build all >>"$log" 2>&1; then
             row "$name" "-" "unpatched copy does not build"; fail=1; continue
         fi
         for t in "${tests[@]}"; do
+            [ "${t%% *}" = build ] && continue
             c=0; run_case "${t%% *}" "${t#* }" "$log.base" || c=$?
             [ $c = 1 ] || { row "$name" "$t" "baseline: the case does not pass with its fix"; fail=1; }
         done
@@ -139,16 +146,25 @@ for p in "${patches[@]}"; do
         row "$name" "${tests[0]}" "patch no longer applies"; fail=1; continue
     fi
     gapply "$top/$p"
-    if ! build "${btargets[@]}" >>"$log" 2>&1; then
+    if [ ${#btargets[@]} -gt 0 ] && ! build "${btargets[@]}" >>"$log" 2>&1; then
         row "$name" "${tests[0]}" "build failed with the patch (see $log)"; fail=1
         sync_copy; continue
     fi
     for t in "${tests[@]}"; do
+        if [ "${t%% *}" = build ]; then
+            if build "${t#* }" >>"$log" 2>&1; then
+                row "$name" "$t" "NO: builds without its fix"; fail=1
+            else
+                row "$name" "$t" "yes (does not build)"
+            fi
+            continue
+        fi
         c=0; run_case "${t%% *}" "${t#* }" "$log.test" || c=$?
         cat "$log.test" >>"$log"; rm -f "$log.test"
         case $c in
             0) row "$name" "$t" "yes" ;;
             1) row "$name" "$t" "NO: passes without its fix"; fail=1 ;;
+            3) row "$name" "$t" "NO: skipped (see $log)"; fail=1 ;;
             *) row "$name" "$t" "NO: the case did not run (see $log)"; fail=1 ;;
         esac
     done
@@ -161,3 +177,6 @@ done
 } >"$report"
 echo "table: $report"
 exit $fail
+}
+main "$@"
+exit $?
