@@ -864,6 +864,79 @@ TEST(prefix_state_is_kept_on_disk_and_bad_files_are_misses)
     parley_buf_free(&sys);
 }
 
+/* llama.cpp's own grammar-first sampling (the grammar over the whole vocabulary, then
+ * greedy), written against llama.h directly: the reference Parley's sampler must equal. */
+static char *reference_grammar_greedy(const char *path, const char *prompt, const char *gbnf, int max_tokens)
+{
+    struct llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = 0;
+    struct llama_model *model = llama_model_load_from_file(path, mp);
+    if (!model)
+        return NULL;
+    struct llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = 512;
+    cp.n_batch = 512;
+    cp.n_threads = cp.n_threads_batch = 1;
+    struct llama_context *ctx = llama_init_from_model(model, cp);
+    const struct llama_vocab *vocab = llama_model_get_vocab(model);
+    struct llama_sampler *ch = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    llama_sampler_chain_add(ch, llama_sampler_init_grammar(vocab, gbnf, "root"));
+    llama_sampler_chain_add(ch, llama_sampler_init_greedy());
+    llama_token toks[256];
+    int32_t n = llama_tokenize(vocab, prompt, (int32_t)strlen(prompt), toks, 256, true, true);
+    parley_buf out = {0};
+    bool ok = ctx && n > 0 && llama_decode(ctx, llama_batch_get_one(toks, n)) == 0;
+    for (int i = 0; ok && i < max_tokens; i++) {
+        llama_token t = llama_sampler_sample(ch, ctx, -1);
+        if (llama_vocab_is_eog(vocab, t))
+            break;
+        char piece[256];
+        int32_t pl = llama_token_to_piece(vocab, t, piece, sizeof piece, 0, true);
+        ok = pl >= 0 && parley_buf_append(&out, piece, (size_t)pl) == PARLEY_OK &&
+             llama_decode(ctx, llama_batch_get_one(&t, 1)) == 0;
+    }
+    llama_sampler_free(ch);
+    if (ctx)
+        llama_free(ctx);
+    llama_model_free(model);
+    if (!ok) {
+        parley_buf_free(&out);
+        return NULL;
+    }
+    char *s = strdup(out.data ? out.data : "");
+    parley_buf_free(&out);
+    return s;
+}
+
+/* Parley samples first and checks the grammar only on a rejected pick, and then only over
+ * the tokens whose first byte the grammar can take: the text must still be exactly what
+ * grammar-first sampling over the whole vocabulary makes. */
+TEST(grammar_sampling_equals_llama_grammar_first)
+{
+    NEED_MODEL();
+    const char *gbnf = "root ::= \"{\\\"title\\\":\" s \",\\\"points\\\":[\" s (\",\" s){0,3} \"]}\"\n"
+                       "s ::= \"\\\"\" c{1,16} \"\\\"\"\n"
+                       "c ::= [^\"\\\\\\x7F\\x00-\\x1F] | \"\\\\\" [\"\\\\/bfnrt]\n";
+    const char *prompts[] = {"Once upon a time", "The little dog said", "Lily and Tom went to the park."};
+    parley_llm *llm = load(mp, 512, NULL);
+    ASSERT(llm);
+    for (size_t i = 0; i < sizeof prompts / sizeof *prompts; i++) {
+        char *want = reference_grammar_greedy(mp, prompts[i], gbnf, 200);
+        ASSERT_MSG(want, "the llama.cpp reference run failed for \"%s\"", prompts[i]);
+        struct parley_llm_request rq = parley_llm_default_request();
+        rq.prompt = prompts[i];
+        rq.max_tokens = 200;
+        rq.grammar = gbnf;
+        struct parley_llm_result res;
+        ASSERT_OK(parley_llm_generate(llm, &rq, &res));
+        ASSERT_MSG(res.stats.n_resampled > 0, "the grammar never rejected a pick: nothing was compared");
+        ASSERT_STR(res.text, want);
+        parley_llm_result_clear(&res);
+        free(want);
+    }
+    parley_llm_free(llm);
+}
+
 /* Grammar output under the sample-then-check sampler: most tokens need no grammar pass
  * over the vocabulary; the output still always parses. */
 TEST(grammar_checks_the_chosen_token_first)
@@ -927,5 +1000,6 @@ int main(void)
     RUN(cache_prefix_grows_with_the_transcript);
     RUN(prefix_state_is_kept_on_disk_and_bad_files_are_misses);
     RUN(grammar_checks_the_chosen_token_first);
+    RUN(grammar_sampling_equals_llama_grammar_first);
     return test_summary();
 }

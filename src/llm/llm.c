@@ -56,6 +56,15 @@ struct parley_llm {
     struct ggml_threadpool *tp; /* our CPU threadpool (NULL: none could be made) */
     void (*tp_free)(struct ggml_threadpool *);
     atomic_bool stop;          /* set when on_progress asked to stop */
+
+    /* The vocabulary grouped by the first byte of each token's text, for sampling under a
+     * grammar (built on first use, see first_byte_index): bucket b (0..255) holds the tokens
+     * whose text starts with byte b, bucket 256 those always checked (end-of-generation,
+     * control and empty tokens, and any whose text differs with special rendering). */
+    int32_t *fb_ids;           /* n_vocab token ids, bucket by bucket (owned) */
+    uint16_t *fb_of;           /* per token: its bucket (owned) */
+    int32_t fb_start[258];     /* bucket b is fb_ids[fb_start[b] .. fb_start[b + 1]) */
+    int32_t fb_probe[256];     /* a token whose whole text is byte b; -1: none */
 };
 
 enum job_kind { JOB_GENERATE, JOB_PREFIX };
@@ -630,6 +639,8 @@ void parley_llm_free(parley_llm *llm)
         llama_model_free(llm->model);
     free(llm->tmpl);
     free(llm->prefix);
+    free(llm->fb_ids);
+    free(llm->fb_of);
     free(llm->state_dir);
     free(llm);
 }
@@ -1064,15 +1075,82 @@ static int32_t top_logits(const float *logits, int32_t nv, int32_t *idx, int32_t
     return n;
 }
 
+/* Builds llm->fb_* (once per engine; the job thread owns the engine while it runs). A
+ * token's bucket is the first byte of its text as the grammar sees it (rendered with
+ * special tokens as text); a token whose text is empty, differs in its first byte when
+ * rendered without specials, or ends generation goes to bucket 256, which is always
+ * checked. Returns false when out of memory (the caller then checks the whole vocabulary). */
+static bool first_byte_index(parley_llm *llm)
+{
+    if (llm->fb_ids)
+        return true;
+    int32_t nv = llm->info.n_vocab;
+    uint16_t *of = malloc(sizeof *of * (size_t)nv);
+    int32_t *ids = malloc(sizeof *ids * (size_t)nv);
+    if (!of || !ids) {
+        free(of);
+        free(ids);
+        return false;
+    }
+    int32_t count[257] = {0};
+    for (int b = 0; b < 256; b++)
+        llm->fb_probe[b] = -1;
+    for (int32_t t = 0; t < nv; t++) {
+        char a[256], p[256];
+        int32_t na = llama_token_to_piece(llm->vocab, t, a, sizeof a, 0, true);
+        int32_t np = llama_token_to_piece(llm->vocab, t, p, sizeof p, 0, false);
+        uint16_t b = 256;
+        if (!llama_vocab_is_eog(llm->vocab, t) && na > 0 && np > 0 && a[0] == p[0] && a[0] != 0)
+            b = (uint8_t)a[0];
+        of[t] = b;
+        count[b]++;
+        if (b < 256 && na == 1 && np == 1 && llm->fb_probe[b] < 0)
+            llm->fb_probe[b] = t;
+    }
+    llm->fb_start[0] = 0;
+    for (int b = 0; b < 257; b++)
+        llm->fb_start[b + 1] = llm->fb_start[b] + count[b];
+    int32_t fill[257];
+    memcpy(fill, llm->fb_start, sizeof fill);
+    for (int32_t t = 0; t < nv; t++)
+        ids[fill[of[t]]++] = t;
+    llm->fb_of = of;
+    llm->fb_ids = ids;
+    return true;
+}
+
+/* Which first bytes the grammar can accept now: each byte's one-byte token is checked; a
+ * token whose first byte is refused is refused whatever follows (the grammar reads its
+ * text from the start, a partial UTF-8 sequence included), so those buckets need no
+ * check. A byte with no one-byte token stays allowed; bucket 256 always is. */
+static void allowed_first_bytes(parley_llm *llm, struct llama_sampler *grammar, bool allowed[257])
+{
+    llama_token_data probe[256];
+    size_t n = 0;
+    for (int b = 0; b < 256; b++) {
+        allowed[b] = true;
+        if (llm->fb_probe[b] >= 0)
+            probe[n++] = (llama_token_data){llm->fb_probe[b], 0.0f, 0.0f};
+    }
+    allowed[256] = true;
+    llama_token_data_array pa = {probe, n, -1, false};
+    llama_sampler_apply(grammar, &pa);
+    for (size_t i = 0; i < pa.size; i++)
+        if (pa.data[i].logit == -INFINITY)
+            allowed[llm->fb_of[pa.data[i].id]] = false;
+}
+
 /* One token. Without a grammar: the chain. With one: the chain picks from the whole
  * vocabulary, then only that token is checked against the grammar (llama.cpp's common
  * sampler does the same). Only when the grammar rejects it is the choice made again
- * under the grammar: first over the highest-logit candidates, checked against the grammar
- * in blocks until enough pass (greedy: one; top-k sampling: k), which gives exactly what
- * the grammar applied to the whole vocabulary followed by the chain would (the chain keeps
- * only the best passing candidates anyway); with no top-k, or too few passing among the
- * top candidates, the grammar filters the whole vocabulary. Checking every one of a 248k
- * vocabulary against the grammar on every token halved generation speed. */
+ * under the grammar, over the tokens whose first byte it can accept at all
+ * (allowed_first_bytes): first over the highest-logit ones, checked in blocks until enough
+ * pass (greedy: one; top-k sampling: k), which gives exactly what the grammar applied to
+ * the whole vocabulary followed by the chain would (the chain keeps only the best passing
+ * candidates anyway); with no top-k, or too few passing among the top candidates, the
+ * grammar checks every token of the allowed buckets. Checking every one of a 248k
+ * vocabulary against the grammar on every token halved generation speed; between JSON
+ * strings only a few hundred tokens can start with the byte the grammar wants. */
 static llama_token sample_token(parley_llm *llm, const struct parley_llm_request *rq, struct llama_sampler *chain,
                                 struct llama_sampler *grammar, llama_token_data *cand, int32_t *top,
                                 int32_t *n_resampled)
@@ -1091,21 +1169,28 @@ static llama_token sample_token(parley_llm *llm, const struct parley_llm_request
     llama_sampler_apply(grammar, &one_arr);
     if (arr.selected < 0 || one.logit == -INFINITY) {
         (*n_resampled)++;
+        bool indexed = first_byte_index(llm);
+        bool allowed[257];
+        if (indexed)
+            allowed_first_bytes(llm, grammar, allowed);
         int32_t need = rq->temperature <= 0.0f ? 1 : rq->top_k > 0 ? rq->top_k : 0;
         int32_t got = 0;
         bool done = false;
         if (need > 0 && need <= TOP_CANDIDATES / 4) {
             int32_t n_top = top_logits(logits, nv, top, TOP_CANDIDATES);
-            for (int32_t b = 0; b < n_top && got < need; b += 64) {
-                int32_t m = n_top - b < 64 ? n_top - b : 64;
-                llama_token_data blk[64];
-                for (int32_t i = 0; i < m; i++)
-                    blk[i] = (llama_token_data){top[b + i], logits[top[b + i]], 0.0f};
-                llama_token_data_array ba = {blk, (size_t)m, -1, false};
-                llama_sampler_apply(grammar, &ba);
-                for (size_t i = 0; i < ba.size && got < need; i++)
-                    if (ba.data[i].logit != -INFINITY)
-                        cand[got++] = ba.data[i];
+            llama_token_data blk[64];
+            int32_t m = 0;
+            for (int32_t i = 0; i <= n_top && got < need; i++) {
+                if (i < n_top && (!indexed || allowed[llm->fb_of[top[i]]]))
+                    blk[m++] = (llama_token_data){top[i], logits[top[i]], 0.0f};
+                if (m == 64 || (i == n_top && m > 0)) {
+                    llama_token_data_array ba = {blk, (size_t)m, -1, false};
+                    llama_sampler_apply(grammar, &ba);
+                    for (size_t j = 0; j < ba.size && got < need; j++)
+                        if (ba.data[j].logit != -INFINITY)
+                            cand[got++] = ba.data[j];
+                    m = 0;
+                }
             }
             if (got >= need) {
                 arr = (llama_token_data_array){cand, (size_t)got, -1, false};
@@ -1115,9 +1200,17 @@ static llama_token sample_token(parley_llm *llm, const struct parley_llm_request
             }
         }
         if (!done) {
-            for (int32_t t = 0; t < nv; t++)
-                cand[t] = (llama_token_data){t, logits[t], 0.0f};
-            arr = (llama_token_data_array){cand, (size_t)nv, -1, false};
+            size_t n = 0;
+            if (indexed) {
+                for (int b = 0; b < 257; b++)
+                    if (allowed[b])
+                        for (int32_t k = llm->fb_start[b]; k < llm->fb_start[b + 1]; k++)
+                            cand[n++] = (llama_token_data){llm->fb_ids[k], logits[llm->fb_ids[k]], 0.0f};
+            } else {
+                for (int32_t t = 0; t < nv; t++)
+                    cand[n++] = (llama_token_data){t, logits[t], 0.0f};
+            }
+            arr = (llama_token_data_array){cand, n, -1, false};
             llama_sampler_apply(grammar, &arr);
             llama_sampler_apply(chain, &arr);
             id = arr.selected >= 0 ? arr.data[arr.selected].id : 0;
