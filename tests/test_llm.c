@@ -864,6 +864,108 @@ TEST(prefix_state_is_kept_on_disk_and_bad_files_are_misses)
     parley_buf_free(&sys);
 }
 
+static parley_llm *load_deferred(const char *path, const char *dir, bool defer)
+{
+    struct parley_llm_params p = parley_llm_default_params();
+    p.n_ctx = 1024;
+    p.n_gpu_layers = 0;
+    p.n_threads = 1;
+    p.chat_template = "chatml";
+    p.state_dir = dir;
+    p.defer_repack = defer;
+    parley_llm *llm = NULL;
+    if (parley_llm_load(path, p, &llm) != PARLEY_OK)
+        fprintf(stderr, "load: %s\n", parley_last_error());
+    return llm;
+}
+
+/* defer_repack: a short job never reloads the weights; the first big one does (once), with
+ * the same output as an engine loaded the usual way; a prefix whose state is on disk is not
+ * "big", so a question on a cached transcript starts without the repack. */
+TEST(deferred_repack_only_before_a_big_evaluation)
+{
+    NEED_MODEL();
+    const char *tmp = test_tmpdir("llm_repack");
+    ASSERT(tmp);
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/state", tmp);
+    parley_buf sys = {0};
+    for (int i = 0; i < 5; i++)
+        ASSERT_OK(parley_buf_printf(&sys, "[00:00:%02d] %s", i, story));
+    parley_llm_message m[] = {{"system", sys.data}, {"user", "Who is Lily?"}};
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.messages = m;
+    rq.n_messages = 2;
+    rq.cache_prefix = true;
+    rq.max_tokens = 8;
+    struct parley_llm_result plain, r;
+
+    parley_llm *llm = load_deferred(mp, NULL, false);
+    ASSERT(llm);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &plain));
+    ASSERT(plain.stats.n_prompt >= 256);
+    ASSERT(plain.stats.repack_ms == 0.0);
+    parley_llm_free(llm);
+
+    /* Short: no reload. */
+    llm = load_deferred(mp, NULL, true);
+    ASSERT(llm);
+    struct parley_llm_request shortrq = parley_llm_default_request();
+    shortrq.prompt = "Once upon a time";
+    shortrq.max_tokens = 4;
+    ASSERT_OK(parley_llm_generate(llm, &shortrq, &r));
+    ASSERT(r.stats.repack_ms == 0.0);
+    parley_llm_result_clear(&r);
+    /* Big, nothing cached: reloaded first, same answer; not again on the next job. */
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r));
+    ASSERT_MSG(r.stats.repack_ms > 0.0, "a %d-token prompt on a deferred engine did not repack", r.stats.n_prompt);
+    ASSERT_STR(r.text, plain.text);
+    parley_llm_result_clear(&r);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r));
+    ASSERT(r.stats.repack_ms == 0.0);
+    ASSERT_STR(r.text, plain.text);
+    parley_llm_result_clear(&r);
+    parley_llm_free(llm);
+
+    /* With a state directory: the first engine evaluates (and repacks) and saves the
+     * transcript's state; the next one loads the state and does not repack. */
+    llm = load_deferred(mp, dir, true);
+    ASSERT(llm);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r));
+    ASSERT(r.stats.repack_ms > 0.0);
+    ASSERT_EQ_INT(r.stats.n_state_loaded, 0);
+    parley_llm_result_clear(&r);
+    parley_llm_free(llm);
+    llm = load_deferred(mp, dir, true);
+    ASSERT(llm);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r));
+    ASSERT(r.stats.n_state_loaded > 0);
+    ASSERT_MSG(r.stats.repack_ms == 0.0, "repacked for a %d-token question on a cached transcript",
+               r.stats.n_evaluated);
+    ASSERT_STR(r.text, plain.text);
+    parley_llm_result_clear(&r);
+    parley_llm_free(llm);
+    parley_llm_result_clear(&plain);
+
+    /* Under a grammar (its sampler is made again after the reload): the same output. */
+    rq.grammar = "root ::= \"[\\\"\" [a-z ]{1,20} \"\\\"]\"\n";
+    rq.max_tokens = 30;
+    llm = load_deferred(mp, NULL, false);
+    ASSERT(llm);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &plain));
+    parley_llm_free(llm);
+    llm = load_deferred(mp, NULL, true);
+    ASSERT(llm);
+    ASSERT_OK(parley_llm_generate(llm, &rq, &r));
+    ASSERT(r.stats.repack_ms > 0.0);
+    ASSERT_STR(r.text, plain.text);
+    ASSERT(strlen(r.text) > 4 && r.text[0] == '[');
+    parley_llm_result_clear(&r);
+    parley_llm_result_clear(&plain);
+    parley_llm_free(llm);
+    parley_buf_free(&sys);
+}
+
 /* llama.cpp's own grammar-first sampling (the grammar over the whole vocabulary, then
  * greedy), written against llama.h directly: the reference Parley's sampler must equal. */
 static char *reference_grammar_greedy(const char *path, const char *prompt, const char *gbnf, int max_tokens)
@@ -1001,5 +1103,6 @@ int main(void)
     RUN(prefix_state_is_kept_on_disk_and_bad_files_are_misses);
     RUN(grammar_checks_the_chosen_token_first);
     RUN(grammar_sampling_equals_llama_grammar_first);
+    RUN(deferred_repack_only_before_a_big_evaluation);
     return test_summary();
 }

@@ -98,6 +98,13 @@ struct parley_llm_params {
     uint64_t state_max_bytes; /* most bytes the state_dir may hold; the oldest files are
                               removed first. 0 = $PARLEY_STATE_CACHE_MB megabytes when set,
                               else 4096 MB */
+    bool defer_repack;     /* false (default): on a CPU, the weights are repacked into the
+                              CPU's fastest layouts while loading (llama.cpp's default; seconds
+                              for a 2B model). true: loaded as mapped, and loaded again with the
+                              repacked layouts just before the first job that has at least 256
+                              tokens to evaluate with nothing cached; a short job on a prefix
+                              whose state is on disk (state_dir) never pays for the repack.
+                              Ignored when layers go to a GPU */
 };
 
 /* Defaults: n_ctx 4096, all layers on a GPU if there is one, all cores, n_batch 512, the
@@ -266,6 +273,8 @@ struct parley_llm_stats {
     int32_t n_resampled;    /* grammar: tokens sampled again because the first pick broke
                                the grammar (the rest cost no grammar check of the vocabulary) */
     double gen_tps;         /* n_generated / gen seconds; 0 when nothing generated */
+    double repack_ms;       /* params.defer_repack: wall time this job spent loading the
+                               repacked weights before evaluating; 0 = it did not */
 };
 
 struct parley_llm_result {

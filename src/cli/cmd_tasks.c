@@ -617,6 +617,9 @@ static int run(task_kind k, int argc, char **argv)
     lp.n_threads = (int32_t)o.threads;
     lp.chat_template = o.tmpl;
     lp.n_gpu_layers = o.no_gpu ? 0 : -1;
+    /* One task per process: a question on a transcript whose state is cached evaluates a
+     * few dozen tokens, and repacking the weights for it would cost more than it saves. */
+    lp.defer_repack = true;
     if ((st = parley_llm_load(model_path, lp, &llm))) {
         rc = cli_error(st, what);
         goto out;

@@ -43,7 +43,7 @@ struct parley_llm {
     char *tmpl;                /* template in use (owned copy); NULL when none usable */
     char tmpl_problem[1400];   /* why there is none, for PARLEY_ERR_NO_TEMPLATE */
     bool tmpl_thinks;          /* the template has a <think> convention */
-    const char *model_tmpl;    /* the model's own, borrowed from llama */
+    char *model_tmpl;          /* the model's own (owned copy: a reload must not move it) */
 
     int32_t *prefix;           /* tokens of the cached prefix (seq 0) */
     int32_t n_prefix;
@@ -56,6 +56,9 @@ struct parley_llm {
     struct ggml_threadpool *tp; /* our CPU threadpool (NULL: none could be made) */
     void (*tp_free)(struct ggml_threadpool *);
     atomic_bool stop;          /* set when on_progress asked to stop */
+    bool repack_pending;       /* params.defer_repack: loaded without the CPU's repacked weight
+                                  layouts; reloaded with them before the first big evaluation */
+    struct llama_context_params cparams; /* as the context was made (for that reload) */
 
     /* The vocabulary grouped by the first byte of each token's text, for sampling under a
      * grammar (built on first use, see first_byte_index): bucket b (0..255) holds the tokens
@@ -252,7 +255,9 @@ static void builtin_names(char *out, size_t size)
 
 static parley_status setup_template(parley_llm *llm, const char *explicit_tmpl)
 {
-    llm->model_tmpl = llama_model_chat_template(llm->model, NULL);
+    const char *own = llama_model_chat_template(llm->model, NULL);
+    if (own && !(llm->model_tmpl = parley_strdup(own)))
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     if (explicit_tmpl) {
         if (!template_works(explicit_tmpl)) {
             char names[2048];
@@ -472,6 +477,55 @@ static bool usable_devices(ggml_backend_dev_t *out, size_t cap)
     return true;
 }
 
+/* Whether llama.cpp will put layers on a GPU with these model params (its default
+ * selection takes the GPUs, else the integrated ones). */
+static bool gpu_used(const struct llama_model_params *mp)
+{
+    if (mp->n_gpu_layers == 0)
+        return false;
+    if (mp->devices)
+        return mp->devices[0] != NULL;
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        enum ggml_backend_dev_type t = ggml_backend_dev_type(ggml_backend_dev_get(i));
+        if (t == GGML_BACKEND_DEVICE_TYPE_GPU || t == GGML_BACKEND_DEVICE_TYPE_IGPU)
+            return true;
+    }
+    return false;
+}
+
+/* params.defer_repack: before the first big evaluation (nothing cached, so nothing is
+ * lost), the model is loaded again with the repacked layouts and a new context made like
+ * the first. The job thread owns the engine. Anything failing keeps the engine as it was
+ * (the repack only makes it faster). */
+#define REPACK_MIN_TOKENS 256
+static double repack_now(parley_llm *llm)
+{
+    llm->repack_pending = false;
+    double t0 = parley_now();
+    struct llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = 0;
+    mp.load_mode = LLAMA_LOAD_MODE_MMAP;
+    struct llama_model *model = llama_model_load_from_file(llm->info.path, mp);
+    struct llama_context *ctx = model ? llama_init_from_model(model, llm->cparams) : NULL;
+    if (!ctx) {
+        if (model)
+            llama_model_free(model);
+        parley_log(PARLEY_LOG_WARN, "%s: could not load the repacked weights; going on without them",
+                   llm->info.path);
+        return (parley_now() - t0) * 1000.0;
+    }
+    if (llm->tp)
+        llama_attach_threadpool(ctx, llm->tp, llm->tp);
+    llama_free(llm->ctx);
+    llama_model_free(llm->model);
+    llm->ctx = ctx;
+    llm->model = model;
+    llm->vocab = llama_model_get_vocab(model);
+    double ms = (parley_now() - t0) * 1000.0;
+    parley_log(PARLEY_LOG_INFO, "weights repacked for this CPU in %.2f s", ms / 1000.0);
+    return ms;
+}
+
 parley_status parley_llm_load(const char *path, struct parley_llm_params params, parley_llm **out)
 {
     if (!path || !out)
@@ -496,6 +550,11 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
     if (params.n_gpu_layers != 0 && usable_devices(devs, sizeof devs / sizeof devs[0]))
         mp.devices = devs; /* the known-bad GPUs left out (logged) */
     mp.load_mode = LLAMA_LOAD_MODE_MMAP;
+    /* Repacking the weights into the CPU's interleaved layouts (llama.cpp's default) costs
+     * seconds at every load; deferred, a short job on a cached transcript never pays it. */
+    llm->repack_pending = params.defer_repack && !gpu_used(&mp);
+    if (llm->repack_pending)
+        mp.use_extra_bufts = false;
 
     pthread_once(&log_once, install_log_hook);
     struct load_log lg;
@@ -554,6 +613,7 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
     cp.abort_callback = abort_cb;
     cp.abort_callback_data = llm;
     cp.no_perf = true;
+    llm->cparams = cp;
     llm->ctx = llama_init_from_model(llm->model, cp);
     if (!llm->ctx) {
         st = parley_fail(PARLEY_ERR_NOMEM,
@@ -638,6 +698,7 @@ void parley_llm_free(parley_llm *llm)
     if (llm->model)
         llama_model_free(llm->model);
     free(llm->tmpl);
+    free(llm->model_tmpl);
     free(llm->prefix);
     free(llm->fb_ids);
     free(llm->fb_of);
@@ -1282,6 +1343,20 @@ static parley_status prefix_update(parley_llm *llm, const int32_t *toks, int32_t
     return PARLEY_OK;
 }
 
+/* A deferred repack is due when the job has many tokens to evaluate and nothing is
+ * cached in memory (the reload starts a new context): the prompt less a cached prefix
+ * whose state is on disk. */
+static bool repack_due(parley_llm *llm, const int32_t *toks, int32_t n, int32_t n_cacheable)
+{
+    if (!llm->repack_pending || llm->n_prefix > 0)
+        return false;
+    int32_t todo = n;
+    if (n_cacheable > 0 && llm->state_dir &&
+        parley_llm_state_exists(llm->state_dir, &llm->model_key, toks, n_cacheable))
+        todo -= n_cacheable;
+    return todo >= REPACK_MIN_TOKENS;
+}
+
 static parley_status run_generate(parley_llm_job *job)
 {
     parley_llm *llm = job->llm;
@@ -1340,10 +1415,22 @@ static parley_status run_generate(parley_llm_job *job)
         goto out;
     }
 
+    bool cache = rq->cache_prefix && rq->messages && first_end > 0 && first_end < n;
+    if (repack_due(llm, toks, n, cache ? first_end : 0)) {
+        stats->repack_ms = repack_now(llm);
+        mem = llama_get_memory(llm->ctx);
+        /* The samplers again: the grammar holds the old model's vocabulary. */
+        llama_sampler_free(smpl);
+        if (grammar)
+            llama_sampler_free(grammar);
+        smpl = grammar = NULL;
+        st = make_sampler(llm, rq, &smpl, &grammar);
+        if (st != PARLEY_OK)
+            goto out;
+    }
     struct prog pg = {rq, 0, n, false};
     double t0 = parley_now();
     int32_t ev_pre = 0;
-    bool cache = rq->cache_prefix && rq->messages && first_end > 0 && first_end < n;
     if (cache) {
         st = prefix_update(llm, toks, first_end, &pg, stats, &ev_pre);
         if (st != PARLEY_OK) {
@@ -1516,6 +1603,10 @@ static parley_status run_prefix(parley_llm_job *job)
     } else {
         llama_memory_seq_rm(mem, SEQ_PREFIX, -1, -1);
         llm->n_prefix = 0;
+        if (llm->repack_pending && n_cache >= REPACK_MIN_TOKENS) {
+            stats->repack_ms = repack_now(llm);
+            mem = llama_get_memory(llm->ctx);
+        }
     }
     stats->n_reused = keep;
     double t0 = parley_now();

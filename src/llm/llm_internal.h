@@ -33,6 +33,8 @@ typedef struct parley_llm_model_key {
 parley_status parley_llm_model_key_init(parley_llm_model_key *k, const char *path, const char *extra);
 /* PARLEY_OK: seq now holds toks[0..n)'s state. Else a miss (nothing changed; a bad file is
  * logged and removed). Does not set parley_last_error for a miss. */
+/* Whether a state file for exactly these tokens is there (not whether it checks out). */
+bool parley_llm_state_exists(const char *dir, const parley_llm_model_key *mk, const int32_t *toks, int32_t n);
 parley_status parley_llm_state_load(struct llama_context *ctx, llama_seq_id seq, const char *dir,
                                     const parley_llm_model_key *mk, const int32_t *toks, int32_t n);
 /* Best effort: failures are logged. Evicts the oldest files to stay within max_bytes. */

@@ -58,6 +58,14 @@ static void file_name(const char *dir, const parley_llm_model_key *mk, const int
     snprintf(out, size, "%s/%s.state", dir, hex);
 }
 
+bool parley_llm_state_exists(const char *dir, const parley_llm_model_key *mk, const int32_t *toks, int32_t n)
+{
+    char path[4096];
+    file_name(dir, mk, toks, n, path, sizeof path);
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
 static bool body_hash(const int32_t *toks, int32_t n, const unsigned char *payload, size_t plen, unsigned char out[32])
 {
     unsigned int len = 0;
