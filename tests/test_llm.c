@@ -978,6 +978,10 @@ static char *reference_grammar_greedy(const char *path, const char *prompt, cons
     struct llama_context_params cp = llama_context_default_params();
     cp.n_ctx = 512;
     cp.n_batch = 512;
+    cp.n_ubatch = 512;
+    cp.n_seq_max = 2; /* as the engine makes its context, so the logits are the same */
+    cp.kv_unified = true;
+    cp.swa_full = false;
     cp.n_threads = cp.n_threads_batch = 1;
     struct llama_context *ctx = llama_init_from_model(model, cp);
     const struct llama_vocab *vocab = llama_model_get_vocab(model);

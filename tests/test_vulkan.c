@@ -9,6 +9,7 @@
 #include "test.h"
 
 #include "core/internal.h"
+#include "asr/asr_internal.h"
 
 #include <parley/asr.h>
 #include <parley/hw.h>
@@ -231,7 +232,51 @@ TEST(whisper_on_the_device_matches_the_cpu)
             parley_now() - t1);
     /* whisper.cpp names the backend it chose */
     ASSERT_MSG(strstr(log_text, "Vulkan") != NULL, "whisper.cpp did not use Vulkan:\n%s", log_text);
+    char used[96]; /* the line the known-bad test below looks for */
+    snprintf(used, sizeof used, "using %s backend", vk_name);
+    ASSERT_MSG(strstr(log_text, used) != NULL, "whisper.cpp did not say \"%s\":\n%.3000s", used, log_text);
     ASSERT_MSG(strlen(want) > 0, "the CPU run wrote no segments");
+    ASSERT_STR(got, want);
+    free(want);
+    free(got);
+    free(pcm);
+}
+
+/* A device whose driver the known-bad table names gets no speech model: whisper runs on the
+ * CPU instead (same text), and the log says why. Needs the stand-in made by the test above. */
+TEST(whisper_skips_a_known_bad_gpu)
+{
+    NEED_VULKAN();
+    if (!standin[0])
+        SKIP("needs the whisper stand-in (PARLEY_TOOLS)");
+    size_t n = 16000 * 2;
+    float *pcm = malloc(n * sizeof *pcm);
+    ASSERT(pcm);
+    for (size_t i = 0; i < n; i++)
+        pcm[i] = 0.3f * sinf(2 * 3.14159265f * 330.0f * (float)i / 16000.0f);
+    char *want = transcribe(false, pcm, n);
+    ASSERT(want);
+    struct parley_hw_params hp = parley_hw_default_params();
+    hp.measure_bandwidth = false;
+    hp.use_cache = false;
+    static parley_hw hw;
+    ASSERT_OK(parley_hw_probe(&hp, &hw));
+    parley_gpu *g = NULL;
+    for (int i = 0; i < hw.n_gpus; i++)
+        if (strcmp(hw.gpus[i].name, vk_name) == 0)
+            g = &hw.gpus[i];
+    ASSERT_MSG(g, "the probe does not list %s", vk_name);
+    g->known_bad = true;
+    snprintf(g->known_bad_reason, sizeof g->known_bad_reason, "driver 595.12: crashes at model load; update to 596.21");
+    parley_asr_hw_override(&hw);
+    log_reset();
+    char *got = transcribe(true, pcm, n);
+    parley_asr_hw_override(NULL);
+    ASSERT(got);
+    char used[96];
+    snprintf(used, sizeof used, "using %s backend", vk_name);
+    ASSERT_MSG(strstr(log_text, used) == NULL, "whisper used the known-bad %s:\n%.2000s", vk_name, log_text);
+    ASSERT_CONTAINS(log_text, "update to 596.21");
     ASSERT_STR(got, want);
     free(want);
     free(got);
@@ -266,5 +311,6 @@ int main(void)
     RUN(probe_lists_the_vulkan_device_with_its_memory);
     RUN(llm_all_layers_and_split_match_the_cpu);
     RUN(whisper_on_the_device_matches_the_cpu);
+    RUN(whisper_skips_a_known_bad_gpu);
     return test_summary();
 }

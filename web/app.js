@@ -84,7 +84,9 @@ function showError(err, what) {
   box.append(el("strong", {}, (what ? what + ": " : "") + (b.error || err.message)));
   if (b.detail) box.append(el("div", {}, b.detail));
   if (b.hint) box.append(el("div", {}, "What to do: " + b.hint));
-  box.append(el("div", { class: "muted small" }, "Parley works only on this computer; nothing was retried elsewhere."));
+  box.append(el("div", { class: "muted small" }, b.remote && b.remote.server
+    ? "This ran on the team server " + b.remote.server + "; nothing was run on this computer or anywhere else instead."
+    : "This ran on this computer; nothing was retried elsewhere."));
   box.append(el("button", { type: "button", onclick: () => { box.hidden = true; } }, "Dismiss"));
   box.hidden = false;
 }
@@ -174,6 +176,21 @@ async function route() {
 }
 window.addEventListener("hashchange", route);
 window.addEventListener("DOMContentLoaded", route);
+
+// With a default team server the header says so: the tasks run there (labelled), the
+// recording and the transcription stay here.
+async function modeBanner() {
+  try {
+    const h = await api("GET", "/api/health");
+    if (!h.team_server) return;
+    const b = document.getElementById("local-mode");
+    b.textContent = "Team server: " + h.team_server + " writes summaries, notes, chat and suggestions";
+    b.title = "Recording and transcription stay on this computer. Transcripts are sent to the team server " +
+      h.team_server + " for summaries, notes, chat and suggestions; what it makes is labelled. Nothing is retried elsewhere.";
+    b.classList.add("remote");
+  } catch (e) { /* the header keeps its text */ }
+}
+window.addEventListener("DOMContentLoaded", () => { if (token()) modeBanner(); });
 
 // ---- Meetings -----------------------------------------------------------------------------
 
@@ -299,16 +316,18 @@ async function meeting(id, focusSeg) {
   renderSummary(summaryBox, s.summary);
   renderNotes(notesBox, s.notes);
   renderSuggestions(suggestBox, s.suggestions);
-  for (const m of s.chat || []) chatLog.append(el("div", { class: "msg " + m.role }, m.content));
+  for (const m of s.chat || []) chatLog.append(el("div", { class: "msg " + m.role }, m.role === "assistant" ? remoteBadge(m) : null, m.content));
 
   async function regenerate(kind) {
     const box = kind === "summary" ? summaryBox : kind === "notes" ? notesBox : suggestBox;
     const buttons = view().querySelectorAll("button[data-task]");
     buttons.forEach((b) => { b.disabled = true; });
     const stream = el("div", { class: "stream", "aria-live": "polite" });
-    box.replaceChildren(el("p", { class: "muted small" }, "Writing on this computer…"), stream);
+    const where = el("p", { class: "muted small" }, "Writing…");
+    box.replaceChildren(where, stream);
     try {
-      const { job } = await api("POST", "/api/sessions/" + id + "/" + kind);
+      const { job, remote } = await api("POST", "/api/sessions/" + id + "/" + kind);
+      where.textContent = "Writing " + whereRuns(remote) + "…";
       await followJob(job, { token: (d) => { stream.textContent += d.text; stream.scrollTop = stream.scrollHeight; },
         stage: (d) => { stream.textContent += "\n[" + (d.stage === "part" ? "part " + d.index + " of " + d.count : "merging") + "]\n"; } });
       const fresh = await api("GET", "/api/sessions/" + id);
@@ -338,6 +357,8 @@ async function meeting(id, focusSeg) {
       const { job } = await api("POST", "/api/sessions/" + id + "/chat", { question: q });
       const done = await followJob(job, { token: (d) => { answer.textContent += d.text; } });
       if (done && typeof done.answer === "string") answer.textContent = done.answer;
+      const badge = remoteBadge(done);
+      if (badge) answer.prepend(badge);
       answer.classList.remove("streaming");
       answer.classList.add("done");
     } catch (e) {
@@ -392,6 +413,27 @@ async function meeting(id, focusSeg) {
   }
 }
 
+// What a team server made is labelled with its name (docs/remote.md): the stored model is
+// "remote:NAME/MODEL" and the meta has "remote": {"server", "model"}.
+function remoteOf(x) {
+  if (!x) return null;
+  if (x.meta && x.meta.remote && x.meta.remote.server) return { server: x.meta.remote.server, model: x.meta.remote.model || "" };
+  if (x.remote && typeof x.remote === "object" && x.remote.server) return { server: x.remote.server, model: x.remote.model || "" };
+  const m = /^remote:([^/]+)\/(.*)$/.exec(x.model || "");
+  return m ? { server: m[1], model: m[2] } : null;
+}
+function remoteBadge(x) {
+  const r = remoteOf(x);
+  return r ? el("span", { class: "badge remote", title: "Made by the team server " + r.server + (r.model ? " (model " + r.model + ")" : "") },
+    "remote: " + r.server) : null;
+}
+function madeBy(a) {
+  const r = remoteOf(a);
+  if (r) return [remoteBadge(a), "Made by team server " + r.server + (r.model ? " (model " + r.model + ")" : "") + " · " + fmtDate(a.created)];
+  return "Made by " + (a.model || "a local model") + " · " + fmtDate(a.created);
+}
+const whereRuns = (remote) => (remote ? "on team server " + remote : "on this computer");
+
 function renderSummary(box, a) {
   if (!a) { box.replaceChildren(el("p", { class: "muted" }, "No summary yet.")); return; }
   const c = a.content;
@@ -404,18 +446,19 @@ function renderSummary(box, a) {
     list("Key points", c.key_points), list("Decisions", c.decisions),
     list("Action items", c.action_items, (x) => [x.owner, x.task, x.due].filter(Boolean).join(" — ")),
     list("Open questions", c.open_questions),
-    el("p", { class: "muted small" }, "Made by " + (a.model || "a local model") + " · " + fmtDate(a.created))
+    el("p", { class: "muted small made-by" }, madeBy(a))
   ].flat(2).filter(Boolean));
 }
 function renderNotes(box, a) {
   if (!a) { box.replaceChildren(el("p", { class: "muted" }, "No notes yet.")); return; }
   box.replaceChildren(el("div", { class: "md" }, typeof a.content === "string" ? a.content : JSON.stringify(a.content)),
-    el("p", { class: "muted small" }, "Made by " + (a.model || "a local model") + " · " + fmtDate(a.created)));
+    el("p", { class: "muted small made-by" }, madeBy(a)));
 }
 function renderSuggestions(box, a) {
   if (!a) { box.replaceChildren(el("p", { class: "muted" }, "No suggestions yet.")); return; }
   const items = Array.isArray(a.content) ? a.content : [String(a.content)];
-  box.replaceChildren(el("ul", {}, items.map((x) => el("li", {}, x))));
+  box.replaceChildren(el("ul", {}, items.map((x) => el("li", {}, x))),
+    remoteOf(a) ? el("p", { class: "muted small made-by" }, madeBy(a)) : null);
 }
 
 async function download(id, fmt) {
@@ -502,15 +545,19 @@ async function live() {
     const a = el("div", { class: "msg assistant" });
     answer.replaceChildren(el("div", { class: "msg user" }, q), a);
     try { const { job } = await api("POST", "/api/sessions/" + session + "/chat", { question: q });
-      await followJob(job, { token: (d) => { a.textContent += d.text; } }); }
+      const done = await followJob(job, { token: (d) => { a.textContent += d.text; } });
+      const badge = remoteBadge(done);
+      if (badge) a.prepend(badge); }
     catch (e) { a.textContent = "No answer: " + (e.body && e.body.detail || e.message); }
   };
   const suggest = async () => {
     if (!session) return;
-    card.replaceChildren(el("p", { class: "muted" }, "Thinking on this computer…"));
-    try { const { job } = await api("POST", "/api/sessions/" + session + "/suggestions");
+    const where = el("p", { class: "muted" }, "Thinking…");
+    card.replaceChildren(where);
+    try { const { job, remote } = await api("POST", "/api/sessions/" + session + "/suggestions");
+      where.textContent = "Thinking " + whereRuns(remote) + "…";
       const d = await followJob(job, {});
-      card.replaceChildren(el("ul", {}, (d.content || []).map((x) => el("li", {}, x)))); }
+      card.replaceChildren(el("ul", {}, (d.content || []).map((x) => el("li", {}, x))), remoteBadge(d)); }
     catch (e) { card.replaceChildren(el("p", { class: "error" }, "No suggestion: " + (e.body && e.body.detail || e.message))); }
   };
   show(el("h1", {}, "Live meeting"),

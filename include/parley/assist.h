@@ -42,6 +42,15 @@
  * says when a compaction happens). The segments themselves are all kept
  * (parley_assist_transcript()) for storing and for a full map-reduce summary later.
  *
+ * A team server (remote.h) instead of an engine: parley_assist_new(NULL, &ap, ...) with
+ * ap.remote set. Every task then runs on that server (never on this device, never as a
+ * fallback), each request carrying the transcript so far (and the summary of earlier
+ * parts after a compaction): there is no prefix cache to keep warm, so the warm-cache
+ * advantage (only new lines evaluated, the summary at stop from a warm cache) is local
+ * only. Token counts are estimated (1 token per 4 bytes, as tasks.h budgets for a server)
+ * against parley_remote_n_ctx(). Results carry the server's label in their meta
+ * ("remote": {"server", "model"}).
+ *
  * Thread rules: every function may be called from any thread (the object has its own
  * lock) except parley_assist_free(), which must not race with the others. Callbacks in
  * parley_task_params (on_token, on_event, on_progress) run on the owner thread; keep them
@@ -79,12 +88,15 @@ struct parley_assist_params {
     bool no_prefill;         /* true: do not prefill in idle time (tests, benchmarks) */
     const char *vocabulary;  /* names and terms of the meeting (parley_task_params.vocabulary), in
                                 every prompt, the cached prefix too; NULL = none. Copied */
+    parley_remote *remote;   /* a team server that runs every task instead of an engine (llm
+                                NULL); see above. Borrowed: it must outlive the assistant and
+                                is used only by the owner thread. NULL = the engine */
 };
 
 struct parley_assist_params parley_assist_default_params(void);
 
 /* Starts the owner thread. llm is borrowed (not freed by the assistant) but used only by
- * the owner thread from now on. */
+ * the owner thread from now on; NULL only with p->remote. */
 parley_status parley_assist_new(parley_llm *llm, const struct parley_assist_params *p, parley_assist **out);
 
 /* Stops the owner thread: the running job finishes (cancel it through its flag to hurry);
@@ -127,7 +139,7 @@ struct parley_assist_status {
     size_t prefilled_segments;  /* of those, in the cached prefix */
     size_t compacted_segments;  /* of those, covered by the summary of earlier parts */
     int compactions;            /* how often the transcript was compacted */
-    int32_t cached_tokens;      /* the engine's cached prefix, in tokens */
+    int32_t cached_tokens;      /* the engine's cached prefix, in tokens (0 with a team server) */
     size_t queued_jobs;         /* tasks waiting (not counting the running one) */
     bool busy;                  /* the owner thread is running a task or a prefill */
 };

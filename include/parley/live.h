@@ -41,6 +41,16 @@
  * the session (left: microphone, right: system audio), deleted with the session; with
  * keep_audio false it is deleted once transcribed.
  *
+ * The assistant on a team server (llm_remote, remote.h): questions, suggestions and the
+ * summary at stop run on that server, never on this device (no local LLM is loaded, and a
+ * server's failure is an error event: nothing is retried locally). Speech recognition,
+ * the VAD and the recording stay on this device: no audio is sent. Each request carries
+ * the transcript so far (there is no warm cache on the server's side to rely on). What
+ * the server made is labelled: the assistant's events (token, suggestion, answer, the
+ * summary's progress event and its error events) carry source = "remote:NAME/MODEL", and
+ * the stored artifacts and chat turns have model "remote:NAME/MODEL" and meta "remote":
+ * {"server", "model"} (parley_remote_meta_label). With a local model, source stays NULL.
+ *
  * Thread rules: a parley_meeting is driven from one thread (start, note, stop, free);
  * parley_meeting_backlog_ms() may be called from any thread. Events are posted from the
  * meeting's own threads.
@@ -50,6 +60,7 @@
 
 #include <parley/events.h>
 #include <parley/parley.h>
+#include <parley/remote.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -81,9 +92,13 @@ struct parley_meeting_params {
     bool keep_audio;             /* keep the recording with the session (default true) */
     /* The assistant (assist.h): all optional. */
     const char *llm_model_path;  /* GGUF model for suggestions, questions and the summary; NULL = none */
+    parley_remote *llm_remote;   /* or a team server for them (see above); the caller opened it and
+                                    the network gate for it (parley_remote_allow) before any thread
+                                    started. Borrowed: must outlive the meeting. NULL = none.
+                                    llm_ctx, llm_template: unused with it */
     const char *llm_template;    /* chat template for a model without one; NULL = the model's */
     int llm_ctx;                 /* context tokens; 0 = 8192 */
-    bool suggest;                /* automatic suggestions (needs llm_model_path) */
+    bool suggest;                /* automatic suggestions (needs llm_model_path or llm_remote) */
     double suggest_interval_s;   /* at least this long between suggestions; 0 = 30 */
     int on_battery;              /* suggestions on battery: PARLEY_LIVE_BATTERY_SLOW (a quarter as
                                     often, default), _PAUSE, or _IGNORE */
@@ -110,7 +125,8 @@ int64_t parley_meeting_now_ms(const parley_meeting *m);
 /* Stores a typed note at the current time (and posts a note event). */
 parley_status parley_meeting_note(parley_meeting *m, const char *text);
 
-/* Asks the assistant a question about the meeting so far (needs llm_model_path). Returns
+/* Asks the assistant a question about the meeting so far (needs llm_model_path or
+ * llm_remote). Returns
  * at once; the answer streams as token events with *job_id (may be NULL) and ends with
  * an answer event; it is stored as a chat turn. PARLEY_ERR_UNSUPPORTED without a model. */
 parley_status parley_meeting_ask(parley_meeting *m, const char *question, int64_t *job_id);

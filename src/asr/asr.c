@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <ggml.h>
+#include <ggml-backend.h>
+#include <parley/hw.h>
 #include <whisper.h>
 
 typedef struct asr_job job;
@@ -38,6 +40,55 @@ struct parley_transcribe_params parley_transcribe_default_params(void)
     return p;
 }
 
+static const parley_hw *asr_hw_override;
+void parley_asr_hw_override(const parley_hw *hw) { asr_hw_override = hw; }
+
+/* whisper.cpp (and libparakeet) run on the gpu_device-th GPU in ggml's order (discrete or integrated). A
+ * GPU whose driver is in the known-bad table (hw.h) is skipped, with its reason logged: the
+ * next good one takes the model, else the CPU does. No probe when ggml has no GPU. */
+void parley_asr_choose_gpu(bool *use_gpu, int *gpu_device)
+{
+    if (!*use_gpu)
+        return;
+    int n_gpu = 0;
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        enum ggml_backend_dev_type t = ggml_backend_dev_type(ggml_backend_dev_get(i));
+        n_gpu += t == GGML_BACKEND_DEVICE_TYPE_GPU || t == GGML_BACKEND_DEVICE_TYPE_IGPU;
+    }
+    if (n_gpu == 0)
+        return;
+    parley_hw probed;
+    const parley_hw *hw = asr_hw_override;
+    if (!hw) {
+        struct parley_hw_params hp = parley_hw_default_params();
+        hp.measure_bandwidth = false;
+        hp.use_cache = false;
+        if (parley_hw_probe(&hp, &probed) != PARLEY_OK)
+            return;
+        hw = &probed;
+    }
+    int k = 0;
+    for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        enum ggml_backend_dev_type t = ggml_backend_dev_type(dev);
+        if (t != GGML_BACKEND_DEVICE_TYPE_GPU && t != GGML_BACKEND_DEVICE_TYPE_IGPU)
+            continue;
+        const parley_gpu *bad = NULL;
+        for (int j = 0; j < hw->n_gpus && j < PARLEY_HW_MAX_GPUS; j++)
+            if (hw->gpus[j].known_bad && strcmp(hw->gpus[j].name, ggml_backend_dev_name(dev)) == 0)
+                bad = &hw->gpus[j];
+        if (!bad) {
+            *gpu_device = k;
+            return;
+        }
+        parley_log(PARLEY_LOG_WARN, "speech model not on %s (%s): %s", bad->name, bad->description,
+                   bad->known_bad_reason);
+        k++;
+    }
+    parley_log(PARLEY_LOG_WARN, "every GPU has a known-bad driver: the speech model runs on the CPU");
+    *use_gpu = false;
+}
+
 parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr **out)
 {
     if (!params || !params->model_path || !out)
@@ -51,6 +102,7 @@ parley_status parley_asr_init(const struct parley_asr_params *params, parley_asr
     struct whisper_context_params cp = whisper_context_default_params();
     cp.use_gpu = params->use_gpu;
     cp.flash_attn = params->flash_attn;
+    parley_asr_choose_gpu(&cp.use_gpu, &cp.gpu_device);
     struct whisper_context *ctx = whisper_init_from_file_with_params(params->model_path, cp);
     if (!ctx) {
         /* A VAD model shares whisper's magic but is a different network. */

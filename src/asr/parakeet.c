@@ -2,6 +2,7 @@
  * VAD + batch transcription on a worker thread (cancel within 50 ms), segments on the
  * original timeline, model lookup by id. Streaming is in parakeet_stream.c. */
 #define _FILE_OFFSET_BITS 64
+#include "asr/asr_internal.h"
 #include "asr/parakeet_internal.h"
 
 #include "catalog/lookup.h"
@@ -289,6 +290,7 @@ parley_status parley_parakeet_init(const char *path, bool use_gpu, parley_parake
     pthread_once(&pk_log_once, pk_log_setup);
     struct parakeet_context_params cp = parakeet_context_default_params();
     cp.use_gpu = use_gpu;
+    parley_asr_choose_gpu(&cp.use_gpu, &cp.gpu_device);
     struct parakeet_context *ctx = parakeet_init_from_file_with_params(path, cp);
     if (!ctx)
         return parley_fail(PARLEY_ERR_MODEL_LOAD,

@@ -8,6 +8,7 @@
 #include <parley/catalog.h>
 #include <parley/events.h>
 #include <parley/live.h>
+#include <parley/remote.h>
 #include <parley/settings.h>
 #include <yyjson.h>
 #include <parley/tasks.h>
@@ -25,6 +26,7 @@
 static const char *usage =
     "parley live [--mic SOURCE] [--system SOURCE | --no-system] [--title T] [--duration SECONDS]\n"
     "            [--asr-model PATH|ID] [--vad-model PATH] [--model PATH|ID [--template NAME] [--ctx N]]\n"
+    "            [--remote NAME | --local] [--timeout S]\n"
     "            [--suggest | --no-suggest] [--suggest-interval S] [--on-battery slow|pause|ignore] [--summary]\n"
     "            [--input FILE [--speed N]] [--language CODE] [--vocabulary WORDS] [--full-window]\n"
     "            [--repass MODEL] [--threads N] [--no-keep-audio] [--no-recover] [--json]";
@@ -35,7 +37,8 @@ static const char *help_text =
     "to disk first: a crash or kill loses at most one second, and the next `parley live` (or\n"
     "`parley sessions recover`) finishes the interrupted meeting from its journal.\n\n"
     "Type a line and press Enter to add a note at that moment (stored with its time); a line\n"
-    "starting with '?' is a question to the assistant about the meeting so far (needs --model).\n"
+    "starting with '?' is a question to the assistant about the meeting so far (needs --model,\n"
+    "or a team server).\n"
     "Ctrl-C or SIGTERM stops: the rest is transcribed, the session stored and finished (exit\n"
     "130 / 143); a second Ctrl-C skips transcribing the backlog (the audio stays recorded).\n\n"
     "  --mic SOURCE        microphone (see `parley devices`; default: the default input)\n"
@@ -49,6 +52,16 @@ static const char *help_text =
     "                      transcript stays warm in its cache as the meeting goes on)\n"
     "  --template NAME     chat template for a model without one (chatml, llama3, ...)\n"
     "  --ctx N             the LLM's context in tokens (default 8192)\n"
+    "  --remote NAME       run the assistant (questions, suggestions, the summary at stop) on the\n"
+    "                      team server NAME ('parley remote add'); with a default set ('parley\n"
+    "                      remote default NAME') that server is used unless --local is given.\n"
+    "                      Speech recognition stays on this device: no audio is sent, only the\n"
+    "                      transcript so far with each request (no warm cache on a server).\n"
+    "                      Never a fallback: a server's failure is an error, nothing runs locally\n"
+    "                      instead. What it makes is labelled [remote: NAME]. --model then names\n"
+    "                      the served model (vLLM needs it), --ctx the server's context size\n"
+    "  --local             run the assistant on this device even when a default team server is set\n"
+    "  --timeout S         remote: give up when the server sends nothing for S seconds (60)\n"
     "  --suggest, --no-suggest  automatic suggestions of what to say next (default off; they\n"
     "                      keep the CPU/GPU busy)\n"
     "  --suggest-interval S  at least S seconds between suggestions (default 30)\n"
@@ -69,7 +82,8 @@ static const char *help_text =
     "  --no-recover        do not finish interrupted meetings first\n"
     "  --json              one JSON event per line on stdout (started, segment.final, level,\n"
     "                      backlog, warning, error, note, suggestion, token, answer, progress,\n"
-    "                      stopped), nothing drawn; stdin lines are notes/questions as above\n";
+    "                      stopped), nothing drawn; stdin lines are notes/questions as above;\n"
+    "                      what a team server made has \"remote\": {\"server\", \"model\"}\n";
 
 static atomic_int live_signal; /* the first stop signal */
 static atomic_int live_signals;
@@ -104,7 +118,52 @@ struct ui {
     bool status_drawn;
     int64_t n_segments;
     bool in_answer;
+    const char *remote;    /* the team server running the assistant, or NULL */
 };
+
+/* A team server's label on an event (live.h: source "remote:NAME/MODEL"): the name and
+ * model apart; false for anything else. */
+static bool remote_label(const parley_event *ev, char *server, size_t sn, char *model, size_t mn)
+{
+    if (ev->kind == PARLEY_EVENT_LEVEL || ev->kind == PARLEY_EVENT_SEGMENT || !ev->source ||
+        strncmp(ev->source, "remote:", 7) != 0)
+        return false;
+    const char *name = ev->source + 7, *slash = strchr(name, '/');
+    size_t k = slash ? (size_t)(slash - name) : strlen(name);
+    snprintf(server, sn, "%.*s", (int)(k < sn ? k : sn - 1), name);
+    snprintf(model, mn, "%s", slash ? slash + 1 : "");
+    return true;
+}
+
+/* --json: the event's line, with "remote": {"server", "model"} when a team server made it. */
+static void print_event_json(const parley_event *ev)
+{
+    char *js;
+    if (parley_event_to_json(ev, &js) != PARLEY_OK)
+        return;
+    char server[64], model[256];
+    if (remote_label(ev, server, sizeof server, model, sizeof model)) {
+        yyjson_doc *d = yyjson_read(js, strlen(js), 0);
+        yyjson_mut_doc *md = d ? yyjson_doc_mut_copy(d, NULL) : NULL;
+        yyjson_doc_free(d);
+        yyjson_mut_val *root = md ? yyjson_mut_doc_get_root(md) : NULL;
+        char *labelled = NULL;
+        if (root) {
+            yyjson_mut_val *ro = yyjson_mut_obj_add_obj(md, root, "remote");
+            yyjson_mut_obj_add_strcpy(md, ro, "server", server);
+            yyjson_mut_obj_add_strcpy(md, ro, "model", model);
+            labelled = yyjson_mut_write(md, 0, NULL);
+        }
+        yyjson_mut_doc_free(md);
+        if (labelled) {
+            free(js);
+            js = labelled;
+        }
+    }
+    printf("%s\n", js);
+    fflush(stdout);
+    free(js);
+}
 
 static void clear_status(struct ui *u)
 {
@@ -141,15 +200,14 @@ static void show_event(struct ui *u, const parley_event *ev)
     if (u->json) {
         if (ev->kind == PARLEY_EVENT_LEVEL && !getenv("PARLEY_LIVE_LEVELS"))
             return; /* five a second per stream: only on request */
-        char *js;
-        if (parley_event_to_json(ev, &js) == PARLEY_OK) {
-            printf("%s\n", js);
-            fflush(stdout);
-            free(js);
-        }
+        print_event_json(ev);
         return;
     }
-    char t[32];
+    char t[32], server[64], model[256];
+    /* "[remote: NAME] " before what a team server made (live.h labels its events). */
+    char tag[96] = "";
+    if (remote_label(ev, server, sizeof server, model, sizeof model))
+        snprintf(tag, sizeof tag, "[remote: %s] ", server);
     switch (ev->kind) {
     case PARLEY_EVENT_LEVEL:
         u->level[ev->source && !strcmp(ev->source, "system") ? 1 : 0] = ev->value;
@@ -172,11 +230,13 @@ static void show_event(struct ui *u, const parley_event *ev)
         break;
     case PARLEY_EVENT_SUGGESTION:
         clear_status(u);
-        printf("  >> suggestion: %s\n", ev->text ? ev->text : "");
+        printf("  >> %ssuggestion: %s\n", tag, ev->text ? ev->text : "");
         fflush(stdout);
         break;
     case PARLEY_EVENT_TOKEN:
         clear_status(u);
+        if (!u->in_answer)
+            fputs(tag, stdout); /* the answer's first piece */
         fputs(ev->text ? ev->text : "", stdout);
         fflush(stdout);
         u->in_answer = true;
@@ -184,7 +244,7 @@ static void show_event(struct ui *u, const parley_event *ev)
     case PARLEY_EVENT_ANSWER:
         if (!u->in_answer) {
             clear_status(u);
-            printf("%s", ev->text ? ev->text : "");
+            printf("%s%s", tag, ev->text ? ev->text : "");
         }
         printf("\n");
         fflush(stdout);
@@ -197,14 +257,14 @@ static void show_event(struct ui *u, const parley_event *ev)
             u->status_drawn = true;
         } else if (ev->text && !strcmp(ev->text, "summary") && ev->detail) {
             clear_status(u);
-            printf("\n%s\n", ev->detail);
+            printf("\n%s%s%s\n", tag, tag[0] ? "\n" : "", ev->detail);
             fflush(stdout);
         }
         break;
     case PARLEY_EVENT_WARNING:
     case PARLEY_EVENT_ERROR:
         clear_status(u);
-        fprintf(stderr, "parley: %s%s\n", ev->kind == PARLEY_EVENT_WARNING ? "WARNING: " : "error: ",
+        fprintf(stderr, "parley: %s%s%s\n", tag, ev->kind == PARLEY_EVENT_WARNING ? "WARNING: " : "error: ",
                 ev->text ? ev->text : "");
         break;
     case PARLEY_EVENT_STARTED:
@@ -288,12 +348,16 @@ static int recover_all(struct parley_meeting_params *mp, bool quiet, bool json)
 
 static void repass(const struct parley_meeting_params *mp, const char *model_path, int64_t id, bool json);
 
-int cmd_live(int argc, char **argv)
+/* The team server running the assistant (--remote, or the default): opened in live_main,
+ * freed by cmd_live once the meeting is over, whichever way live_main returned. */
+static parley_remote *live_remote;
+
+static int live_main(int argc, char **argv)
 {
     struct parley_meeting_params mp = parley_meeting_default_params();
-    const char *asr_spec = NULL, *vad_spec = NULL, *llm_spec = NULL, *v = NULL;
-    double duration = 0;
-    bool json = false, no_recover = false, battery_given = false;
+    const char *asr_spec = NULL, *vad_spec = NULL, *llm_spec = NULL, *v = NULL, *remote_name = NULL;
+    double duration = 0, remote_timeout = 0;
+    bool json = false, no_recover = false, battery_given = false, local = false;
     const char *repass_spec = NULL;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
@@ -315,6 +379,17 @@ int cmd_live(int argc, char **argv)
             mp.summarize_at_stop = true;
         else if (cli_flag(argv[i], "--full-window"))
             mp.full_window = true;
+        else if (cli_flag(argv[i], "--local"))
+            local = true;
+        else if (cli_opt(argc, argv, &i, "--remote", &v)) {
+            if (!v || !*v)
+                return cli_usage_error(usage, "--remote needs a server name (see 'parley remote list')");
+            remote_name = v;
+        } else if (cli_opt(argc, argv, &i, "--timeout", &v)) {
+            char *end;
+            if (!v || (remote_timeout = strtod(v, &end)) <= 0 || remote_timeout > 86400 || *end)
+                return cli_usage_error(usage, "--timeout needs a number of seconds from 1 to 86400");
+        }
         else if (cli_opt(argc, argv, &i, "--repass", &v)) {
             if (!v)
                 return cli_usage_error(usage, "--repass needs a speech model (a path or an id)");
@@ -402,8 +477,26 @@ int cmd_live(int argc, char **argv)
         return cli_usage_error(usage, "--system and --no-system contradict each other");
     if (mp.speed != 1.0 && !mp.input_path)
         return cli_usage_error(usage, "--speed applies to --input only");
-    if ((mp.suggest || mp.summarize_at_stop) && !llm_spec)
-        return cli_usage_error(usage, "--suggest and --summary need --model (an LLM)");
+    if (remote_name && local)
+        return cli_usage_error(usage, "--remote and --local exclude each other");
+    /* A team server: the one named (--remote), else the user's default unless --local. No
+     * default is the only case that stays here without being asked; a broken configuration
+     * is an error, never a silent switch to this device. */
+    parley_remote_info rinfo;
+    bool use_remote = false;
+    if (!local) {
+        parley_status rs = parley_remote_get(NULL, remote_name, &rinfo);
+        if (rs == PARLEY_ERR_NOT_FOUND && !remote_name)
+            rs = PARLEY_OK; /* no default: the assistant (if any) runs here */
+        else if (!rs)
+            use_remote = true;
+        if (rs)
+            return cli_error(rs, "live");
+    }
+    if (remote_timeout > 0 && !use_remote)
+        return cli_usage_error(usage, "--timeout applies to a team server (--remote NAME) only");
+    if ((mp.suggest || mp.summarize_at_stop) && !llm_spec && !use_remote)
+        return cli_usage_error(usage, "--suggest and --summary need --model (an LLM) or a team server (--remote NAME)");
     if (repass_spec && !mp.keep_audio)
         return cli_usage_error(usage, "--repass transcribes the recording again, so it needs the recording: "
                                       "not with --no-keep-audio");
@@ -426,9 +519,9 @@ int cmd_live(int argc, char **argv)
     /* Features switched off on this device (`parley models local ...=off`) stay off. */
     {
         parley_status fst = parley_local_feature_allowed(PARLEY_FEATURE_TRANSCRIBE, NULL);
-        if (!fst && mp.suggest)
+        if (!fst && mp.suggest && !use_remote)
             fst = parley_local_feature_allowed(PARLEY_FEATURE_SUGGEST, NULL);
-        if (!fst && mp.summarize_at_stop)
+        if (!fst && mp.summarize_at_stop && !use_remote)
             fst = parley_local_feature_allowed(PARLEY_FEATURE_SUMMARY, NULL);
         if (fst)
             return cli_error(fst, "live");
@@ -447,14 +540,38 @@ int cmd_live(int argc, char **argv)
             return cli_error(rs, "--repass");
     }
     char llm_path[4096];
-    if (llm_spec) {
+    parley_remote *remote = NULL;
+    if (use_remote) {
+        /* The user named this server (or made it the default): the network gate opens for
+         * it, and only it, before any thread starts. No LLM is loaded here. */
+        struct parley_remote_params rp = parley_remote_default_params();
+        rp.model = llm_spec; /* the served model's name (vLLM needs it) */
+        if (mp.llm_ctx > 0)
+            rp.n_ctx = (uint32_t)mp.llm_ctx;
+        if (remote_timeout > 0)
+            rp.idle_timeout_s = remote_timeout;
+        parley_status rs = parley_remote_allow(&rinfo);
+        if (!rs)
+            rs = parley_remote_open(&rinfo, &rp, &remote);
+        if (rs)
+            return cli_error(rs, "live");
+        live_remote = remote;
+        if (mp.llm_template)
+            fprintf(stderr, "parley: live: --template applies to a model on this device; server '%s' uses its own "
+                            "settings\n", rinfo.name);
+        mp.llm_remote = remote;
+        if (!json)
+            fprintf(stderr, "Assistant: team server '%s' (questions%s%s). Speech recognition stays on this "
+                            "device; only the transcript is sent.\n",
+                    rinfo.name, mp.suggest ? ", suggestions" : "", mp.summarize_at_stop ? ", the summary" : "");
+    } else if (llm_spec) {
         parley_status ls = parley_llm_model_find(llm_spec, llm_path, sizeof llm_path);
         if (ls != PARLEY_OK)
             return cli_error(ls, "finding the LLM");
         mp.llm_model_path = llm_path;
     }
-    if (mp.suggest)
-        suggest_notice();
+    if (mp.suggest && !remote)
+        suggest_notice(); /* about this computer's CPU/GPU */
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -577,6 +694,14 @@ int cmd_live(int argc, char **argv)
     if (sig)
         return 130;
     return 0;
+}
+
+int cmd_live(int argc, char **argv)
+{
+    int rc = live_main(argc, argv);
+    parley_remote_free(live_remote);
+    live_remote = NULL;
+    return rc;
 }
 
 /* --repass: the second pass over the stored recording with a larger model, on a thread

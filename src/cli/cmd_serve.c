@@ -2,6 +2,7 @@
  * on stdout is the page's address with its token, so a script or a test can read it. */
 #include "cli.h"
 
+#include <parley/remote.h>
 #include <parley/server.h>
 
 #include <errno.h>
@@ -72,7 +73,13 @@ int cmd_serve(int argc, char **argv)
                    "  --ctx N          LLM context in tokens (default 8192)\n"
                    "  --threads N      CPU threads for the LLM (default: all cores)\n"
                    "  --no-gpu         run the LLM on the CPU only\n"
-                   "  --no-measure     do not measure RAM bandwidth for the fit labels\n",
+                   "  --no-measure     do not measure RAM bandwidth for the fit labels\n\n"
+                   "A team server: with a default set ('parley remote default NAME', docs/remote.md) the\n"
+                   "summaries, notes, chat and suggestions run on it, labelled 'remote: NAME' wherever they\n"
+                   "are shown or stored, unless a request says \"local\": true (or names another server with\n"
+                   "\"remote\": \"OTHER\"); --ctx is then the server's context size. Never a fallback: a\n"
+                   "server's failure is an error. Recording and transcription stay on this computer; the\n"
+                   "network gate opens for the default server's host only, when serve starts.\n",
                    usage);
             return 0;
         } else if (cli_opt(argc, argv, &i, "--port", &v)) {
@@ -118,8 +125,14 @@ int cmd_serve(int argc, char **argv)
         return cli_error(st, "serve");
     printf("%s\n", parley_server_url(srv));
     fflush(stdout);
-    fprintf(stderr, "parley: serving on 127.0.0.1:%u (this machine only; local mode). Ctrl-C stops.\n",
-            parley_server_port(srv));
+    parley_remote_info team;
+    if (parley_remote_get(NULL, NULL, &team) == PARLEY_OK)
+        fprintf(stderr, "parley: serving on 127.0.0.1:%u (this machine only); summaries, notes, chat and suggestions "
+                        "run on the team server '%s' unless a request says local. Ctrl-C stops.\n",
+                parley_server_port(srv), team.name);
+    else
+        fprintf(stderr, "parley: serving on 127.0.0.1:%u (this machine only; local mode). Ctrl-C stops.\n",
+                parley_server_port(srv));
     if (open_it)
         open_browser(parley_server_url(srv));
     struct timespec ts = {0, 100 * 1000 * 1000};

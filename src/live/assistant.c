@@ -2,7 +2,9 @@
  * cache through assist.h as segments arrive; automatic suggestions (at most one in
  * flight, a minimum interval, slower or paused on battery); questions answered from the
  * warm cache with tokens streamed as events; the summary at stop. What it makes is
- * stored with the session. */
+ * stored with the session. With a team server (parley_meeting_params.llm_remote) every
+ * task runs there and what it makes is labelled "remote:NAME/MODEL" (events' source, the
+ * stored model and meta). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,8 @@
 #include "live/live_internal.h"
 #include "parley/assist.h"
 #include "parley/llm.h"
+
+#include <yyjson.h>
 
 #define MAX_ASKS 8
 
@@ -28,7 +32,8 @@ struct live_assistant {
     int64_t session_id;
     parley_store *db;
     pthread_mutex_t *db_mu;
-    char *model_name;
+    char *model_name;            /* the model file's name, or "remote:NAME/MODEL" */
+    parley_remote *remote;       /* the team server (borrowed), or NULL */
     bool suggest;
     double interval_s;
     int battery_policy;
@@ -83,7 +88,32 @@ bool live_on_battery(void)
 struct tok_ctx {
     parley_bus *bus;
     int64_t session_id, job_id;
+    const char *label;           /* "remote:NAME/MODEL" or NULL (la->model_name) */
 };
+
+/* The label on the assistant's events: "remote:NAME/MODEL" for a team server, NULL for
+ * this device (live.h). */
+static const char *event_label(const live_assistant *la) { return la->remote ? la->model_name : NULL; }
+
+/* After a team server's result: the model it reported (meta "remote"."model") becomes the
+ * label of what follows, and of what is stored now. */
+static void remote_seen(live_assistant *la, const struct parley_task_result *r)
+{
+    if (!la->remote || !r->meta)
+        return;
+    yyjson_doc *d = yyjson_read(r->meta, strlen(r->meta), 0);
+    const char *sm = yyjson_get_str(yyjson_obj_get(yyjson_obj_get(yyjson_doc_get_root(d), "remote"), "model"));
+    if (sm && *sm) {
+        parley_buf b = {0};
+        if (!parley_buf_printf(&b, "remote:%s/%s", parley_remote_name(la->remote), sm)) {
+            free(la->model_name);
+            la->model_name = b.data;
+        } else {
+            parley_buf_free(&b);
+        }
+    }
+    yyjson_doc_free(d);
+}
 
 static bool on_token(const char *text, size_t len, void *ud)
 {
@@ -92,7 +122,8 @@ static bool on_token(const char *text, size_t len, void *ud)
     size_t k = len < sizeof buf - 1 ? len : sizeof buf - 1;
     memcpy(buf, text, k);
     buf[k] = 0;
-    parley_event ev = {.kind = PARLEY_EVENT_TOKEN, .session_id = c->session_id, .job_id = c->job_id, .text = buf};
+    parley_event ev = {.kind = PARLEY_EVENT_TOKEN, .session_id = c->session_id, .job_id = c->job_id, .text = buf,
+                       .source = c->label};
     parley_bus_post(c->bus, &ev);
     return true;
 }
@@ -101,7 +132,8 @@ static void post_error(live_assistant *la, parley_status st, const char *what)
 {
     char msg[700];
     snprintf(msg, sizeof msg, "%s: %s (%s)", what, parley_strerror(st), parley_last_error());
-    parley_event ev = {.kind = PARLEY_EVENT_ERROR, .session_id = la->session_id, .status = st, .text = msg};
+    parley_event ev = {.kind = PARLEY_EVENT_ERROR, .session_id = la->session_id, .status = st, .text = msg,
+                       .source = event_label(la)};
     parley_bus_post(la->bus, &ev);
 }
 
@@ -112,25 +144,40 @@ parley_status live_assistant_new(const struct parley_meeting_params *p, parley_b
     live_assistant *la = calloc(1, sizeof *la);
     if (!la)
         return parley_fail(PARLEY_ERR_NOMEM, "assistant");
-    struct parley_llm_params lp = parley_llm_default_params();
-    lp.n_ctx = p->llm_ctx > 0 ? (uint32_t)p->llm_ctx : 8192;
-    lp.chat_template = p->llm_template;
-    lp.n_threads = p->n_threads;
-    parley_status st = parley_llm_load(p->llm_model_path, lp, &la->llm);
-    if (st != PARLEY_OK) {
-        free(la);
-        return st;
+    parley_status st = PARLEY_OK;
+    la->remote = p->llm_remote;
+    if (la->remote) {
+        /* A team server: no model is loaded here. */
+        parley_buf b = {0};
+        if (parley_buf_printf(&b, "remote:%s/%s", parley_remote_name(la->remote), parley_remote_model(la->remote))) {
+            parley_buf_free(&b);
+            free(la);
+            return parley_fail(PARLEY_ERR_NOMEM, "assistant");
+        }
+        la->model_name = b.data;
+    } else {
+        struct parley_llm_params lp = parley_llm_default_params();
+        lp.n_ctx = p->llm_ctx > 0 ? (uint32_t)p->llm_ctx : 8192;
+        lp.chat_template = p->llm_template;
+        lp.n_threads = p->n_threads;
+        st = parley_llm_load(p->llm_model_path, lp, &la->llm);
+        if (st != PARLEY_OK) {
+            free(la);
+            return st;
+        }
+        const char *slash = strrchr(p->llm_model_path, '/');
+        la->model_name = parley_strdup(slash ? slash + 1 : p->llm_model_path);
     }
     struct parley_assist_params ap = parley_assist_default_params();
     ap.language = p->language && strcmp(p->language, "auto") ? p->language : NULL;
     ap.vocabulary = p->vocabulary;
-    if ((st = parley_assist_new(la->llm, &ap, &la->as)) != PARLEY_OK) {
+    ap.remote = la->remote;
+    if (!la->model_name || (st = parley_assist_new(la->llm, &ap, &la->as)) != PARLEY_OK) {
         parley_llm_free(la->llm);
+        free(la->model_name);
         free(la);
-        return st;
+        return st ? st : parley_fail(PARLEY_ERR_NOMEM, "assistant");
     }
-    const char *slash = strrchr(p->llm_model_path, '/');
-    la->model_name = parley_strdup(slash ? slash + 1 : p->llm_model_path);
     la->bus = bus;
     la->session_id = session_id;
     la->db = db;
@@ -184,8 +231,9 @@ void live_assistant_tick(live_assistant *la)
         parley_status st = parley_assist_job_wait(la->sugg, &r);
         la->sugg = NULL;
         if (st == PARLEY_OK && r.text) {
+            remote_seen(la, &r);
             parley_event ev = {.kind = PARLEY_EVENT_SUGGESTION, .session_id = la->session_id, .text = r.text,
-                               .detail = r.json};
+                               .detail = r.json, .source = event_label(la)};
             parley_bus_post(la->bus, &ev);
             if (r.json)
                 store_artifact(la, "suggestions", "json", r.json, PARLEY_PROMPT_SUGGEST, &r);
@@ -203,8 +251,9 @@ void live_assistant_tick(live_assistant *la)
         parley_status st = parley_assist_job_wait(a->job, &r);
         a->job = NULL;
         if (st == PARLEY_OK && r.text) {
+            remote_seen(la, &r);
             parley_event ev = {.kind = PARLEY_EVENT_ANSWER, .session_id = la->session_id, .job_id = a->job_id,
-                               .text = r.text, .detail = a->question};
+                               .text = r.text, .detail = a->question, .source = event_label(la)};
             parley_bus_post(la->bus, &ev);
             parley_chat_turn turn = {.question = a->question, .answer = r.text, .model = la->model_name,
                                      .truncated = r.truncated, .meta = r.meta};
@@ -262,7 +311,11 @@ parley_status live_assistant_ask(live_assistant *la, const char *question, int64
     if (!a->question)
         return parley_fail(PARLEY_ERR_NOMEM, "question");
     static struct tok_ctx ctx[MAX_ASKS]; /* stays valid until the job is waited for */
-    ctx[slot] = (struct tok_ctx){la->bus, la->session_id, a->job_id};
+    /* The label as it is now: model_name may be replaced (remote_seen) while tokens flow,
+     * so the tokens carry a copy kept with the slot. */
+    static char labels[MAX_ASKS][256];
+    snprintf(labels[slot], sizeof labels[slot], "%s", la->model_name);
+    ctx[slot] = (struct tok_ctx){la->bus, la->session_id, a->job_id, la->remote ? labels[slot] : NULL};
     struct parley_task_params tp = parley_task_default_params();
     tp.on_token = on_token;
     tp.user_data = &ctx[slot];
@@ -295,12 +348,13 @@ parley_status live_assistant_summary(live_assistant *la, const parley_cancel *ca
     struct parley_task_result r = {0};
     st = parley_assist_job_wait(j, &r);
     if (st == PARLEY_OK) {
+        remote_seen(la, &r);
         if (r.json)
             store_artifact(la, "summary", "json", r.json, PARLEY_PROMPT_SUMMARY, &r);
         if (r.text)
             store_artifact(la, "summary", "markdown", r.text, PARLEY_PROMPT_SUMMARY, &r);
         parley_event ev = {.kind = PARLEY_EVENT_PROGRESS, .session_id = la->session_id, .value = 1.0,
-                           .text = "summary", .detail = r.text};
+                           .text = "summary", .detail = r.text, .source = event_label(la)};
         parley_bus_post(la->bus, &ev);
     }
     parley_task_result_clear(&r);
@@ -323,3 +377,5 @@ void live_assistant_free(live_assistant *la)
     free(la->model_name);
     free(la);
 }
+
+const char *live_assistant_label(const live_assistant *la) { return la ? event_label(la) : NULL; }

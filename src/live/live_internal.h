@@ -43,6 +43,9 @@ void live_assistant_tick(live_assistant *la);                              /* la
 parley_status live_assistant_ask(live_assistant *la, const char *question, int64_t *job_id);
 parley_status live_assistant_summary(live_assistant *la, const parley_cancel *cancel);
 void live_assistant_free(live_assistant *la);
+/* "remote:NAME/MODEL" when a team server runs the assistant, else NULL (la may be NULL).
+ * Valid until the next live_assistant_* call. */
+const char *live_assistant_label(const live_assistant *la);
 bool live_on_battery(void);
 
 #endif

@@ -575,7 +575,7 @@ parley_status parley_meeting_start(const struct parley_meeting_params *params, p
         (rc = parley_mkdirs(m->dir)) != PARLEY_OK || (rc = live_lock(m->dir, &m->lock_fd)) != PARLEY_OK)
         goto fail_session;
 
-    if (params->llm_model_path &&
+    if ((params->llm_model_path || params->llm_remote) &&
         (rc = live_assistant_new(params, m->bus, m->session_id, m->db, &m->db_mu, &m->assistant)) != PARLEY_OK)
         goto fail_session;
     m->origin = parley_now();
@@ -782,9 +782,15 @@ parley_status parley_meeting_stop(parley_meeting *m, const parley_cancel *cancel
             parley_status ss = live_assistant_summary(m->assistant, cancel);
             if (ss != PARLEY_OK && ss != PARLEY_ERR_CANCELLED) {
                 char msg[700];
-                snprintf(msg, sizeof msg, "the summary failed: %s (%s); parley summarize %lld tries again",
-                         parley_strerror(ss), parley_last_error(), (long long)m->session_id);
-                post(m, (parley_event){.kind = PARLEY_EVENT_ERROR, .status = ss, .text = msg});
+                const char *label = live_assistant_label(m->assistant); /* a team server's, or NULL */
+                if (label)
+                    snprintf(msg, sizeof msg, "the summary failed on %s: %s (%s); nothing was run on this device "
+                             "instead; parley summarize %lld tries again", label, parley_strerror(ss),
+                             parley_last_error(), (long long)m->session_id);
+                else
+                    snprintf(msg, sizeof msg, "the summary failed: %s (%s); parley summarize %lld tries again",
+                             parley_strerror(ss), parley_last_error(), (long long)m->session_id);
+                post(m, (parley_event){.kind = PARLEY_EVENT_ERROR, .status = ss, .text = msg, .source = label});
             }
         }
         pthread_mutex_unlock(&m->as_mu);

@@ -4,6 +4,8 @@
  * hand-off to the API (routes.c). */
 #include "server/server_internal.h"
 
+#include <parley/remote.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -306,6 +308,21 @@ parley_status parley_server_start(const struct parley_server_params *params, par
     pthread_mutex_init(&srv->mu, NULL);
     srv->next_job_id = 1;
     parley_status st = PARLEY_OK;
+    /* The user's default team server (remote.h), when one is set: the network gate opens for
+     * its host, and only it, now, before any thread starts (net.h). Task requests may then
+     * run on it, or on another named server on the same host or on loopback; anything else
+     * is refused before a connection is tried (routes.c). No default: the gate stays shut. */
+    {
+        parley_remote_info info;
+        parley_status rs = parley_remote_get(NULL, NULL, &info);
+        if (!rs)
+            rs = parley_remote_allow(&info);
+        if (rs && rs != PARLEY_ERR_NOT_FOUND)
+            parley_log(PARLEY_LOG_WARN, "serve: the default team server is not used: %s", parley_last_error());
+        else if (!rs)
+            parley_log(PARLEY_LOG_INFO, "serve: tasks run on the default team server '%s' unless a request says "
+                                        "\"local\": true", info.name);
+    }
     if (srv->p.token) {
         if (!token_chars_ok(srv->p.token)) {
             st = parley_fail(PARLEY_ERR_INVALID_ARG, "a token has 16-256 letters, digits, '-' or '_'");

@@ -11,6 +11,7 @@
 #include <parley/events.h>
 #include <parley/live.h>
 #include <parley/llm.h>
+#include <parley/remote.h>
 #include <parley/settings.h>
 #include <parley/tasks.h>
 
@@ -285,7 +286,40 @@ static parley_status choose_model(parley_server *srv, job_kind kind, char *path,
     return parley_llm_model_find(srv->llm_model, path, n);
 }
 
-static void run_task(parley_server *srv, llm_worker_state *ws, srv_job *j)
+/* A team server's failure: the error event names it and says nothing ran here. */
+static void job_fail_remote(parley_server *srv, srv_job *j, parley_status st, const char *detail)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    if (doc) {
+        yyjson_mut_val *o = parley_json_error(doc, st, (int)srv_http_status(st), detail);
+        if (o) {
+            yyjson_mut_val *ro = yyjson_mut_obj_add_obj(doc, o, "remote");
+            yyjson_mut_obj_add_strcpy(doc, ro, "server", j->remote);
+            char hint[300];
+            snprintf(hint, sizeof hint, "The team server '%s' did not make it; nothing was run on this computer "
+                     "instead. Check the server, or ask for this computer (\"local\": true).", j->remote);
+            yyjson_mut_obj_add_strcpy(doc, o, "hint", hint);
+        }
+        job_event(srv, j, "error", doc, o);
+        yyjson_mut_doc_free(doc);
+    }
+    job_finish(srv, j, st == PARLEY_ERR_CANCELLED ? JOB_CANCELLED : JOB_FAILED);
+}
+
+/* Opens the job's team server (no connection yet; the gate was set when serve started). */
+static parley_status open_remote(parley_server *srv, const srv_job *j, parley_remote **out)
+{
+    parley_remote_info info;
+    parley_status st = parley_remote_get(NULL, j->remote, &info);
+    if (st)
+        return st;
+    struct parley_remote_params rp = parley_remote_default_params();
+    rp.n_ctx = srv->p.n_ctx;
+    return parley_remote_open(&info, &rp, out);
+}
+
+/* This device's model for the job: chosen (choose_model) and loaded unless it already is. */
+static parley_status load_local(parley_server *srv, llm_worker_state *ws, const srv_job *j)
 {
     char path[PATH_MAX];
     parley_status st = choose_model(srv, j->kind, path, sizeof path);
@@ -302,10 +336,23 @@ static void run_task(parley_server *srv, llm_worker_state *ws, srv_job *j)
         if (!st)
             snprintf(ws->loaded, sizeof ws->loaded, "%s", path);
     }
+    return st;
+}
+
+static void run_task(parley_server *srv, llm_worker_state *ws, srv_job *j)
+{
+    /* A team server: no model is chosen or loaded here (this device's feature switches are
+     * about this device); else this device's model. */
+    parley_remote *remote = NULL;
+    parley_status st = j->remote[0] ? open_remote(srv, j, &remote) : load_local(srv, ws, j);
     if (!st && !ws->db)
         st = parley_store_open(srv->store_path, &ws->db);
     if (st) {
-        job_fail(srv, j, st, parley_last_error());
+        if (j->remote[0])
+            job_fail_remote(srv, j, st, parley_last_error());
+        else
+            job_fail(srv, j, st, parley_last_error());
+        parley_remote_free(remote);
         return;
     }
     /* The settings' output language (else the meeting's own) for what is written. */
@@ -326,6 +373,7 @@ static void run_task(parley_server *srv, llm_worker_state *ws, srv_job *j)
     tp.on_event = on_task_event;
     tp.user_data = ud;
     tp.cancel = j->cancel;
+    tp.remote = remote;
     struct parley_task_result r;
     memset(&r, 0, sizeof r);
     switch (j->kind) {
@@ -337,19 +385,41 @@ static void run_task(parley_server *srv, llm_worker_state *ws, srv_job *j)
     }
     if (!st && parley_cancel_is_set(j->cancel))
         st = PARLEY_ERR_CANCELLED;
-    if (st) {
+    if (st && remote) {
+        job_fail_remote(srv, j, st, parley_last_error());
+    } else if (st) {
         job_fail(srv, j, st, parley_last_error());
     } else {
         yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
         const char *slash = strrchr(ws->loaded, '/');
+        /* A team server's result: model "remote:NAME/MODEL" and "remote": {"server", "model"}
+         * (the model the server reported, from the stored meta label); null when made here. */
+        char made_by[256] = "";
+        const char *server_model = remote ? parley_remote_model(remote) : NULL;
+        yyjson_doc *md = remote && r.meta ? yyjson_read(r.meta, strlen(r.meta), 0) : NULL;
+        const char *sm = yyjson_get_str(yyjson_obj_get(yyjson_obj_get(yyjson_doc_get_root(md), "remote"), "model"));
+        if (sm && *sm)
+            server_model = sm;
+        if (remote)
+            snprintf(made_by, sizeof made_by, "remote:%s/%s", j->remote, server_model);
         yyjson_mut_val *o = doc ? parley_json_task_result(doc, kind_names[j->kind], j->session_id,
-                                                          slash ? slash + 1 : ws->loaded, j->question, &r)
+                                                          remote ? made_by : slash ? slash + 1 : ws->loaded,
+                                                          j->question, &r)
                                 : NULL;
+        if (o && remote) {
+            yyjson_mut_val *ro = yyjson_mut_obj_add_obj(doc, o, "remote");
+            yyjson_mut_obj_add_strcpy(doc, ro, "server", j->remote);
+            yyjson_mut_obj_add_strcpy(doc, ro, "model", server_model);
+        } else if (o) {
+            yyjson_mut_obj_add_null(doc, o, "remote");
+        }
+        yyjson_doc_free(md);
         job_event(srv, j, "done", doc, o);
         yyjson_mut_doc_free(doc);
         job_finish(srv, j, JOB_DONE);
     }
     parley_task_result_clear(&r);
+    parley_remote_free(remote);
 }
 
 /* ---- the download worker ----------------------------------------------------------------- */
@@ -671,7 +741,7 @@ void srv_jobs_free(parley_server *srv)
 }
 
 parley_status srv_job_submit(parley_server *srv, job_kind kind, int64_t session_id, const char *model_id,
-                             const char *question, const srv_task_limits *limits, int64_t *id)
+                             const char *question, const srv_task_limits *limits, const char *remote, int64_t *id)
 {
     srv_job *j = calloc(1, sizeof *j);
     if (!j)
@@ -683,6 +753,8 @@ parley_status srv_job_submit(parley_server *srv, job_kind kind, int64_t session_
     }
     j->kind = kind;
     j->session_id = session_id;
+    if (remote)
+        snprintf(j->remote, sizeof j->remote, "%s", remote);
     if (model_id)
         snprintf(j->model_id, sizeof j->model_id, "%s", model_id);
     j->question = parley_strdup(question);
@@ -741,6 +813,12 @@ static yyjson_mut_val *job_json_locked(yyjson_mut_doc *doc, const srv_job *j)
         yyjson_mut_obj_add_strcpy(doc, o, "model", j->model_id);
     else
         yyjson_mut_obj_add_int(doc, o, "session", j->session_id);
+    if (j->kind <= JOB_SUGGEST) { /* the team server that runs the task, or null (this device) */
+        if (j->remote[0])
+            yyjson_mut_obj_add_strcpy(doc, o, "remote", j->remote);
+        else
+            yyjson_mut_obj_add_null(doc, o, "remote");
+    }
     yyjson_mut_obj_add_uint(doc, o, "events", j->n_events);
     /* The last event's data: the result, the error or the latest progress. */
     if (j->n_events) {

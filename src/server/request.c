@@ -157,6 +157,23 @@ int srv_body_task(yyjson_val *root, bool ask, char **question, srv_task_limits *
     return ask && !*question ? 2 : 0;
 }
 
+int srv_body_task_remote(yyjson_val *root, char *remote, size_t remote_size, bool *local)
+{
+    remote[0] = '\0';
+    *local = false;
+    yyjson_val *rv = yyjson_obj_get(root, "remote"), *lv = yyjson_obj_get(root, "local");
+    if (lv && !yyjson_is_bool(lv))
+        return 3;
+    *local = lv && yyjson_get_bool(lv);
+    if (rv && !yyjson_is_null(rv)) {
+        const char *name = yyjson_get_str(rv);
+        if (!name || !*name || strlen(name) >= remote_size || *local)
+            return 3;
+        memcpy(remote, name, strlen(name) + 1);
+    }
+    return 0;
+}
+
 bool srv_body_live_start_ok(yyjson_val *root)
 {
     static const char *const strs[] = {"title", "mic_source", "system_source", "input", "language", "asr_model"};

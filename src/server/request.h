@@ -61,6 +61,10 @@ bool srv_body_segment_edit(yyjson_val *root, char **text, const char **speaker);
  * "item_chars", "max_items"}. 0 ok, 1 a limit out of range, 2 (ask only) no question of
  * 1-4000 bytes. *question (ask only; caller frees) is set when given and valid. */
 int srv_body_task(yyjson_val *root, bool ask, char **question, srv_task_limits *lim);
+/* The same bodies' {"remote": NAME} (a team server, remote.h) or {"local": true}: 0 ok
+ * (remote[0] = 0 when not named; *local false when not given), 3 a wrong type, a name that
+ * is empty or too long, or both given. */
+int srv_body_task_remote(yyjson_val *root, char *remote, size_t remote_size, bool *local);
 /* POST /api/live: whether the fields that are there have the right types. */
 bool srv_body_live_start_ok(yyjson_val *root);
 /* POST /api/live/notes: {"text"} of 1-4000 bytes (borrowed), else NULL. */

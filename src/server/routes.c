@@ -5,6 +5,8 @@
 
 #include <parley/catalog.h>
 #include <parley/fit.h>
+#include <parley/net.h>
+#include <parley/remote.h>
 #include <parley/settings.h>
 #include <parley/tasks.h>
 
@@ -89,6 +91,24 @@ static enum MHD_Result job_accepted(const route *r, int64_t id)
     char ev[64];
     snprintf(ev, sizeof ev, "/api/jobs/%lld/events", (long long)id);
     yyjson_mut_obj_add_strcpy(doc, o, "events", ev);
+    return srv_send_json(r->c, MHD_HTTP_ACCEPTED, doc);
+}
+
+/* A task job: also "remote": the team server that runs it, or null (this device). */
+static enum MHD_Result task_accepted(const route *r, int64_t id, const char *remote)
+{
+    yyjson_mut_val *o;
+    yyjson_mut_doc *doc = new_obj(&o);
+    if (!doc)
+        return MHD_NO;
+    yyjson_mut_obj_add_int(doc, o, "job", id);
+    char ev[64];
+    snprintf(ev, sizeof ev, "/api/jobs/%lld/events", (long long)id);
+    yyjson_mut_obj_add_strcpy(doc, o, "events", ev);
+    if (remote && *remote)
+        yyjson_mut_obj_add_strcpy(doc, o, "remote", remote);
+    else
+        yyjson_mut_obj_add_null(doc, o, "remote");
     return srv_send_json(r->c, MHD_HTTP_ACCEPTED, doc);
 }
 
@@ -328,25 +348,64 @@ static enum MHD_Result session_task(route *r, int64_t id, job_kind kind)
     if (nseg == 0)
         return bad(r, "this session has no transcript to work from");
     /* The body is optional except for chat: {"question", "max_tokens", "item_chars",
-     * "max_items"}. */
+     * "max_items", "remote", "local"}. */
     char *question = NULL;
     srv_task_limits lim = {0, 0, 0};
+    char want_remote[64] = "";
+    bool want_local = false;
     if (r->body_len || kind == JOB_ASK) {
         enum MHD_Result ret;
         yyjson_doc *d = body_json(r, &ret);
         if (!d)
             return ret;
-        int why = srv_body_task(yyjson_doc_get_root(d), kind == JOB_ASK, &question, &lim);
+        yyjson_val *root = yyjson_doc_get_root(d);
+        int why = srv_body_task(root, kind == JOB_ASK, &question, &lim);
+        if (!why)
+            why = srv_body_task_remote(root, want_remote, sizeof want_remote, &want_local);
         yyjson_doc_free(d);
         if (why == 1)
             return bad(r, "max_tokens (1-65536), item_chars (1-4096) and max_items (1-64) are positive numbers");
         if (why == 2)
             return bad(r, "give {\"question\": \"...\"} (1 to 4000 bytes)");
+        if (why == 3) {
+            free(question);
+            return bad(r, "\"remote\" is a team server's name (see 'parley remote list') and \"local\" is true or "
+                          "false; not both");
+        }
+    }
+    /* Which team server runs it: the one named, else the user's default unless "local". */
+    char remote[64] = "";
+    if (!want_local) {
+        parley_remote_info info;
+        st = parley_remote_get(NULL, want_remote[0] ? want_remote : NULL, &info);
+        if (st == PARLEY_ERR_NOT_FOUND && !want_remote[0]) {
+            st = PARLEY_OK; /* no default: this device */
+        } else if (st == PARLEY_ERR_NOT_FOUND) {
+            free(question);
+            char msg[200];
+            snprintf(msg, sizeof msg, "no team server named '%s' (see 'parley remote list'); nothing was run",
+                     want_remote);
+            return srv_send_error(r->c, MHD_HTTP_BAD_REQUEST, PARLEY_ERR_NOT_FOUND, msg);
+        } else if (!st && parley_net_check(PARLEY_NET_TEAM_SERVER, info.url) != PARLEY_OK) {
+            /* The network gate is set when serve starts (the default server's host only). */
+            free(question);
+            char msg[400];
+            snprintf(msg, sizeof msg, "team server '%s' is not open to this 'parley serve': it reaches only the "
+                     "default team server set when it started; make '%s' the default ('parley remote default %s') "
+                     "and start it again. Nothing was sent", info.name, info.name, info.name);
+            return srv_send_error(r->c, MHD_HTTP_FORBIDDEN, PARLEY_ERR_PERMISSION, msg);
+        } else if (!st) {
+            snprintf(remote, sizeof remote, "%s", info.name);
+        }
+        if (st) {
+            free(question);
+            return fail(r, st);
+        }
     }
     int64_t job;
-    st = srv_job_submit(r->srv, kind, id, NULL, question, &lim, &job);
+    st = srv_job_submit(r->srv, kind, id, NULL, question, &lim, remote, &job);
     free(question);
-    return st ? fail(r, st) : job_accepted(r, job);
+    return st ? fail(r, st) : task_accepted(r, job, remote);
 }
 
 static enum MHD_Result session_artifacts(route *r, int64_t id)
@@ -573,7 +632,7 @@ static enum MHD_Result models(route *r)
         if (own)
             return bad(r, "an own model is used where it is; there is nothing to download");
         int64_t job;
-        if ((st = srv_job_submit(r->srv, JOB_PULL, 0, id, NULL, NULL, &job)))
+        if ((st = srv_job_submit(r->srv, JOB_PULL, 0, id, NULL, NULL, NULL, &job)))
             return fail(r, st);
         return job_accepted(r, job);
     }
@@ -648,7 +707,7 @@ static enum MHD_Result live(route *r)
                           "no_system true/false, speed a number >= 0");
         char *body = strndup(r->body, r->body_len);
         int64_t job;
-        parley_status st = body ? srv_job_submit(r->srv, JOB_LIVE, 0, NULL, body, NULL, &job) : PARLEY_ERR_NOMEM;
+        parley_status st = body ? srv_job_submit(r->srv, JOB_LIVE, 0, NULL, body, NULL, NULL, &job) : PARLEY_ERR_NOMEM;
         free(body);
         if (st == PARLEY_ERR_INVALID_ARG)
             return srv_send_error(r->c, MHD_HTTP_CONFLICT, st, NULL);
@@ -677,9 +736,16 @@ static enum MHD_Result health(route *r)
     yyjson_mut_doc *doc = new_obj(&o);
     yyjson_mut_obj_add_str(doc, o, "name", "parley");
     yyjson_mut_obj_add_str(doc, o, "version", parley_version());
-    /* Everything runs on this machine: no remote inference exists to fall back to. */
+    /* Speech, storage and the pages are on this machine. Tasks run here too unless the user
+     * set a default team server (or a request names one): "team_server" is that default's
+     * name, or null. Never a fallback either way (docs/remote.md). */
     yyjson_mut_obj_add_bool(doc, o, "local", true);
     yyjson_mut_obj_add_str(doc, o, "mode", "local");
+    parley_remote_info info;
+    if (parley_remote_get(NULL, NULL, &info) == PARLEY_OK)
+        yyjson_mut_obj_add_strcpy(doc, o, "team_server", info.name);
+    else
+        yyjson_mut_obj_add_null(doc, o, "team_server");
     yyjson_mut_obj_add_bool(doc, o, "live", true);
     return srv_send_json(r->c, MHD_HTTP_OK, doc);
 }

@@ -33,6 +33,7 @@ struct srv_job {
     char model_id[64];       /* pulls */
     char *question;          /* ask; live: the start request's JSON */
     int32_t max_tokens, item_chars, max_items; /* task limits from the request; 0 = defaults */
+    char remote[64];         /* tasks: the team server that runs it (remote.h); "" = this device */
     parley_cancel *cancel;
     /* guarded by srv->mu */
     job_state state;
@@ -112,9 +113,10 @@ enum MHD_Result srv_route_api(srv_listener *l, struct MHD_Connection *c, const c
 parley_status srv_jobs_start(parley_server *srv);
 void srv_jobs_stop(parley_server *srv);  /* cancel, wake streams, join the workers */
 void srv_jobs_free(parley_server *srv);  /* after the listeners stopped */
-/* Queues a job on its worker; the new job's id in *id. */
+/* Queues a job on its worker; the new job's id in *id. remote: a task's team server by
+ * name (checked by the caller), NULL or "" = this device. */
 parley_status srv_job_submit(parley_server *srv, job_kind kind, int64_t session_id, const char *model_id,
-                             const char *question, const srv_task_limits *limits, int64_t *id);
+                             const char *question, const srv_task_limits *limits, const char *remote, int64_t *id);
 /* GET /api/jobs/ID, /api/jobs/ID/events, DELETE /api/jobs/ID. */
 enum MHD_Result srv_job_status(parley_server *srv, struct MHD_Connection *c, int64_t id);
 enum MHD_Result srv_job_events(parley_server *srv, struct MHD_Connection *c, int64_t id);

@@ -1,11 +1,14 @@
 /* assist.c: the meeting assistant (assist.h): one owner thread per engine, a small job
  * queue with priorities, an in-memory transcript that grows, idle-time prefill and
- * compaction at stable points. */
+ * compaction at stable points. With a team server (parley_assist_params.remote) there is
+ * no engine here: no prefill, token counts are estimates, every task sends the
+ * transcript so far. */
 #include <parley/assist.h>
 
 #include "core/internal.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +73,26 @@ static int prio_of(parley_assist_kind k)
 
 static int32_t reserve(const parley_assist *as) { return as->p.reserve_tokens > 0 ? as->p.reserve_tokens : 1024; }
 
+/* The context the transcript must fit: the engine's, or the team server's. */
+static int32_t ctx_tokens(const parley_assist *as)
+{
+    if (as->p.remote)
+        return (int32_t)parley_remote_n_ctx(as->p.remote);
+    return (int32_t)parley_llm_info(as->llm)->n_ctx;
+}
+
+/* A text's tokens: the engine's tokenizer, or for a team server (whose tokenizer is not
+ * here) the estimate tasks.c budgets with: one token per 4 bytes, rounded up. */
+static parley_status text_tokens(const parley_assist *as, const char *text, int32_t *n)
+{
+    if (as->p.remote) {
+        size_t t = (strlen(text) + 3) / 4;
+        *n = t > INT32_MAX / 2 ? INT32_MAX / 2 : (int32_t)t;
+        return PARLEY_OK;
+    }
+    return parley_llm_count_tokens(as->llm, text, n);
+}
+
 /* A snapshot of the verbatim window as a borrowed transcript: the segment array is
  * copied (appends may move it), the strings are shared (never freed before the end). */
 static parley_status window_view(parley_assist *as, parley_transcript *v, char **earlier)
@@ -106,7 +129,7 @@ static void view_free(parley_transcript *v, char *earlier)
  * with the lock held; unlocks while the model works. */
 static void maybe_compact(parley_assist *as)
 {
-    int32_t n_ctx = (int32_t)parley_llm_info(as->llm)->n_ctx;
+    int32_t n_ctx = ctx_tokens(as);
     int64_t room = (int64_t)n_ctx - reserve(as) - as->earlier_tokens;
     if (as->window_tokens <= room || as->t.n_segments - as->from < 2)
         return;
@@ -127,6 +150,7 @@ static void maybe_compact(parley_assist *as)
     tp.earlier = earlier;
     tp.vocabulary = as->vocabulary;
     tp.max_tokens = n_ctx / 8 < 64 ? 64 : n_ctx / 8 > 512 ? 512 : n_ctx / 8;
+    tp.remote = as->p.remote; /* a team server compacts too: never this device instead */
     struct parley_task_result r;
     parley_status st = parley_task_notes_transcript(as->llm, &v, &tp, &r);
     char *summary = NULL;
@@ -160,7 +184,7 @@ static void maybe_compact(parley_assist *as)
     free(as->earlier);
     as->earlier = summary;
     as->earlier_tokens = 0;
-    if (summary && parley_llm_count_tokens(as->llm, summary, &as->earlier_tokens) != PARLEY_OK)
+    if (summary && text_tokens(as, summary, &as->earlier_tokens) != PARLEY_OK)
         as->earlier_tokens = (int32_t)(strlen(summary) / 2);
     for (size_t i = from; i < k; i++)
         as->window_tokens -= as->seg_tokens[i];
@@ -173,6 +197,12 @@ static void maybe_compact(parley_assist *as)
 
 static void prefill(parley_assist *as)
 {
+    if (as->p.remote) {
+        /* A team server keeps no prefix for us: each task sends the transcript so far
+         * (compaction, when needed, happens when a task runs). */
+        as->prefilled = as->t.n_segments;
+        return;
+    }
     maybe_compact(as);
     if (as->quit || as->queue)
         return; /* a task came in meanwhile: it goes first */
@@ -312,7 +342,7 @@ static void *owner_main(void *arg)
 
 parley_status parley_assist_new(parley_llm *llm, const struct parley_assist_params *p, parley_assist **out)
 {
-    if (!llm || !out)
+    if ((!llm && !(p && p->remote)) || !out)
         return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_assist_new: NULL argument");
     *out = NULL;
     parley_assist *as = calloc(1, sizeof *as);
@@ -398,7 +428,7 @@ parley_status parley_assist_append(parley_assist *as, const parley_segment *segs
         char *line = NULL;
         st = parley_task_render_transcript(&one, 0, 1, &line);
         if (!st)
-            st = parley_llm_count_tokens(as->llm, line, &k[i]);
+            st = text_tokens(as, line, &k[i]);
         free(line);
     }
     if (st) {
@@ -450,6 +480,7 @@ parley_status parley_assist_submit(parley_assist *as, parley_assist_kind kind, c
     j->prio = prio_of(kind);
     j->tp = tp ? *tp : parley_task_default_params();
     j->tp.vocabulary = as->vocabulary; /* the assistant's: the cached prefix has it */
+    j->tp.remote = as->p.remote;       /* the assistant's engine, or its team server: never mixed */
     if (question && !(j->question = parley_strdup(question))) {
         free(j);
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
@@ -526,7 +557,7 @@ void parley_assist_status(parley_assist *as, struct parley_assist_status *out)
     for (parley_assist_job *j = as->queue; j; j = j->next)
         out->queued_jobs++;
     pthread_mutex_unlock(&as->mu);
-    out->cached_tokens = parley_llm_prefix_tokens(as->llm);
+    out->cached_tokens = as->p.remote ? 0 : parley_llm_prefix_tokens(as->llm);
 }
 
 parley_status parley_assist_transcript(parley_assist *as, parley_transcript *out)

@@ -169,6 +169,33 @@ static parley_status suggest_grammar(int n, parley_buf *g, int32_t *bound)
                              gbnf_char);
 }
 
+/* The same shapes as JSON Schemas, for a team server (llama-server turns a schema into its
+ * own grammar; vLLM takes no GBNF). Lengths in characters, as in the grammars. */
+static parley_status summary_schema(int n, int k, parley_buf *b)
+{
+    char str[160], list[400];
+    snprintf(str, sizeof str, "{\"type\":\"string\",\"minLength\":1,\"maxLength\":%d}", n);
+    snprintf(list, sizeof list, "{\"type\":\"array\",\"items\":%s,\"maxItems\":%d}", str, k);
+    return parley_buf_printf(
+        b,
+        "{\"type\":\"object\",\"properties\":{\"title\":%s,"
+        "\"overview\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":%d},"
+        "\"key_points\":%s,\"decisions\":%s,"
+        "\"action_items\":{\"type\":\"array\",\"maxItems\":%d,\"items\":{\"type\":\"object\",\"properties\":{"
+        "\"owner\":{\"anyOf\":[%s,{\"type\":\"null\"}]},\"task\":%s,\"due\":{\"anyOf\":[%s,{\"type\":\"null\"}]}},"
+        "\"required\":[\"owner\",\"task\",\"due\"],\"additionalProperties\":false}},"
+        "\"open_questions\":%s},"
+        "\"required\":[\"title\",\"overview\",\"key_points\",\"decisions\",\"action_items\",\"open_questions\"],"
+        "\"additionalProperties\":false}",
+        str, 4 * n, list, list, k, str, str, str, list);
+}
+
+static parley_status suggest_schema(int n, parley_buf *b)
+{
+    return parley_buf_printf(b, "{\"type\":\"array\",\"minItems\":1,\"maxItems\":3,\"items\":"
+                                "{\"type\":\"string\",\"minLength\":1,\"maxLength\":%d}}", n);
+}
+
 /* ---- one generation with the cached prefix ------------------------------------------ */
 
 /* Replaces invalid UTF-8 (a model with byte tokens can emit a lone 0x80..0xFF, which a
@@ -232,6 +259,8 @@ typedef struct gen_in {
     const char *grammar;         /* NULL = free text */
     int32_t max_tokens;
     bool stream;                 /* pass on_token through */
+    const char *schema;          /* remote: the same shape as a JSON Schema (NULL = send the
+                                    grammar) */
 } gen_in;
 
 typedef struct gen_out {
@@ -298,8 +327,8 @@ static parley_status prompt_tokens(parley_llm *llm, const struct parley_task_par
     return st;
 }
 
-/* One generation on the team server the caller named: the same messages, the grammar
- * (llama-server's "grammar" field), streamed through on_token. Never retried, and never
+/* One generation on the team server the caller named: the same messages, the output's
+ * shape (a JSON Schema, else the grammar), streamed through on_token. Never retried, and never
  * run locally instead: the error names the server (remote.h). */
 static parley_status generate_remote(const struct parley_task_params *p, const parley_llm_message *m, size_t n_m,
                                      const gen_in *in, gen_out *out)
@@ -310,7 +339,12 @@ static parley_status generate_remote(const struct parley_task_params *p, const p
     rq.max_tokens = in->max_tokens;
     rq.temperature = p->temperature;
     rq.seed = p->seed;
-    rq.grammar = in->grammar;
+    /* Structured output as a JSON Schema (response_format): llama-server and vLLM both
+     * take it; llama-server's own "grammar" field is the fallback for shapes without one. */
+    if (in->schema)
+        rq.json_schema = in->schema;
+    else
+        rq.grammar = in->grammar;
     rq.on_token = in->stream ? p->on_token : NULL;
     rq.user_data = p->user_data;
     rq.cancel = p->cancel;
@@ -861,7 +895,8 @@ static void emit(const struct parley_task_params *p, parley_task_event ev, int i
 }
 
 /* Merges partial summaries until one is left; each round packs as many as fit. */
-static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *grammar, int32_t max_tokens,
+static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *grammar, const char *schema,
+                                 int32_t max_tokens,
                                  struct parley_llm_stats *sum, int *rounds, char **final)
 {
     parley_status st = PARLEY_OK;
@@ -907,7 +942,7 @@ static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *gra
             memset(&g, 0, sizeof g);
             if (!st) {
                 bool last = i == 0 && j == n; /* the final merge streams */
-                gen_in in = {sys, NULL, &u, 1, grammar, max_tokens, last};
+                gen_in in = {sys, NULL, &u, 1, grammar, max_tokens, last, schema};
                 st = generate(c->llm, c->p, &in, &g);
                 if (!st)
                     remote_seen(c, &g);
@@ -955,7 +990,7 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
     struct parley_task_params dp = parley_task_default_params();
     const struct parley_task_params *p = p_in ? p_in : &dp;
     ctx c;
-    parley_buf g = {0};
+    parley_buf g = {0}, schema = {0};
     chunk *ch = NULL;
     size_t n_ch = 0;
     char **parts = NULL, *sys = NULL, *json = NULL, *md = NULL, *meta = NULL;
@@ -964,6 +999,8 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
     parley_status st = mem ? ctx_open_mem(&c, llm, mem, p) : ctx_open(&c, llm, db, session_id, p);
     if (!st)
         st = summary_grammar(item_chars(p), max_items(p), &g, &bound);
+    if (!st && p->remote)
+        st = summary_schema(item_chars(p), max_items(p), &schema);
     if (!st)
         st = with_language(&c, summary_request, &c.req);
     if (st)
@@ -983,7 +1020,7 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
         st = main_system(&c, "Transcript", c.transcript, &sys);
         gen_out go;
         if (!st) {
-            gen_in in = {sys, c.transcript, &u, 1, g.data, max_tokens, true};
+            gen_in in = {sys, c.transcript, &u, 1, g.data, max_tokens, true, schema.data};
             st = generate(llm, p, &in, &go);
         }
         if (!st) {
@@ -1009,7 +1046,7 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
             st = chunk_system(&c, &ch[i], (int)i + 1, (int)n_ch, &sys);
             gen_out go;
             if (!st) {
-                gen_in in = {sys, NULL, &u, 1, g.data, max_tokens, false};
+                gen_in in = {sys, NULL, &u, 1, g.data, max_tokens, false, schema.data};
                 st = generate(llm, p, &in, &go);
             }
             if (!st) {
@@ -1020,7 +1057,7 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
             }
         }
         if (!st)
-            st = merge_parts(&c, parts, n_ch, g.data, max_tokens, &out->stats, &rounds, &json);
+            st = merge_parts(&c, parts, n_ch, g.data, schema.data, max_tokens, &out->stats, &rounds, &json);
     }
     if (st)
         goto out;
@@ -1065,6 +1102,7 @@ out:
     free(md);
     free(meta);
     parley_buf_free(&g);
+    parley_buf_free(&schema);
     ctx_close(&c);
     if (st) {
         struct parley_llm_stats keep = out->stats;
@@ -1346,13 +1384,15 @@ static parley_status task_suggest(parley_llm *llm, parley_store *db, int64_t ses
     struct parley_task_params dp = parley_task_default_params();
     const struct parley_task_params *p = p_in ? p_in : &dp;
     ctx c;
-    parley_buf g = {0};
+    parley_buf g = {0}, schema = {0};
     char *sys = NULL, *meta = NULL, *window = NULL;
     yyjson_doc *d = NULL;
     int32_t bound = 0;
     parley_status st = mem ? ctx_open_mem(&c, llm, mem, p) : ctx_open(&c, llm, db, session_id, p);
     if (!st)
         st = suggest_grammar(suggest_chars(p), &g, &bound);
+    if (!st && p->remote)
+        st = suggest_schema(suggest_chars(p), &schema);
     if (st)
         goto out;
     int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : bound;
@@ -1403,7 +1443,7 @@ static parley_status task_suggest(parley_llm *llm, parley_store *db, int64_t ses
         goto out;
     parley_llm_message u = {"user", c.req};
     gen_out go;
-    gen_in in = {sys, tr, &u, 1, g.data, max_tokens, true};
+    gen_in in = {sys, tr, &u, 1, g.data, max_tokens, true, schema.data};
     st = generate(llm, p, &in, &go);
     if (st)
         goto out;
@@ -1445,6 +1485,7 @@ static parley_status task_suggest(parley_llm *llm, parley_store *db, int64_t ses
 out:
     yyjson_doc_free(d);
     parley_buf_free(&g);
+    parley_buf_free(&schema);
     free(sys);
     free(meta);
     free(window);

@@ -7,17 +7,13 @@
 # error naming the server, store nothing and run nothing locally. No --model is given and
 # the models directory is empty: the local LLM is never loaded.
 . "$(dirname "$0")/../cli_lib.sh"
+. "$(dirname "$0")/../remote_lib.sh"
 P=$PARLEY_BIN
-M="$PARLEY_SHARED/models/stories260K.gguf"
-[ -f "$M" ] || t_skip_all "needs $M"
-command -v llama-server >/dev/null || t_skip_all "needs llama-server (llama.cpp-tools)"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+remote_need
 PORT=$(free_port)
-SERVER_PID=
 SLOW_PID=
 cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+    llama_server_stop
     [ -n "$SLOW_PID" ] && kill "$SLOW_PID" 2>/dev/null
     wait 2>/dev/null
 }
@@ -40,12 +36,7 @@ echo wrong >"$T_DIR/bad-token"
     "$P" remote add wrongkey "http://127.0.0.1:$PORT" --token-file "$T_DIR/bad-token" >/dev/null ||
     { echo "remote add failed" >&2; exit 1; }
 
-llama-server -m "$M" --host 127.0.0.1 --port "$PORT" --api-key secret --chat-template chatml -c 4096 -np 1 -t 1 \
-    --no-webui >"$T_DIR/server.log" 2>&1 &
-SERVER_PID=$!
-health() { python3 -c 'import sys,urllib.request; urllib.request.urlopen("http://127.0.0.1:%s/health" % sys.argv[1], timeout=2)' "$PORT" 2>/dev/null; }
-for _ in $(seq 600); do health && break; sleep 0.1; done
-health || { tail -5 "$T_DIR/server.log" >&2; echo "llama-server did not start on 127.0.0.1:$PORT" >&2; exit 1; }
+llama_server_start "$PORT" secret
 R=(--remote team --ctx 4096)
 
 t_begin "summarize --remote: the grammar's JSON, stored as remote:team/..., labelled in the meta"
@@ -117,7 +108,7 @@ expect_rc 1 && expect_err "server 'slow' sent nothing for 1 s" && expect_err "No
     [ $(($(date +%s) - t0)) -le 10 ] && [ "$(n_artifacts)" = 5 ] && t_ok
 
 t_begin "a stopped server: cannot be reached, nothing stored"
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+llama_server_stop
 run "$P" suggest "$S" "${R[@]}"
 expect_rc 1 && expect_err "server 'team'" && expect_err "cannot be reached" && expect_err "Nothing was run locally" &&
     [ "$(n_artifacts)" = 5 ] && t_ok

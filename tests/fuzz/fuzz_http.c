@@ -118,6 +118,14 @@ static void body(const char *b, size_t len)
         CHECK(why == 0 || !q);
         free(q);
     }
+    {
+        char remote[64];
+        bool local = true;
+        int why = srv_body_task_remote(root, remote, sizeof remote, &local);
+        CHECK(why == 0 || why == 3);
+        CHECK(strlen(remote) < sizeof remote);
+        CHECK(why != 0 || !(local && remote[0])); /* never both */
+    }
     (void)srv_body_live_start_ok(root);
     const char *note = srv_body_note_text(root);
     if (note)
