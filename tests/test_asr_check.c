@@ -55,6 +55,40 @@ TEST(whisper_sizes_that_overflow)
     ASSERT_STATUS(parley_check_whisper_file(p), PARLEY_ERR_MODEL_LOAD);
 }
 
+/* A whole, valid-looking whisper file (1 audio + 1 text layer: 50 tensors) whose first
+ * tensor is 65536^4 elements: that product is 2^64, which a 64-bit multiplication that
+ * wraps takes for 0 bytes, so the file would pass as complete. It must be refused. */
+TEST(whisper_sizes_that_wrap_to_zero_are_refused)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/wrap.bin", g_dir);
+    FILE *f = fopen(p, "wb");
+    ASSERT(f);
+    fwrite("lmgg", 1, 4, f);
+    int32_t hp[11] = {51865, 1500, 384, 6, 1, 448, 384, 6, 1, 80, 1};
+    fwrite(hp, 4, 11, f);
+    put_i32(f, 1); /* n_mel */
+    put_i32(f, 1); /* n_fft */
+    put_i32(f, 0); /* filter */
+    put_i32(f, 0); /* n_vocab */
+    for (int t = 0; t < 7 + 15 + 4 + 24; t++) {
+        int n_dims = t == 0 ? 4 : 1;
+        put_i32(f, n_dims);
+        put_i32(f, 4);
+        put_i32(f, 1); /* F16 */
+        for (int i = 0; i < n_dims; i++)
+            put_i32(f, t == 0 ? 65536 : 1);
+        fwrite("abcd", 1, 4, f);
+        if (t > 0)
+            fwrite("\0\0", 1, 2, f); /* one F16 element */
+    }
+    ASSERT(ftell(f) > 1024); /* the check wants at least 1 KiB */
+    fclose(f);
+    ASSERT_STATUS(parley_check_whisper_file(p), PARLEY_ERR_MODEL_LOAD);
+    ASSERT_CONTAINS(parley_last_error(), "truncated or damaged");
+    ASSERT_CONTAINS(parley_last_error(), ", 0 tensors read");
+}
+
 static void copy_prefix(const char *from, const char *to, long n)
 {
     FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
@@ -123,6 +157,26 @@ TEST(vad_file_checks)
     ASSERT_CONTAINS(parley_last_error(), "path too long");
 }
 
+/* The automatic choice finds an English-only model when it is the only one (the lookup
+ * knew only base.en and tiny.en, so a lone small.en was "no speech model found"). */
+TEST(english_only_model_is_found_automatically)
+{
+    char dir[4200], p[4300], cmd[9000], out[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/enmodels", g_dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    ASSERT(system(cmd) == 0);
+    snprintf(p, sizeof p, "%s/ggml-small.en.bin", dir);
+    FILE *f = fopen(p, "wb");
+    ASSERT(f);
+    fwrite("lmgg", 1, 4, f);
+    fclose(f);
+    setenv("PARLEY_MODELS_DIR", dir, 1);
+    unsetenv("PARLEY_MODEL_PATH");
+    ASSERT_OK(parley_model_find("whisper", NULL, out, sizeof out));
+    ASSERT_CONTAINS(out, "ggml-small.en.bin");
+    unsetenv("PARLEY_MODELS_DIR");
+}
+
 TEST(language_codes)
 {
     ASSERT_OK(parley_asr_check_language_code(NULL));
@@ -146,8 +200,10 @@ int main(void)
         return 1;
     snprintf(g_dir, sizeof g_dir, "%s", d);
     RUN(whisper_sizes_that_overflow);
+    RUN(whisper_sizes_that_wrap_to_zero_are_refused);
     RUN(vad_file_checks);
     RUN(language_codes);
+    RUN(english_only_model_is_found_automatically);
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
     if (system(cmd) != 0)

@@ -425,6 +425,34 @@ TEST(add_refuses_a_truncated_gguf)
     ASSERT_CONTAINS(why, "--template");
 }
 
+static char warned[2048];
+static void keep_warning(parley_log_level level, const char *msg, void *ud)
+{
+    (void)ud;
+    if (level <= PARLEY_LOG_WARN)
+        snprintf(warned, sizeof warned, "%s", msg);
+}
+
+/* models add accepted a chat template that the tasks then refused, without a word: it is
+ * accepted (a --template name makes it work) but the warning comes at once. */
+TEST(add_warns_about_an_unusable_template)
+{
+    const char *good = make_gguf("tmpl.gguf", NULL);
+    if (!good)
+        SKIP("needs stories260K.gguf and build/gguf_add_template");
+    parley_catalog *cat;
+    struct parley_catalog_params cp = params();
+    ASSERT_OK(parley_catalog_open(&cp, &cat));
+    const parley_model_info *m = NULL;
+    warned[0] = '\0';
+    parley_log_set(keep_warning, NULL, PARLEY_LOG_WARN);
+    parley_status st = parley_catalog_add_own(cat, good, &m);
+    parley_log_set(NULL, NULL, PARLEY_LOG_WARN);
+    parley_catalog_free(cat);
+    ASSERT_OK(st);
+    ASSERT_CONTAINS(warned, "--template");
+}
+
 TEST(pull_refuses_what_it_cannot_verify)
 {
     parley_catalog *cat;
@@ -473,6 +501,7 @@ int main(void)
     RUN(corrupt_settings_can_be_repaired);
     RUN(out_of_range_sizes_are_refused);
     RUN(add_refuses_a_truncated_gguf);
+    RUN(add_warns_about_an_unusable_template);
     RUN(pull_refuses_what_it_cannot_verify);
     return test_summary();
 }

@@ -323,6 +323,35 @@ TEST(chat_turns_artifacts_and_edits)
     parley_store_close(db);
 }
 
+/* A question is never stored without its answer: when the answer's insert fails (here a
+ * trigger refuses it), the question goes too (they were two transactions before). */
+TEST(chat_turn_is_one_transaction)
+{
+    char p[4200];
+    path_in(p, sizeof p, "chat-tx.db");
+    parley_store *db;
+    ASSERT_OK(parley_store_open(p, &db));
+    parley_transcript t = {0};
+    int64_t id;
+    ASSERT_OK(parley_store_add_session(db, &t, &id));
+    sqlite3 *raw;
+    ASSERT(sqlite3_open(p, &raw) == SQLITE_OK);
+    ASSERT(sqlite3_exec(raw,
+                        "CREATE TRIGGER no_answers BEFORE INSERT ON chat_messages WHEN NEW.role = 'assistant' "
+                        "BEGIN SELECT RAISE(ABORT, 'answers refused by the test'); END;",
+                        NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(raw);
+    parley_chat_turn turn = {.question = "When?", .answer = "Friday."};
+    parley_status st = parley_store_chat_add_turn(db, id, &turn, NULL, NULL);
+    ASSERT_MSG(st != PARLEY_OK, "the answer's insert should have failed");
+    parley_chat_message *m = NULL;
+    size_t n = 99;
+    ASSERT_OK(parley_store_list_chat(db, id, &m, &n));
+    parley_chat_messages_free(m, n);
+    ASSERT_MSG(n == 0, "%zu message(s) stored: a question without its answer", n);
+    parley_store_close(db);
+}
+
 TEST(read_only_open_reads_and_never_writes)
 {
     char p[4200];
@@ -412,6 +441,7 @@ int main(void)
     RUN(live_session_lifecycle);
     RUN(list_filters_and_pages);
     RUN(chat_turns_artifacts_and_edits);
+    RUN(chat_turn_is_one_transaction);
     RUN(read_only_open_reads_and_never_writes);
     RUN(invalid_utf8_is_replaced_not_fatal);
     return test_summary();

@@ -95,6 +95,20 @@ expect_rc 0 && [ "$(tr -d ' \n' <"$T_DIR/out")" = "[]" ] &&
     run "$P" sessions artifact-rm 999 && expect_rc 1 && expect_err "no artifact 999" &&
     run "$P" sessions chat-clear "$A" && expect_rc 0 && grep -q "Deleted 0 chat messages" "$T_DIR/out" && t_ok || t_fail "$(out) $(err)"
 
+t_begin "export --out naming the session's own recording is refused, the recording kept"
+printf 'RIFF pretend recording' >"$T_DIR/rec.wav"
+ln -sf "$T_DIR/rec.wav" "$T_DIR/rec-link.wav"
+python3 - "$XDG_DATA_HOME/parley/parley.db" "$A" "$T_DIR/rec.wav" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE sessions SET source_path = ? WHERE id = ?", (sys.argv[3], int(sys.argv[2])))
+c.commit()
+PY
+run "$P" sessions export "$A" --format txt --out "$T_DIR/rec-link.wav"
+expect_rc 1 && expect_err "own recording" && [ "$(cat "$T_DIR/rec.wav")" = "RIFF pretend recording" ] &&
+    run "$P" sessions export "$A" --format txt --out "$T_DIR/a-export.txt" && expect_rc 0 && grep -q "budget is approved" "$T_DIR/a-export.txt" &&
+    t_ok || t_fail "rc $RC: $(err); the recording now: $(head -c 80 "$T_DIR/rec.wav")"
+
 t_begin "ids are not reused after deleting the newest session"
 run "$P" sessions rm "$B"
 expect_rc 0 && grep -q "Deleted session $B (\"Retro 2\")" "$T_DIR/out" &&
