@@ -51,6 +51,7 @@ python3 - "$top" "$work" "$standins/qwen3.5-2b.gguf" "$threads" "$ctx" "$out" "$
 import json, os, subprocess, sys, time
 top, work, llm, threads, ctx, out, speed = sys.argv[1:8]
 env = dict(os.environ, XDG_DATA_HOME=os.path.join(work, "data"), XDG_CONFIG_HOME=os.path.join(work, "config"),
+           XDG_CACHE_HOME=os.path.join(work, "cache"),  # cold means cold: no transcript state of an earlier run
            PARLEY_MODELS_DIR=os.path.join(work, "models"), PARLEY_NO_PROGRESS="1")
 parley = os.path.join(top, "build/parley")
 dur = float(subprocess.run(["soxi", "-D", os.path.join(work, "meeting.wav")], capture_output=True, text=True).stdout)
@@ -77,18 +78,15 @@ if p.returncode or not stopped or not summary:
     sys.exit("live run failed: rc %s, stopped %s, summary %s" % (p.returncode, stopped, summary))
 live_s = summary - stopped
 load.append(os.getloadavg()[0])
-arts = json.loads(subprocess.run([parley, "sessions", "artifacts", "1", "--json"], env=env, capture_output=True,
-                                 text=True, check=True).stdout)
-def summary_stats(a):
-    items = a if isinstance(a, list) else a.get("artifacts", [])
-    for it in items:
-        if it.get("kind") == "summary":
-            m = it.get("meta")
-            m = json.loads(m) if isinstance(m, str) else (m or {})
-            st = m.get("stats", m)
-            return st.get("prompt_tokens"), st.get("output_tokens")
-    return None, None
-live_prompt, live_out = summary_stats(arts)
+import sqlite3
+def summary_stats(newest_first):
+    # the stored summary's own figures (artifacts table): prompt tokens read, tokens written
+    db = sqlite3.connect(os.path.join(work, "data", "parley", "parley.db"))
+    r = db.execute("SELECT prompt_tokens, output_tokens FROM artifacts WHERE kind = 'summary' AND format = 'json' "
+                   "ORDER BY id " + ("DESC" if newest_first else "ASC") + " LIMIT 1").fetchone()
+    db.close()
+    return r if r else (None, None)
+live_prompt, live_out = summary_stats(False)
 sid = "1"
 t1 = time.time()
 c = subprocess.run([parley, "summarize", sid, "--model", llm, "--ctx", ctx, "--threads", threads, "--json"], env=env,
@@ -97,8 +95,7 @@ cold_s = time.time() - t1
 if c.returncode:
     sys.exit("summarize failed: " + c.stderr[-1500:])
 meta = json.loads(c.stdout)  # transcript_tokens is a top-level key (json.h task result)
-cst = meta.get("stats", {})
-cold_prompt, cold_out = cst.get("prompt_tokens"), cst.get("output_tokens")
+cold_prompt, cold_out = summary_stats(True)
 load.append(os.getloadavg()[0])
 ratio = live_s / cold_s
 row = "| %s | %s | %.0f | %d | %s | %.1f | %.1f | **%.1f %%** | %s / %s | %s / %s | %.0f | %.1f |" % (

@@ -14,7 +14,7 @@
 static const char usage[] =
     "parley sessions list [--limit N] [--offset N] [--status S] [--query WORDS] [--json]\n"
     "       parley sessions show ID [--json]\n"
-    "       parley sessions export ID --format txt|srt|vtt|json|md [--out FILE]\n"
+    "       parley sessions export ID --format txt|srt|vtt|json|md [--out FILE [--force]]\n"
     "       parley sessions rename ID TITLE\n"
     "       parley sessions rm ID [--keep-audio]\n"
     "       parley sessions artifacts ID [--json]\n"
@@ -30,6 +30,7 @@ static const char help[] =
     "                --limit/--offset for pages\n"
     "  show          a session's details, summary, notes and transcript\n"
     "  export        the transcript (txt, srt, vtt) or everything (json, md) to stdout or --out\n"
+    "                FILE; an existing FILE needs --force, the session's recording is refused\n"
     "  rename        give a session a new title\n"
     "  rm            delete a session, what was made from it and its own recording\n"
     "                (--keep-audio leaves the recording file)\n"
@@ -48,10 +49,11 @@ enum {
     O_PAGE = 1 << 3, /* --limit, --offset, --status, --query */
     O_TEXT = 1 << 4, /* --text, --speaker */
     O_KEEP = 1 << 5, /* --keep-audio */
+    O_FORCE = 1 << 6, /* --force */
 };
 
 typedef struct opts {
-    bool json, keep_audio;
+    bool json, keep_audio, force;
     const char *format, *out, *status, *query, *text, *speaker;
     int64_t limit, offset;
     const char *pos[3];
@@ -189,7 +191,7 @@ static bool same_file(const char *a, const char *b)
     return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static int emit(parley_store *db, int64_t id, parley_format fmt, const char *out, const char *what)
+static int emit(parley_store *db, int64_t id, parley_format fmt, const char *out, bool force, const char *what)
 {
     if (out) {
         parley_session_row row;
@@ -200,6 +202,15 @@ static int emit(parley_store *db, int64_t id, parley_format fmt, const char *out
         parley_session_row_clear(&row);
         if (clash) {
             fprintf(stderr, "parley: %s: --out %s is the session's own recording; choose another file\n", what, out);
+            return 1;
+        }
+        struct stat so;
+        if (stat(out, &so) == 0 && S_ISDIR(so.st_mode)) {
+            fprintf(stderr, "parley: %s: --out %s is a directory; name a file\n", what, out);
+            return 1;
+        }
+        if (!force && lstat(out, &so) == 0) {
+            fprintf(stderr, "parley: %s: --out %s exists; pass --force to replace it\n", what, out);
             return 1;
         }
     }
@@ -230,7 +241,7 @@ static int emit(parley_store *db, int64_t id, parley_format fmt, const char *out
 static int show(parley_store *db, int64_t id, bool json)
 {
     if (json)
-        return emit(db, id, PARLEY_FORMAT_JSON, NULL, "sessions show");
+        return emit(db, id, PARLEY_FORMAT_JSON, NULL, false, "sessions show");
     parley_session_row r;
     parley_status st = parley_store_get_session_row(db, id, &r);
     if (st)
@@ -344,7 +355,7 @@ static const struct sub {
     bool writes;
 } subs[] = {
     {"list", 0, 0, O_JSON | O_PAGE, false},       {"show", 1, 1, O_JSON, false},
-    {"export", 1, 1, O_FORMAT | O_OUT, false},    {"rename", 2, 2, 0, true},
+    {"export", 1, 1, O_FORMAT | O_OUT | O_FORCE, false},    {"rename", 2, 2, 0, true},
     {"rm", 1, 1, O_KEEP, true},                   {"artifacts", 1, 1, O_JSON, false},
     {"artifact-rm", 1, 1, 0, true},               {"edit", 2, 2, O_TEXT, true},
     {"chat-clear", 1, 1, 0, true},
@@ -366,6 +377,9 @@ static int parse(const struct sub *sc, int argc, char **argv, opts *o)
         } else if (cli_flag(a, "--keep-audio")) {
             need = O_KEEP;
             o->keep_audio = true;
+        } else if (cli_flag(a, "--force")) {
+            need = O_FORCE;
+            o->force = true;
         } else if (cli_opt(argc, argv, &i, "--format", &v) || cli_opt(argc, argv, &i, "-f", &v)) {
             need = O_FORMAT, dst = &o->format;
         } else if (cli_opt(argc, argv, &i, "--out", &v) || cli_opt(argc, argv, &i, "-o", &v)) {
@@ -464,7 +478,10 @@ int cmd_sessions(int argc, char **argv)
     } else if (!strcmp(name, "show")) {
         rc = show(db, id, o.json);
     } else if (!strcmp(name, "export")) {
-        rc = emit(db, id, fmt, o.out, "sessions export");
+        if (o.force && !o.out)
+            rc = cli_usage_error(usage, "--force goes with --out FILE");
+        else
+            rc = emit(db, id, fmt, o.out, o.force, "sessions export");
     } else if (!strcmp(name, "rename")) {
         if ((st = parley_store_set_title(db, id, o.pos[1])))
             rc = cli_error(st, "sessions rename");

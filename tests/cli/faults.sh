@@ -122,7 +122,7 @@ export XDG_DATA_HOME=$mnt/data
 echo "precious" >"$mnt/out.txt"
 dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null
 "$P" transcribe "$WAV" "$@" --title full >/dev/null 2>"$D/full1.err"; echo "store $?" >>"$D/full.rcs"
-"$P" sessions export 1 --format txt --out "$mnt/out.txt" 2>"$D/full2.err"; echo "out $?" >>"$D/full.rcs"
+"$P" sessions export 1 --format txt --out "$mnt/out.txt" --force 2>"$D/full2.err"; echo "out $?" >>"$D/full.rcs"
 cat "$mnt/out.txt" >"$D/full.out"
 "$P" sessions list --json >"$D/full.list" 2>"$D/full3.err"; echo "list $?" >>"$D/full.rcs"
 rm -f "$mnt/filler" # room for the checker's own -shm file

@@ -109,6 +109,15 @@ expect_rc 1 && expect_err "own recording" && [ "$(cat "$T_DIR/rec.wav")" = "RIFF
     run "$P" sessions export "$A" --format txt --out "$T_DIR/a-export.txt" && expect_rc 0 && grep -q "budget is approved" "$T_DIR/a-export.txt" &&
     t_ok || t_fail "rc $RC: $(err); the recording now: $(head -c 80 "$T_DIR/rec.wav")"
 
+t_begin "export --out onto an existing file needs --force; with it the file is replaced"
+printf 'keep me\n' >"$T_DIR/exists.txt"
+run "$P" sessions export "$A" --format txt --out "$T_DIR/exists.txt"
+if expect_rc 1 && expect_err "exists; pass --force" && [ "$(cat "$T_DIR/exists.txt")" = "keep me" ] &&
+    run "$P" sessions export "$A" --format txt --force && expect_rc 2 && expect_err "--force goes with --out" &&
+    run "$P" sessions export "$A" --format txt --out "$T_DIR/exists.txt" --force && expect_rc 0 &&
+    grep -q "budget is approved" "$T_DIR/exists.txt"; then t_ok; else
+    t_fail "rc $RC: $(err); the file now: $(head -c 80 "$T_DIR/exists.txt")"; fi
+
 t_begin "ids are not reused after deleting the newest session"
 run "$P" sessions rm "$B"
 expect_rc 0 && grep -q "Deleted session $B (\"Retro 2\")" "$T_DIR/out" &&

@@ -154,6 +154,19 @@ t_begin "suggest without room says what takes the context"
 run "$P" suggest "$S" "${LLM[@]}" --ctx 300 --max-tokens 200
 expect_rc 1 && expect_err "instructions take" && expect_err "answer up to 200" && t_ok || t_fail "$(err)"
 
+t_begin "suggest: a latest segment longer than the room left says what takes the context"
+python3 - >"$T_DIR/longlast.json" <<'PY'
+import json
+said = "We go over every line of the budget again, item by item, because finance asked for it. " * 12
+print(json.dumps({"title": "Monologue", "language": "en", "segments": [
+    {"start": 0.0, "end": 4.0, "speaker": "Ann", "text": "Short opening."},
+    {"start": 5.0, "end": 95.0, "speaker": "Bob", "text": said}]}))
+PY
+M=$("$IMPORT" "$T_DIR/longlast.json")
+run "$P" suggest "$M" "${LLM[@]}" --ctx 700 --max-tokens 40
+expect_rc 1 && expect_err "no room for the latest segment" && expect_err "answer up to 40" && expect_err "which leaves" &&
+    t_ok || t_fail "$(err)"
+
 t_begin "--lang and --no-history"
 run "$P" ask "$S" "Who?" "${LLM[@]}" --ctx 2048 --max-tokens 8 --no-history --json
 expect_rc 0 && python3 - "$T_DIR/out" <<'PY' || t_fail "$(out | head -c 600)"
