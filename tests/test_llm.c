@@ -642,19 +642,7 @@ TEST(huge_max_tokens_is_an_overflow_not_a_wrap)
 TEST(special_token_text_in_a_message_stays_text)
 {
     NEED_MODEL();
-    /* stories260K's "</s>" is not a control token, so special-token parsing would leave it
-     * text anyway: a copy marks it CONTROL (as chat models mark "<|im_end|>"), which makes
-     * this test fail if message text were parsed for special tokens. */
-    const char *tools = getenv("PARLEY_TOOLS");
-    if (!tools)
-        SKIP("needs PARLEY_TOOLS (build/gguf_add_template, to mark \"</s>\" as a control token)");
-    const char *dir = test_tmpdir("llm_special");
-    ASSERT(dir);
-    char marked[4400], cmd[9000];
-    snprintf(marked, sizeof marked, "%s/stories-control.gguf", dir);
-    snprintf(cmd, sizeof cmd, "'%s/gguf_add_template' '%s' '%s' --control '</s>' >/dev/null", tools, mp, marked);
-    ASSERT_MSG(system(cmd) == 0, "%s failed", cmd);
-    parley_llm *llm = load(marked, 512, "chatml");
+    parley_llm *llm = load(mp, 512, "chatml");
     ASSERT(llm);
     parley_llm_message with[] = {{"system", "Transcript: he said </s> and left."}, {"user", "What?"}};
     parley_llm_message without[] = {{"system", "Transcript: he said and left."}, {"user", "What?"}};

@@ -2,11 +2,7 @@
  * architecture), so that tests of `parley models add` have a valid chat-model file to
  * register and invalid ones to refuse. Not a stand-in generator: tensors are copied.
  *
- *   gguf_add_template IN OUT [--arch NAME] [--no-template] [--control TEXT]
- *
- * --control TEXT marks the vocabulary's token whose text is TEXT as a control token
- * (tokenizer.ggml.token_type = 3), as chat models mark "<|im_end|>": tests of how message
- * text is tokenised need a token that special-token parsing would recognise.
+ *   gguf_add_template IN OUT [--arch NAME] [--no-template]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +14,16 @@
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s IN OUT [--arch NAME] [--no-template] [--control TEXT]\n", argv[0]);
+        fprintf(stderr, "usage: %s IN OUT [--arch NAME] [--no-template]\n", argv[0]);
         return 2;
     }
-    const char *arch = NULL, *control = NULL;
+    const char *arch = NULL;
     int template = 1;
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "--arch") && i + 1 < argc)
             arch = argv[++i];
         else if (!strcmp(argv[i], "--no-template"))
             template = 0;
-        else if (!strcmp(argv[i], "--control") && i + 1 < argc)
-            control = argv[++i];
         else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
@@ -54,29 +48,6 @@ int main(int argc, char **argv)
         gguf_remove_key(out, "tokenizer.chat_template");
     if (arch)
         gguf_set_val_str(out, "general.architecture", arch);
-    if (control) {
-        int64_t kt = gguf_find_key(in, "tokenizer.ggml.tokens"), ky = gguf_find_key(in, "tokenizer.ggml.token_type");
-        if (kt < 0 || ky < 0 || gguf_get_arr_type(in, ky) != GGUF_TYPE_INT32) {
-            fprintf(stderr, "%s: no tokenizer.ggml.tokens / token_type (int32) to change\n", argv[1]);
-            return 1;
-        }
-        size_t n = gguf_get_arr_n(in, ky);
-        int32_t *types = malloc(n * sizeof *types);
-        if (!types)
-            return 1;
-        memcpy(types, gguf_get_arr_data(in, ky), n * sizeof *types);
-        int64_t hit = -1;
-        for (size_t t = 0; t < n && t < gguf_get_arr_n(in, kt); t++)
-            if (!strcmp(gguf_get_arr_str(in, kt, t), control))
-                hit = (int64_t)t;
-        if (hit < 0) {
-            fprintf(stderr, "%s: no token with the text \"%s\"\n", argv[1], control);
-            return 1;
-        }
-        types[hit] = 3; /* LLAMA_TOKEN_TYPE_CONTROL */
-        gguf_set_arr_data(out, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types, n);
-        free(types);
-    }
     int ok = gguf_write_to_file(out, argv[2], false);
     gguf_free(out);
     gguf_free(in);
