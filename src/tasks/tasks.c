@@ -1211,7 +1211,7 @@ static parley_status task_notes(parley_llm *llm, parley_store *db, int64_t sessi
         }
         gen_out go;
         if (!st) {
-            gen_in in = {sys, n_ch == 1 ? c.transcript : NULL, &u, 1, NULL, max_tokens, true};
+            gen_in in = {sys, n_ch == 1 ? c.transcript : NULL, &u, 1, NULL, max_tokens, true, NULL};
             st = generate(llm, &sp, &in, &go);
         }
         if (!st) {
@@ -1334,7 +1334,7 @@ static parley_status task_ask(parley_llm *llm, parley_store *db, int64_t session
         parley_log(PARLEY_LOG_INFO, "chat: the %zu oldest earlier message(s) left out: they do not fit the context",
                    first);
     gen_out go;
-    gen_in in = {sys, c.transcript, turns + first, nt - first, NULL, max_tokens, true};
+    gen_in in = {sys, c.transcript, turns + first, nt - first, NULL, max_tokens, true, NULL};
     st = generate(llm, p, &in, &go);
     if (st)
         goto out;
