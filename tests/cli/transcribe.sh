@@ -165,7 +165,7 @@ t_begin "a full disk fails cleanly and keeps the old output"
 mkdir -p "$T_DIR/full"
 echo "previous export" >"$T_DIR/keep.srt"
 run unshare -m --propagation unchanged sh -c 'mount -t tmpfs -o size=16k tmpfs "$1" && cp "$2" "$1/out.srt" && head -c 12000 /dev/zero > "$1/filler";
-  "$3" sessions export 1 --format srt --out "$1/out.srt"; rc=$?; cat "$1/out.srt"; ls "$1"; exit $rc' \
+  "$3" sessions export 1 --format srt --out "$1/out.srt" --force; rc=$?; cat "$1/out.srt"; ls "$1"; exit $rc' \
     sh "$T_DIR/full" "$T_DIR/keep.srt" "$P"
 if grep -q "mount:" "$T_DIR/err"; then echo "SKIP (no tmpfs mount here)" >&2; t_ok
 else expect_rc 1 && expect_err "disk full" && grep -q "previous export" "$T_DIR/out" && ! grep -q "tmp\." "$T_DIR/out" && t_ok; fi
