@@ -127,9 +127,75 @@ static void view_free(parley_transcript *v, char *earlier)
 /* Compacts when the window no longer fits: the older part of the window is summarised
  * (together with the earlier summary) and leaves the window. Called on the owner thread
  * with the lock held; unlocks while the model works. */
+static void hms(int64_t ms, char *out, size_t n)
+{
+    int64_t s = ms / 1000;
+    snprintf(out, n, "%02lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
+}
+
+/* Each compaction adds its notes to the summary of the earlier parts, so over a long
+ * meeting that summary grows. Past a third of the room it is itself condensed (notes of
+ * the notes) and replaced, so it can never crowd out the recent transcript; a failure
+ * keeps it as it was. Lock held on entry and exit; unlocked while the model works. */
+static void condense_earlier(parley_assist *as, int32_t n_ctx)
+{
+    if (!as->earlier || as->from == 0 || (int64_t)as->earlier_tokens <= ((int64_t)n_ctx - reserve(as)) / 3)
+        return;
+    char *text = parley_strdup(as->earlier);
+    if (!text)
+        return;
+    int64_t t0 = as->t.segments[0].t0_ms, t1 = as->t.segments[as->from - 1].t1_ms;
+    as->busy = true;
+    pthread_mutex_unlock(&as->mu);
+    parley_segment seg;
+    memset(&seg, 0, sizeof seg);
+    seg.t0_ms = t0;
+    seg.t1_ms = t1;
+    seg.text = text;
+    parley_transcript one;
+    memset(&one, 0, sizeof one);
+    one.segments = &seg;
+    one.n_segments = 1;
+    struct parley_task_params tp = parley_task_default_params();
+    tp.vocabulary = as->vocabulary;
+    tp.max_tokens = n_ctx / 8 < 64 ? 64 : n_ctx / 8 > 512 ? 512 : n_ctx / 8;
+    tp.remote = as->p.remote;
+    struct parley_task_result r;
+    parley_status st = parley_task_notes_transcript(as->llm, &one, &tp, &r);
+    char *summary = NULL;
+    if (!st) {
+        char a[32], b[32];
+        hms(t0, a, sizeof a);
+        hms(t1, b, sizeof b);
+        parley_buf sb = {0};
+        if (!parley_buf_printf(&sb, "(Notes of [%s]-[%s], condensed.)\n%s", a, b, r.text))
+            summary = sb.data;
+        else
+            parley_buf_free(&sb);
+    } else {
+        parley_log(PARLEY_LOG_WARN, "assistant: condensing the summary of the earlier parts failed (%s); kept as it is",
+                   parley_last_error());
+    }
+    parley_task_result_clear(&r);
+    free(text);
+    pthread_mutex_lock(&as->mu);
+    as->busy = false;
+    int32_t n = 0;
+    if (summary && text_tokens(as, summary, &n) == PARLEY_OK && n < as->earlier_tokens) {
+        free(as->earlier);
+        as->earlier = summary;
+        as->earlier_tokens = n;
+        as->prefilled = as->from; /* the prefix must be evaluated again */
+        parley_log(PARLEY_LOG_INFO, "assistant: condensed the summary of the earlier parts to %d tokens", n);
+    } else {
+        free(summary);
+    }
+}
+
 static void maybe_compact(parley_assist *as)
 {
     int32_t n_ctx = ctx_tokens(as);
+    condense_earlier(as, n_ctx);
     int64_t room = (int64_t)n_ctx - reserve(as) - as->earlier_tokens;
     if (as->window_tokens <= room || as->t.n_segments - as->from < 2)
         return;
