@@ -639,21 +639,47 @@ TEST(huge_max_tokens_is_an_overflow_not_a_wrap)
 /* Regression: message contents were tokenized with special-token parsing on, so a
  * meeting that said "</s>" (or "<|im_end|>" for Qwen) put a real end-of-sequence token
  * into the prompt. Only the template's markup is special now. */
+/* llama.h's own token count of text (no BOS), special-token text parsed or not: the
+ * reference the engine's tokenization of message contents is held to. */
+static int32_t reference_count(const char *path, const char *text, bool parse_special)
+{
+    struct llama_model_params p = llama_model_default_params();
+    p.n_gpu_layers = 0;
+    p.vocab_only = true;
+    struct llama_model *model = llama_model_load_from_file(path, p);
+    if (!model)
+        return -1;
+    int32_t n = -llama_tokenize(llama_model_get_vocab(model), text, (int32_t)strlen(text), NULL, 0, false,
+                                parse_special);
+    llama_model_free(model);
+    return n;
+}
+
 TEST(special_token_text_in_a_message_stays_text)
 {
     NEED_MODEL();
+    const char *with_text = "Transcript: he said </s> and left.";
+    const char *without_text = "Transcript: he said and left.";
+    /* The model must have "</s>" as a control token, or this case proves nothing. */
+    int32_t as_text = reference_count(mp, with_text, false), as_special = reference_count(mp, with_text, true);
+    int32_t without = reference_count(mp, without_text, false);
+    ASSERT_MSG(as_text > 0 && as_special > 0 && as_text > as_special,
+               "the model does not parse </s> as one token: %d as text, %d parsed", as_text, as_special);
     parley_llm *llm = load(mp, 512, "chatml");
     ASSERT(llm);
-    parley_llm_message with[] = {{"system", "Transcript: he said </s> and left."}, {"user", "What?"}};
-    parley_llm_message without[] = {{"system", "Transcript: he said and left."}, {"user", "What?"}};
+    /* A content alone: exactly llama.h's count with special-token parsing off. */
+    int32_t n_content = 0;
+    ASSERT_OK(parley_llm_count_tokens(llm, with_text, &n_content));
+    ASSERT_MSG(n_content == as_text, "engine %d tokens; llama.h %d as text, %d parsed", n_content, as_text,
+               as_special);
+    /* Inside a chat prompt: the messages differ by exactly the text's tokens. */
+    parley_llm_message with[] = {{"system", with_text}, {"user", "What?"}};
+    parley_llm_message wo[] = {{"system", without_text}, {"user", "What?"}};
     int32_t n_with = 0, n_without = 0, first = 0;
     ASSERT_OK(parley_llm_count_chat_tokens(llm, with, 2, &n_with, &first));
-    ASSERT_OK(parley_llm_count_chat_tokens(llm, without, 2, &n_without, NULL));
-    /* "</s>" as text is several tokens; parsed as special it would be one. */
-    int32_t n_text = 0;
-    ASSERT_OK(parley_llm_count_tokens(llm, " </s>", &n_text));
-    ASSERT(n_text > 2);
-    ASSERT_MSG(n_with - n_without >= 3, "with %d, without %d", n_with, n_without);
+    ASSERT_OK(parley_llm_count_chat_tokens(llm, wo, 2, &n_without, NULL));
+    ASSERT_MSG(n_with - n_without == as_text - without, "chat prompts differ by %d tokens, the texts by %d",
+               n_with - n_without, as_text - without);
     ASSERT(first > 0 && first < n_with);
     /* The same through a generation (what the tasks do). */
     struct parley_llm_request rq = parley_llm_default_request();
@@ -662,10 +688,10 @@ TEST(special_token_text_in_a_message_stays_text)
     rq.max_tokens = 2;
     struct parley_llm_result a, b;
     ASSERT_OK(parley_llm_generate(llm, &rq, &a));
-    rq.messages = without;
+    rq.messages = wo;
     ASSERT_OK(parley_llm_generate(llm, &rq, &b));
     ASSERT_EQ_INT(a.stats.n_prompt, n_with);
-    ASSERT(a.stats.n_prompt - b.stats.n_prompt >= 3);
+    ASSERT_EQ_INT(a.stats.n_prompt - b.stats.n_prompt, as_text - without);
     parley_llm_result_clear(&a);
     parley_llm_result_clear(&b);
     parley_llm_free(llm);

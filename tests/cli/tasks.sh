@@ -144,6 +144,8 @@ PY
 t_begin "failures print nothing on stdout; the hints name Parley's own options"
 run "$P" summarize "$L" --model stories260K --threads 1 --ctx 1024
 expect_rc 1 && [ ! -s "$T_DIR/out" ] && ! grep -q 'chat_template = ' "$T_DIR/err" && expect_err "\-\-template chatml" &&
+    run "$P" ask "$S" "$(printf 'why %.0s' $(seq 600))" "${LLM[@]}" --ctx 512 --max-tokens 8 &&
+    expect_rc 1 && expect_err "context" && [ ! -s "$T_DIR/out" ] &&
     t_ok || t_fail "stdout: $(out | od -c | head -3); stderr: $(err)"
 
 t_begin "a context below llama.cpp's minimum is raised, and said so"
