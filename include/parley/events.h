@@ -53,7 +53,12 @@ typedef enum parley_event_kind {
                                        value2 = ms from the utterance's end to this event */
     PARLEY_EVENT_TOKEN = 3,         /* "token": a piece of a streamed answer or suggestion; job_id */
     PARLEY_EVENT_SUGGESTION = 4,    /* "suggestion": text = a complete suggestion */
-    PARLEY_EVENT_PROGRESS = 5,      /* "progress": value = fraction done, text = what */
+    PARLEY_EVENT_PROGRESS = 5,      /* "progress": value = fraction done (negative: not known),
+                                       text = what ("repass", "recovering", "summary": detail =
+                                       the stored summary's Markdown; "summarizing": the summary
+                                       at stop under way, detail = "reading" or "writing"
+                                       (value2 = tokens written), or "part I of N" /
+                                       "merging N parts" for a long transcript) */
     PARLEY_EVENT_LEVEL = 6,         /* "level": source ("mic"/"system"), value = RMS level in dBFS
                                        over the last ~100 ms, value2 = peak dBFS */
     PARLEY_EVENT_BACKLOG = 7,       /* "backlog": value = audio ms waiting for transcription,

@@ -119,6 +119,11 @@ struct ui {
     int64_t n_segments;
     bool in_answer;
     const char *remote;    /* the team server running the assistant, or NULL */
+    /* After stop: what is being finished ("transcribing" the backlog, "reading"/"writing"
+     * the summary), since when, and how far. */
+    const char *finishing;
+    double finish_t0, summary_value;
+    char summary_part[40]; /* ", part 2 of 5" while a long transcript is summarised in parts */
 };
 
 /* A team server's label on an event (live.h: source "remote:NAME/MODEL"): the name and
@@ -195,6 +200,22 @@ static void draw_status(struct ui *u, parley_meeting *m, bool has_system)
     u->status_drawn = true;
 }
 
+/* While stop finishes: a line that ticks (the backlog left, then the summary). */
+static void draw_finishing(struct ui *u)
+{
+    if (!u->tty || u->json || !u->finishing)
+        return;
+    double el = parley_now() - u->finish_t0;
+    if (!strcmp(u->finishing, "transcribing"))
+        fprintf(stderr, "\r\033[KStopping: transcribing the rest, %.1f s of audio left (%.0f s)", u->backlog_ms / 1000.0,
+                el);
+    else if (!strcmp(u->finishing, "reading"))
+        fprintf(stderr, "\r\033[KSummary%s: reading, %3.0f%% (%.0f s)", u->summary_part, u->summary_value * 100.0, el);
+    else
+        fprintf(stderr, "\r\033[KSummary%s: writing, %.0f tokens (%.0f s)", u->summary_part, u->summary_value, el);
+    u->status_drawn = true;
+}
+
 static void show_event(struct ui *u, const parley_event *ev)
 {
     if (u->json) {
@@ -255,6 +276,18 @@ static void show_event(struct ui *u, const parley_event *ev)
             fprintf(stderr, "\r\033[KTranscribing again with %s: %3.0f%% (Ctrl-C keeps the live transcript)",
                     u->model, ev->value * 100.0);
             u->status_drawn = true;
+        } else if (ev->text && !strcmp(ev->text, "summarizing")) {
+            const char *d = ev->detail ? ev->detail : "";
+            if (!strncmp(d, "part ", 5) || !strncmp(d, "merging ", 8)) { /* map-reduce: where it is */
+                snprintf(u->summary_part, sizeof u->summary_part, ", %s", d);
+            } else {
+                const char *phase = !strcmp(d, "writing") ? "writing" : "reading";
+                if (!u->finishing || strcmp(u->finishing, phase)) {
+                    u->finishing = phase;
+                    u->finish_t0 = parley_now();
+                }
+                u->summary_value = strcmp(phase, "writing") ? ev->value : ev->value2;
+            }
         } else if (ev->text && !strcmp(ev->text, "summary") && ev->detail) {
             clear_status(u);
             printf("\n%s%s%s\n", tag, tag[0] ? "\n" : "", ev->detail);
@@ -351,6 +384,52 @@ static void repass(const struct parley_meeting_params *mp, const char *model_pat
 /* The team server running the assistant (--remote, or the default): opened in live_main,
  * freed by cmd_live once the meeting is over, whichever way live_main returned. */
 static parley_remote *live_remote;
+
+/* parley_meeting_stop on a thread while this one keeps reading the bus: the backlog's
+ * segments and the summary's progress show as they come (and the ring, read all along,
+ * never overruns however long the backlog is). */
+struct stop_job {
+    parley_meeting *m;
+    parley_status st;
+    char error[1024];
+    atomic_int done;
+};
+
+static void *stop_main(void *arg)
+{
+    struct stop_job *j = arg;
+    j->st = parley_meeting_stop(j->m, cli_cancel);
+    if (j->st != PARLEY_OK)
+        snprintf(j->error, sizeof j->error, "%s", parley_last_error());
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+static parley_status finish_meeting(struct ui *u, parley_meeting *m, parley_bus_reader *rd, char *err, size_t errn)
+{
+    struct stop_job j = {.m = m};
+    u->finishing = "transcribing";
+    u->finish_t0 = parley_now();
+    pthread_t th;
+    if (pthread_create(&th, NULL, stop_main, &j) != 0) { /* no thread: stop here, quietly */
+        parley_status st = parley_meeting_stop(m, cli_cancel);
+        drain(u, rd);
+        snprintf(err, errn, "%s", st ? parley_last_error() : "");
+        return st;
+    }
+    while (!atomic_load(&j.done)) {
+        struct pollfd pf = {.fd = parley_bus_reader_fd(rd), .events = POLLIN};
+        poll(&pf, 1, 250);
+        drain(u, rd);
+        draw_finishing(u);
+    }
+    pthread_join(th, NULL);
+    drain(u, rd);
+    clear_status(u);
+    u->finishing = NULL;
+    snprintf(err, errn, "%s", j.error); /* parley_last_error() is per thread */
+    return j.st;
+}
 
 static int live_main(int argc, char **argv)
 {
@@ -673,14 +752,17 @@ static int live_main(int argc, char **argv)
                 (double)parley_meeting_backlog_ms(m) / 1000.0, sig ? "; Ctrl-C again skips it" : "");
     /* From here a (further) signal abandons the backlog: stop polls cli_cancel. */
     parley_cancel_reset(cli_cancel);
-    st = parley_meeting_stop(m, cli_cancel);
-    drain(&u, rd);
+    char stop_err[1024] = "";
+    st = finish_meeting(&u, m, rd, stop_err, sizeof stop_err);
     int64_t id = parley_meeting_session_id(m);
     parley_meeting_free(m);
     parley_bus_reader_free(rd);
     parley_bus_free(bus);
-    if (st != PARLEY_OK && st != PARLEY_ERR_CANCELLED)
-        return cli_error(st, "finishing the meeting");
+    if (st != PARLEY_OK && st != PARLEY_ERR_CANCELLED) {
+        fprintf(stderr, "parley: finishing the meeting: %s%s%s\n", parley_strerror(st), stop_err[0] ? ": " : "",
+                stop_err);
+        return 1;
+    }
     if (repass_spec && st == PARLEY_OK && !sig)
         repass(&mp, repass_path, id, json);
     if (!json) {

@@ -299,7 +299,10 @@ parley_status parley_event_to_json(const parley_event *ev, char **out)
         yyjson_mut_obj_add_real(doc, o, "done_ms", ev->value2);
         break;
     case PARLEY_EVENT_PROGRESS:
-        yyjson_mut_obj_add_real(doc, o, "fraction", ev->value);
+        if (ev->value >= 0) /* negative: no fraction known (the summary's writing) */
+            yyjson_mut_obj_add_real(doc, o, "fraction", ev->value);
+        if (ev->value2 > 0)
+            yyjson_mut_obj_add_real(doc, o, "tokens", ev->value2);
         break;
     case PARLEY_EVENT_STARTED:
         yyjson_mut_obj_add_real(doc, o, "wall_ms", ev->value);

@@ -331,6 +331,56 @@ parley_status live_assistant_ask(live_assistant *la, const char *question, int64
     return PARLEY_OK;
 }
 
+/* The summary at stop, as it goes: "summarizing" progress events, detail "reading" (value:
+ * the fraction of the prompt evaluated) then "writing" (value -1, value2: tokens written),
+ * at most four a second, so a terminal or page can show it ticking; a transcript too long
+ * for one pass adds "part I of N" and "merging N parts" (map-reduce; the parts are not
+ * streamed, so only the final merge has "writing"). */
+struct sum_progress {
+    parley_bus *bus;
+    int64_t session_id;
+    const char *label;
+    double last;
+    int64_t tokens;
+};
+
+static void sum_post(struct sum_progress *sp, const char *phase, double value, double tokens, bool force)
+{
+    double now = parley_now();
+    if (!force && now - sp->last < 0.25)
+        return;
+    sp->last = now;
+    parley_event ev = {.kind = PARLEY_EVENT_PROGRESS, .session_id = sp->session_id, .value = value,
+                       .value2 = tokens, .text = "summarizing", .detail = phase, .source = sp->label};
+    parley_bus_post(sp->bus, &ev);
+}
+
+static bool sum_reading(int32_t done, int32_t total, void *ud)
+{
+    sum_post(ud, "reading", total > 0 ? (double)done / total : 1.0, 0.0, done == total);
+    return true;
+}
+
+static bool sum_token(const char *text, size_t len, void *ud)
+{
+    (void)text;
+    (void)len;
+    struct sum_progress *sp = ud;
+    sp->tokens++;
+    sum_post(sp, "writing", -1.0, (double)sp->tokens, sp->tokens == 1);
+    return true;
+}
+
+static void sum_event(parley_task_event ev, int index, int count, void *ud)
+{
+    char what[64];
+    if (ev == PARLEY_TASK_EVENT_CHUNK)
+        snprintf(what, sizeof what, "part %d of %d", index, count);
+    else
+        snprintf(what, sizeof what, "merging %d parts", count);
+    sum_post(ud, what, count > 0 ? (double)(index > 0 ? index - 1 : 0) / count : 0.0, 0.0, true);
+}
+
 parley_status live_assistant_summary(live_assistant *la, const parley_cancel *cancel)
 {
     /* Finish what is in flight first (a suggestion is not worth waiting for). */
@@ -341,6 +391,12 @@ parley_status live_assistant_summary(live_assistant *la, const parley_cancel *ca
     live_assistant_tick(la);
     struct parley_task_params tp = parley_task_default_params();
     tp.cancel = cancel;
+    struct sum_progress sp = {.bus = la->bus, .session_id = la->session_id, .label = event_label(la)};
+    sum_post(&sp, "reading", 0.0, 0.0, true);
+    tp.on_progress = sum_reading;
+    tp.on_token = sum_token;
+    tp.on_event = sum_event;
+    tp.user_data = &sp;
     parley_assist_job *j;
     parley_status st = parley_assist_submit(la->as, PARLEY_ASSIST_SUMMARY, NULL, &tp, &j);
     if (st != PARLEY_OK)

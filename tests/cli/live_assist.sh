@@ -53,6 +53,43 @@ chat = [r for r, in c.execute("SELECT role FROM chat_messages WHERE session_id=1
 assert chat == ["user", "assistant"], chat
 PY
 
+t_begin "stopping shows the backlog's segments and the summary's progress as they are made"
+# --speed 0: the input ends at once and the backlog is transcribed after stop. Each line of
+# stdout is stamped with when it arrived: the backlog's last segment and the summary's
+# "summarizing" progress (reading, then writing with tokens) must arrive before the summary
+# is even posted (stop runs on a thread while the CLI keeps reading the events).
+"$P" live --input "$T_DIR/long.wav" --speed 0 --no-system --asr-model tiny "${LLM[@]}" --ctx 8192 --summary --json \
+    </dev/null 2>"$T_DIR/st.err" > >(python3 -c '
+import sys, time
+for line in sys.stdin:
+    sys.stdout.write("%d %s" % (time.time() * 1000, line)); sys.stdout.flush()' >"$T_DIR/st.ev")
+RC=$?
+for _ in $(seq 50); do grep -q '"stopped"' "$T_DIR/st.ev" && grep -q '"progress".*"summary"\|summary failed' "$T_DIR/st.ev" && break; sleep 0.1; done
+expect_rc 0 && python3 - "$T_DIR/st.ev" <<'PY' && t_ok || t_fail "$(grep -v '"level"' "$T_DIR/st.ev" | cut -c1-160 | head -30; tail -3 "$T_DIR/st.err")"
+import json, sys
+ev = []
+for l in open(sys.argv[1]):
+    at, js = l.split(" ", 1)
+    e = json.loads(js); e["arrived_ms"] = int(at); ev.append(e)
+stopped = [e for e in ev if e["event"] == "stopped"][0]
+segs = [e for e in ev if e["event"] == "segment.final"]
+assert len(segs) >= 3, len(segs)
+summ = [e for e in ev if e["event"] == "progress" and e.get("text") == "summarizing"]
+phases = [e["detail"] for e in summ]
+assert phases and phases[0] == "reading" and "writing" in phases, phases
+assert phases == sorted(phases), phases  # all reading, then all writing
+tokens = [e["tokens"] for e in summ if e["detail"] == "writing"]
+assert tokens[0] >= 1 and tokens == sorted(tokens), tokens
+assert all("fraction" not in e for e in summ if e["detail"] == "writing"), summ
+assert all(0 <= e["fraction"] <= 1 for e in summ if e["detail"] == "reading"), summ
+end = [e for e in ev if (e["event"] == "progress" and e.get("text") == "summary") or
+       (e["event"] == "error" and "the summary failed" in e.get("text", ""))]
+assert end and stopped["posted_ms"] <= summ[0]["posted_ms"] <= end[0]["posted_ms"], (summ[0], end)
+first_writing = [e for e in summ if e["detail"] == "writing"][0]
+assert segs[-1]["arrived_ms"] < end[0]["posted_ms"], (segs[-1], end[0]["posted_ms"])
+assert first_writing["arrived_ms"] < end[0]["posted_ms"], (first_writing, end[0]["posted_ms"])
+PY
+
 t_begin "the notice about suggestions is shown once"
 grep -q "shown once" "$T_DIR/ev.err" && [ -f "$XDG_CONFIG_HOME/parley/suggest-notice-shown" ] && t_ok || t_fail "$(head -3 "$T_DIR/ev.err")"
 
