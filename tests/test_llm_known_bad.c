@@ -6,6 +6,7 @@
  * same text on the CPU.
  *
  * Skips (77) when ggml has no Vulkan device. */
+#include "hw/gpu_pick.h"
 #include "test.h"
 
 #include "llm/llm_internal.h"
@@ -111,10 +112,10 @@ TEST(no_layers_on_a_known_bad_gpu)
     ASSERT_MSG(g, "the probe does not list %s", vk_name);
     g->known_bad = true;
     snprintf(g->known_bad_reason, sizeof g->known_bad_reason, "driver 595.12: crashes at model load; update to 596.21");
-    parley_llm_hw_override(&hw);
+    parley_hw_gpu_override(&hw);
     log_reset();
     parley_llm *bad = load_all_layers(mp);
-    parley_llm_hw_override(NULL);
+    parley_hw_gpu_override(NULL);
     ASSERT(bad);
     ASSERT_MSG(strstr(log_text, buf_line) == NULL, "layers were placed on the known-bad %s:\n%.2000s", vk_name,
                log_text);

@@ -6,6 +6,7 @@
  * the device, each checked against the CPU's answer.
  *
  * Skips (77) when ggml has no Vulkan device (no libggml0-backend-vulkan, no driver). */
+#include "hw/gpu_pick.h"
 #include "test.h"
 
 #include "core/internal.h"
@@ -268,10 +269,10 @@ TEST(whisper_skips_a_known_bad_gpu)
     ASSERT_MSG(g, "the probe does not list %s", vk_name);
     g->known_bad = true;
     snprintf(g->known_bad_reason, sizeof g->known_bad_reason, "driver 595.12: crashes at model load; update to 596.21");
-    parley_asr_hw_override(&hw);
+    parley_hw_gpu_override(&hw);
     log_reset();
     char *got = transcribe(true, pcm, n);
-    parley_asr_hw_override(NULL);
+    parley_hw_gpu_override(NULL);
     ASSERT(got);
     char used[96];
     snprintf(used, sizeof used, "using %s backend", vk_name);

@@ -6,6 +6,7 @@
 #include "asr/check.h"
 #include "asr/parakeet_internal.h" /* parakeet: second engine */
 #include "core/internal.h"
+#include "hw/gpu_pick.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -40,9 +41,6 @@ struct parley_transcribe_params parley_transcribe_default_params(void)
     return p;
 }
 
-static const parley_hw *asr_hw_override;
-void parley_asr_hw_override(const parley_hw *hw) { asr_hw_override = hw; }
-
 /* whisper.cpp (and libparakeet) run on the gpu_device-th GPU in ggml's order (discrete or integrated). A
  * GPU whose driver is in the known-bad table (hw.h) is skipped, with its reason logged: the
  * next good one takes the model, else the CPU does. No probe when ggml has no GPU. */
@@ -58,25 +56,16 @@ void parley_asr_choose_gpu(bool *use_gpu, int *gpu_device)
     if (n_gpu == 0)
         return;
     parley_hw probed;
-    const parley_hw *hw = asr_hw_override;
-    if (!hw) {
-        struct parley_hw_params hp = parley_hw_default_params();
-        hp.measure_bandwidth = false;
-        hp.use_cache = false;
-        if (parley_hw_probe(&hp, &probed) != PARLEY_OK)
-            return;
-        hw = &probed;
-    }
+    const parley_hw *hw;
+    if (!parley_hw_gpu_probe(&probed, &hw))
+        return;
     int k = 0;
     for (size_t i = 0; i < ggml_backend_dev_count(); i++) {
         ggml_backend_dev_t dev = ggml_backend_dev_get(i);
         enum ggml_backend_dev_type t = ggml_backend_dev_type(dev);
         if (t != GGML_BACKEND_DEVICE_TYPE_GPU && t != GGML_BACKEND_DEVICE_TYPE_IGPU)
             continue;
-        const parley_gpu *bad = NULL;
-        for (int j = 0; j < hw->n_gpus && j < PARLEY_HW_MAX_GPUS; j++)
-            if (hw->gpus[j].known_bad && strcmp(hw->gpus[j].name, ggml_backend_dev_name(dev)) == 0)
-                bad = &hw->gpus[j];
+        const parley_gpu *bad = parley_hw_gpu_known_bad(hw, ggml_backend_dev_name(dev));
         if (!bad) {
             *gpu_device = k;
             return;

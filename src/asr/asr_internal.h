@@ -27,11 +27,6 @@ struct parley_asr {
     int n_streams;                /* stream workers alive: parley_asr_free waits for them */
 };
 
-/* Tests only: the hardware parley_asr_init checks for known-bad GPUs instead of probing
- * (NULL = probe). */
-struct parley_hw;
-void parley_asr_hw_override(const struct parley_hw *hw);
-
 /* A speech model's GPU: *gpu_device becomes the index (among ggml's GPUs) of the first one
  * whose driver is not known-bad; none left = *use_gpu false. Logged. */
 void parley_asr_choose_gpu(bool *use_gpu, int *gpu_device);

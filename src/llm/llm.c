@@ -11,6 +11,7 @@
  * Gated DeltaNet layers) allow: their state cannot be trimmed to a position. Doing it the
  * same way for every model keeps one path. With a unified cache the fork shares the
  * prefix's cells, so it costs nothing for attention layers. */
+#include "hw/gpu_pick.h"
 #include "llm/llm_internal.h"
 
 #include <stdatomic.h>
@@ -428,9 +429,6 @@ parley_status parley_llm_detokenize(const parley_llm *llm, const int32_t *tokens
 
 /* ---- load / free -------------------------------------------------------------------- */
 
-static const parley_hw *hw_override;
-void parley_llm_hw_override(const parley_hw *hw) { hw_override = hw; }
-
 /* GPUs with a known-bad driver (hw.h) get no layers: when the probe marks one, llama.cpp
  * is given the list of the other GPU devices (as its default selection would pick them:
  * the GPUs, or the integrated ones when there is no other GPU), NULL-terminated in out.
@@ -438,15 +436,9 @@ void parley_llm_hw_override(const parley_hw *hw) { hw_override = hw; }
 static bool usable_devices(ggml_backend_dev_t *out, size_t cap)
 {
     parley_hw probed;
-    const parley_hw *hw = hw_override;
-    if (!hw) {
-        struct parley_hw_params hp = parley_hw_default_params();
-        hp.measure_bandwidth = false; /* the devices and their drivers only */
-        hp.use_cache = false;
-        if (parley_hw_probe(&hp, &probed) != PARLEY_OK)
-            return false;
-        hw = &probed;
-    }
+    const parley_hw *hw;
+    if (!parley_hw_gpu_probe(&probed, &hw))
+        return false;
     bool any_bad = false;
     for (int i = 0; i < hw->n_gpus && i < PARLEY_HW_MAX_GPUS; i++)
         any_bad |= hw->gpus[i].known_bad;
@@ -459,10 +451,7 @@ static bool usable_devices(ggml_backend_dev_t *out, size_t cap)
             ggml_backend_dev_t dev = ggml_backend_dev_get(i);
             if (ggml_backend_dev_type(dev) != want)
                 continue;
-            const parley_gpu *bad = NULL;
-            for (int j = 0; j < hw->n_gpus && j < PARLEY_HW_MAX_GPUS; j++)
-                if (hw->gpus[j].known_bad && strcmp(hw->gpus[j].name, ggml_backend_dev_name(dev)) == 0)
-                    bad = &hw->gpus[j];
+            const parley_gpu *bad = parley_hw_gpu_known_bad(hw, ggml_backend_dev_name(dev));
             if (bad) {
                 parley_log(PARLEY_LOG_WARN, "no layers on %s (%s): %s", bad->name, bad->description,
                            bad->known_bad_reason);

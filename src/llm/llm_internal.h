@@ -42,10 +42,4 @@ void parley_llm_state_save(struct llama_context *ctx, llama_seq_id seq, const ch
                            const parley_llm_model_key *mk, const int32_t *toks, int32_t n);
 void parley_llm_state_evict(const char *dir, uint64_t max_bytes, const char *keep);
 
-/* Tests only: the hardware parley_llm_load checks for known-bad GPUs instead of probing
- * (a synthetic parley_hw marking a real device bad; tests/test_llm_known_bad.c). NULL =
- * probe again. Borrowed until reset; not thread-safe. */
-struct parley_hw;
-void parley_llm_hw_override(const struct parley_hw *hw);
-
 #endif
