@@ -10,6 +10,7 @@
 #include <parley/audio.h>
 #include <parley/vad.h>
 
+#include "asr/asr_internal.h"
 #include "test.h"
 
 #include <pthread.h>
@@ -314,6 +315,76 @@ static void quiet(parley_log_level l, const char *m, void *ud);
 
 /* Live transcribes each utterance with the vocabulary as whisper's prompt and the encoder
  * window cut to the utterance (asr.h: initial_prompt, fit_window): both reach whisper. */
+static void quiet(parley_log_level l, const char *m, void *ud)
+{
+    (void)ud;
+    if (l <= PARLEY_LOG_WARN)
+        fprintf(stderr, "%s\n", m);
+}
+
+static char g_drops[8192];
+static void keep_drops(parley_log_level l, const char *m, void *ud)
+{
+    (void)ud;
+    size_t k = strlen(g_drops);
+    if (l == PARLEY_LOG_DEBUG && strncmp(m, "transcribe: dropped", 19) == 0 && k + strlen(m) + 2 < sizeof g_drops)
+        snprintf(g_drops + k, sizeof g_drops - k, "%s\n", m);
+}
+
+/* The guards against invented text (guards.c) and drop_invented in parley_asr_transcribe:
+ * what it keeps is what it would keep without it, less the segments it logs as dropped. */
+TEST(invented_text_is_dropped_when_asked)
+{
+    char *n = parley_asr_normalise("  Thank you. THANK you!\tthank-you ");
+    ASSERT(n);
+    ASSERT_STR(n, "thank you thank you thank you");
+    ASSERT(parley_asr_is_loop(n));
+    free(n);
+    ASSERT(parley_asr_is_loop("yes yes yes yes yes"));
+    ASSERT(!parley_asr_is_loop("yes yes yes"));                           /* one word: 5 times */
+    ASSERT(parley_asr_is_loop("see you next time see you next time see you next time"));
+    ASSERT(!parley_asr_is_loop("we should decide the budget today because finance needs it"));
+    ASSERT(!parley_asr_is_loop("the plan the plan the plan and then we talk about hiring and money"));
+    ASSERT(!parley_asr_is_loop(""));
+    /* The rule each segment goes through: unsure and probably no speech, or a loop. */
+    ASSERT_STR(parley_asr_invented("Hello there.", 0.9f, 0.3f, 0), "no speech");
+    ASSERT(parley_asr_invented("Hello there.", 0.9f, 0.8f, 0) == NULL);  /* sure of its words */
+    ASSERT(parley_asr_invented("Hello there.", 0.5f, 0.3f, 0) == NULL);  /* probably speech */
+    ASSERT(parley_asr_invented("Hello there.", 0.9f, -1.0f, 0) == NULL); /* confidence unknown */
+    ASSERT_STR(parley_asr_invented("Hello there.", 0.5f, 0.3f, 0.4f), "no speech");
+    ASSERT_STR(parley_asr_invented("Thank you. Thank you. Thank you.", 0.0f, 0.99f, 0), "a phrase repeated over and over");
+
+    size_t len = g_n_speech;
+    struct parley_transcribe_params tp = parley_transcribe_default_params();
+    tp.vad = false;
+    tp.n_threads = 2;
+    tp.no_fallback = true;
+    tp.fit_window = true;
+    parley_transcript all = {0}, kept = {0};
+    ASSERT_OK(parley_asr_transcribe(g_asr, &tp, g_speech, len, &all));
+    ASSERT_MSG(all.n_segments > 0, "the stand-in wrote nothing for 8 s of speech");
+    /* Defaults: a subset, and whatever is left out is logged with its reason. */
+    tp.drop_invented = true;
+    g_drops[0] = 0;
+    parley_log_set(keep_drops, NULL, PARLEY_LOG_DEBUG);
+    parley_status st = parley_asr_transcribe(g_asr, &tp, g_speech, len, &kept);
+    parley_log_set(quiet, NULL, PARLEY_LOG_WARN);
+    ASSERT_OK(st);
+    size_t k = 0, dropped = 0;
+    for (size_t i = 0; i < all.n_segments; i++) {
+        if (k < kept.n_segments && strcmp(all.segments[i].text, kept.segments[k].text) == 0)
+            k++;
+        else
+            dropped++;
+    }
+    ASSERT_MSG(k == kept.n_segments, "drop_invented kept a segment the plain run did not make");
+    for (const char *p = g_drops; (p = strstr(p, "transcribe: dropped")); p++)
+        dropped--;
+    ASSERT_MSG(dropped == 0, "segments left out without a log line: '%s'", g_drops);
+    parley_transcript_free(&kept);
+    parley_transcript_free(&all);
+}
+
 TEST(prompt_and_fitted_window_reach_whisper)
 {
     size_t n = (size_t)RATE * 3;
@@ -349,12 +420,6 @@ TEST(prompt_and_fitted_window_reach_whisper)
     parley_transcript_free(&t);
 }
 
-static void quiet(parley_log_level l, const char *m, void *ud)
-{
-    (void)ud;
-    if (l <= PARLEY_LOG_WARN)
-        fprintf(stderr, "%s\n", m);
-}
 
 int main(void)
 {
@@ -392,6 +457,7 @@ int main(void)
     RUN(free_and_cancel_mid_utterance);
     RUN(bad_params);
     RUN(prompt_and_fitted_window_reach_whisper);
+    RUN(invented_text_is_dropped_when_asked);
     parley_asr_free(g_asr);
     free(g_speech);
     free(g_regions);

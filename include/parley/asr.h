@@ -97,6 +97,13 @@ struct parley_transcribe_params {
                                     (plus 1 s) instead of padding it to 30 s. Several times faster
                                     for a short utterance (live uses it); whisper was trained on
                                     full windows, so text may differ slightly. Default false */
+    bool drop_invented;          /* whisper: leave out segments it most likely invented on noise
+                                    or silence (no-speech probability over 0.6 with a token
+                                    confidence under 0.5, or one phrase said over and over), as
+                                    streams do; each is logged at debug level. Live uses it.
+                                    Default false (a file's transcript keeps every segment) */
+    float no_speech_threshold;   /* with drop_invented: the no-speech probability above which a
+                                    doubtful segment is dropped; 0 = 0.6 (as streams) */
 };
 struct parley_transcribe_params parley_transcribe_default_params(void);
 

@@ -380,7 +380,13 @@ static void new_segment_cb(struct whisper_context *ctx, struct whisper_state *st
             return;
         }
         char *t = trim(text);
-        if (*t) {
+        const char *why = *t && j->p.drop_invented ? parley_asr_invented(t, whisper_full_get_segment_no_speech_prob(ctx, i),
+                                                                       parley_asr_segment_confidence(ctx, NULL, i),
+                                                                       j->p.no_speech_threshold)
+                                                 : NULL;
+        if (why) {
+            parley_log(PARLEY_LOG_DEBUG, "transcribe: dropped \"%.80s\": %s", t, why);
+        } else if (*t) {
             float conf = parley_asr_segment_confidence(ctx, NULL, i);
             int64_t t0c = map_time(j, whisper_full_get_segment_t0(ctx, i));
             int64_t t1c = map_time(j, whisper_full_get_segment_t1(ctx, i));

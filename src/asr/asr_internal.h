@@ -35,6 +35,22 @@ void parley_asr_choose_gpu(bool *use_gpu, int *gpu_device);
 void parley_asr_stream_born(parley_asr *asr);
 void parley_asr_stream_gone(parley_asr *asr);
 
+/* Guards against text whisper invents (guards.c). parley_asr_normalise: lower-case letters
+ * and digits, words separated by one space (malloc'd; NULL when out of memory).
+ * parley_asr_is_loop: a normalised text that is mostly one phrase said over and over. */
+char *parley_asr_normalise(const char *t);
+bool parley_asr_is_loop(const char *norm);
+
+/* No-speech threshold: a segment whose no-speech probability is above it, with a token
+ * confidence under PARLEY_ASR_LOW_CONFIDENCE, is taken as invented on silence or noise. */
+#define PARLEY_ASR_NO_SPEECH 0.6f
+#define PARLEY_ASR_LOW_CONFIDENCE 0.5f
+
+/* Why a segment looks invented, or NULL: "no speech" (no_speech_prob over nsp_threshold,
+ * 0 = PARLEY_ASR_NO_SPEECH, with a known confidence under PARLEY_ASR_LOW_CONFIDENCE) or "a
+ * phrase repeated over and over". */
+const char *parley_asr_invented(const char *text, float no_speech_prob, float confidence, float nsp_threshold);
+
 /* Default CPU threads for whisper: all cores, at most 8. */
 int parley_asr_default_threads(void);
 

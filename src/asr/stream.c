@@ -99,65 +99,6 @@ static bool encoder_begin_cb(struct whisper_context *ctx, struct whisper_state *
     return !abort_cb(ud);
 }
 
-/* Lower-case letters and digits, words separated by one space. */
-static char *normalise(const char *t)
-{
-    size_t n = strlen(t);
-    char *o = malloc(n + 1);
-    if (!o)
-        return NULL;
-    size_t k = 0;
-    bool space = false;
-    for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
-        if (isalnum(*p) || *p >= 0x80) {
-            if (space && k)
-                o[k++] = ' ';
-            space = false;
-            o[k++] = (char)tolower(*p);
-        } else {
-            space = true;
-        }
-    }
-    o[k] = '\0';
-    return o;
-}
-
-/* Whether a normalised text is mostly one phrase said again and again ("thank you thank
- * you thank you ..."), whisper's typical loop on noise: a run of at least 3 repeats of
- * an n-gram (n <= 4; 5 repeats for single words) covering 80 % of the words. */
-static bool is_loop(const char *norm)
-{
-    const char *w[256];
-    size_t lens[256], nw = 0;
-    for (const char *p = norm; *p && nw < 256;) {
-        const char *e = strchr(p, ' ');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        w[nw] = p;
-        lens[nw++] = l;
-        p += l;
-        while (*p == ' ')
-            p++;
-    }
-    if (nw < 3)
-        return false;
-    for (size_t n = 1; n <= 4; n++) {
-        for (size_t start = 0; start + 2 * n <= nw; start++) {
-            size_t reps = 1;
-            for (size_t at = start + n; at + n <= nw; at += n) {
-                bool same = true;
-                for (size_t k = 0; k < n && same; k++)
-                    same = lens[start + k] == lens[at + k] && memcmp(w[start + k], w[at + k], lens[at + k]) == 0;
-                if (!same)
-                    break;
-                reps++;
-            }
-            if (reps >= (n == 1 ? 5u : 3u) && reps * n * 10 >= nw * 8)
-                return true;
-        }
-    }
-    return false;
-}
-
 static void transcribe_utterance(parley_asr_stream *s, const float *x, size_t n, int64_t t0_ms)
 {
     int64_t t1_ms = t0_ms + (int64_t)(n * 1000 / RATE);
@@ -230,16 +171,14 @@ static void transcribe_utterance(parley_asr_stream *s, const float *x, size_t n,
             b = t1_ms;
         if (a > b)
             a = b;
-        char *norm = *t ? normalise(t) : NULL;
+        char *norm = *t ? parley_asr_normalise(t) : NULL;
         const char *why = NULL;
         if (!*t || !norm || !*norm)
             why = "empty";
-        else if (nsp > s->nsp_thr && conf >= 0 && conf < 0.5f)
-            why = "no speech";
         else if (s->last_norm && strcmp(norm, s->last_norm) == 0 && a - s->last_t1_ms < 30000)
             why = "repeats the previous segment";
-        else if (is_loop(norm))
-            why = "a phrase repeated over and over";
+        else
+            why = parley_asr_invented(t, nsp, conf, s->nsp_thr); /* no speech, or a loop */
         if (why) {
             if (*t)
                 parley_log(PARLEY_LOG_DEBUG, "stream: dropped \"%.80s\" at %lld ms: %s", t, (long long)a, why);
@@ -423,7 +362,7 @@ parley_status parley_asr_stream_open(parley_asr *asr, const struct parley_asr_st
     int64_t backlog_ms = params->max_backlog_ms > 0 ? params->max_backlog_ms : 120000;
     s->max_backlog = backlog_ms * RATE / 1000;
     s->gate_db = params->energy_gate_db < 0 ? params->energy_gate_db : -55.0f;
-    s->nsp_thr = params->no_speech_threshold > 0 ? params->no_speech_threshold : 0.6f;
+    s->nsp_thr = params->no_speech_threshold > 0 ? params->no_speech_threshold : PARLEY_ASR_NO_SPEECH;
     s->cb = *params;
     s->cb.language = s->cb.initial_prompt = s->cb.speaker = s->cb.vad_model_path = NULL;
     pthread_mutex_init(&s->lock, NULL);

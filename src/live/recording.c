@@ -93,6 +93,7 @@ parley_status live_transcribe_utterance(parley_asr *asr, const float *s, size_t 
     tp.cancel = cancel;
     tp.initial_prompt = vocabulary;
     tp.fit_window = !full_window;
+    tp.drop_invented = true; /* no speech and unsure, or one phrase over and over */
     return parley_asr_transcribe(asr, &tp, s, n, out);
 }
 
