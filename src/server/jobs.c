@@ -16,6 +16,8 @@
 #include <parley/tasks.h>
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -501,6 +503,24 @@ static void live_clear(parley_server *srv, srv_job *j)
     pthread_mutex_unlock(&srv->mu);
 }
 
+/* parley_meeting_stop on its own thread (the error text copied: it is per thread). */
+struct live_stop {
+    parley_meeting *m;
+    const parley_cancel *cancel;
+    parley_status st;
+    char error[1024];
+    atomic_int done;
+};
+
+static void *live_stop_main(void *arg)
+{
+    struct live_stop *ls = arg;
+    ls->st = parley_meeting_stop(ls->m, ls->cancel);
+    snprintf(ls->error, sizeof ls->error, "%s", ls->st ? parley_last_error() : "");
+    atomic_store(&ls->done, 1);
+    return NULL;
+}
+
 /* Runs one meeting from start to stop: events from its bus become the job's events,
  * typed notes and the stop request come from the API through srv (under mu). */
 static void run_live(parley_server *srv, srv_job *j)
@@ -569,12 +589,25 @@ static void run_live(parley_server *srv, srv_job *j)
             break;
         parley_bus_wait(rd, 100);
     }
-    /* A cancelled job (or the server stopping) does not wait for the backlog. */
-    st = parley_meeting_stop(m, parley_cancel_is_set(j->cancel) || srv->stopping ? j->cancel : NULL);
+    /* A cancelled job (or the server stopping) does not wait for the backlog. Stop runs on
+     * a thread of its own while this one goes on forwarding: the backlog's segments reach
+     * the page as they are made, and a long backlog cannot overrun the event ring. */
+    struct live_stop ls = {.m = m, .cancel = parley_cancel_is_set(j->cancel) || srv->stopping ? j->cancel : NULL};
+    pthread_t th;
+    if (pthread_create(&th, NULL, live_stop_main, &ls) != 0) {
+        live_stop_main(&ls);
+    } else {
+        while (!atomic_load(&ls.done)) {
+            forward_bus(srv, j, rd);
+            parley_bus_wait(rd, 100);
+        }
+        pthread_join(th, NULL);
+    }
+    st = ls.st;
     forward_bus(srv, j, rd);
     live_clear(srv, j);
     if (st) {
-        job_fail(srv, j, st, parley_last_error());
+        job_fail(srv, j, st, ls.error);
     } else {
         yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
         yyjson_mut_val *o = yyjson_mut_obj(doc);

@@ -51,8 +51,9 @@ class Server:
         assert st == want, "%s %s: %d, want %d: %s" % (method, path, st, want, raw[:400])
         return json.loads(raw)
 
-    def events(self, job, timeout=120):
-        """Reads a job's event stream to its end: a list of (event, data)."""
+    def events(self, job, timeout=120, stamp=False):
+        """Reads a job's event stream to its end: a list of (event, data); stamp: each
+        data also gets "_arrived_ms", the wall clock when its line was read."""
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         c.request("GET", "/api/jobs/%d/events" % job, headers={"Authorization": "Bearer " + self.token})
         r = c.getresponse()
@@ -64,7 +65,10 @@ class Server:
             if line.startswith("event: "):
                 ev = line[7:]
             elif line.startswith("data: "):
-                out.append((ev, json.loads(line[6:])))
+                d = json.loads(line[6:])
+                if stamp and isinstance(d, dict):
+                    d["_arrived_ms"] = int(time.time() * 1000)
+                out.append((ev, d))
         c.close()
         return out
 

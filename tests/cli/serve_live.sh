@@ -53,4 +53,30 @@ finally:
     rc = s.stop()
 assert rc == 130, rc
 PY
+t_begin "stopping: the backlog's segments reach the event stream while stop transcribes them"
+# speed 0: the input ends at once, and the backlog is transcribed inside stop. Each SSE
+# line is stamped when it arrives: segments must come before "stopped" is even posted
+# (before, the server forwarded nothing until stop returned).
+sox "$T_DIR/talk.wav" "$T_DIR/talk.wav" "$T_DIR/talk.wav" "$T_DIR/talk.wav" "$T_DIR/talk3.wav" 2>/dev/null ||
+    cp "$T_DIR/talk.wav" "$T_DIR/talk3.wav"
+WAV="$T_DIR/talk3.wav" PYTHONPATH="$(dirname "$0")" python3 - <<'PY' 2>"$T_DIR/py2.err" && t_ok || t_fail "$(tail -c 2500 "$T_DIR/py2.err")"
+import os, sys, threading
+from serve_lib import Server
+s = Server("--threads", "1")
+try:
+    j = s.json("POST", "/api/live", {"title": "Backlog", "input": os.environ["WAV"], "speed": 0,
+                                     "no_system": True, "asr_model": "tiny"}, want=202)
+    events = s.events(j["job"], timeout=300, stamp=True)
+    kinds = [e for e, _ in events]
+    assert kinds[-1] == "done" and "stopped" in kinds, kinds
+    stopped = [d for e, d in events if e == "stopped"][0]
+    segs = [d for e, d in events if e == "segment.final"]
+    early = [d for d in segs if d["_arrived_ms"] < stopped["posted_ms"]]
+    print("segments", len(segs), "before stopped", len(early), file=sys.stderr)
+    assert len(segs) >= 3, len(segs)
+    assert len(early) >= 2, [(d["_arrived_ms"], d["posted_ms"]) for d in segs] + [stopped["posted_ms"]]
+finally:
+    s.stop()
+PY
+
 t_done
