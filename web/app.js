@@ -457,8 +457,8 @@ function renderNotes(box, a) {
 function renderSuggestions(box, a) {
   if (!a) { box.replaceChildren(el("p", { class: "muted" }, "No suggestions yet.")); return; }
   const items = Array.isArray(a.content) ? a.content : [String(a.content)];
-  box.replaceChildren(el("ul", {}, items.map((x) => el("li", {}, x))),
-    remoteOf(a) ? el("p", { class: "muted small made-by" }, madeBy(a)) : null);
+  box.replaceChildren(...[el("ul", {}, items.map((x) => el("li", {}, x))),
+    remoteOf(a) ? el("p", { class: "muted small made-by" }, madeBy(a)) : null].filter(Boolean));
 }
 
 async function download(id, fmt) {
@@ -491,7 +491,7 @@ async function live() {
   const card = el("div", { id: "live-suggestion" }, el("p", { class: "muted" }, "No suggestion yet."));
   const box = el("textarea", { id: "live-box", "aria-label": "A question or a note", placeholder: "Type a note, or a question about the meeting so far" });
   const answer = el("div", { class: "chat", id: "live-answer", "aria-live": "polite" });
-  let session = null;
+  let session = null, stopping = false, behind = false, recording = "";
   // Lines arrive when transcribed, notes when typed: keep them in meeting-time order.
   const place = (t, li) => {
     const after = [...lines.children].find((x) => +x.dataset.t > t);
@@ -499,16 +499,20 @@ async function live() {
   };
 
   const onEvent = {
-    started: (e) => { session = e.session_id; status.textContent = "Recording \u201c" + (e.text || "meeting") + "\u201d (session " + session + ")."; },
-    level: (e) => { const m = meters[e.source]; if (m) m.style.width = Math.max(0, Math.min(100, (e.value + 60) * 100 / 60)) + "%"; },
+    started: (e) => { session = e.session_id; recording = "Recording \u201c" + (e.text || "meeting") + "\u201d (session " + session + ")."; status.textContent = recording; },
+    level: (e) => { const m = meters[e.source]; if (m) m.style.width = Math.max(0, Math.min(100, (e.rms_dbfs + 60) * 100 / 60)) + "%"; },
     "segment.final": (e) => place(e.t0_ms, el("li", { class: "seg " + speakerClass(e.speaker), "data-t": e.t0_ms },
       el("span", { class: "t" }, fmtTime(e.t0_ms)), el("span", { class: "who" }, speakerName(e.speaker)), el("span", { class: "text" }, e.text))),
     note: (e) => place(e.t0_ms, el("li", { class: "seg", "data-t": e.t0_ms }, el("span", { class: "t" }, fmtTime(e.t0_ms)),
       el("span", { class: "who" }, "Note"), el("span", { class: "text" }, e.text))),
     suggestion: (e) => card.replaceChildren(el("p", {}, e.text)),
     warning: (e) => showError({ body: { error: "Warning", detail: e.text } }),
-    backlog: (e) => { if (e.value > 3000) status.textContent = "Transcription is " + Math.round(e.value / 1000) + " s behind; nothing is lost."; },
-    stopped: (e) => { status.textContent = "Stopped. The meeting is stored."; },
+    backlog: (e) => {
+      if (stopping) status.textContent = "Stopping: transcribing what is left (" + (e.backlog_ms / 1000).toFixed(1) + " s of audio)…";
+      else if (e.backlog_ms > 3000) { status.textContent = "Transcription is " + Math.round(e.backlog_ms / 1000) + " s behind; nothing is lost."; behind = true; }
+      else if (behind) { status.textContent = recording; behind = false; } // caught up
+    },
+    stopped: (e) => { stopping = false; status.textContent = "Stopped. The meeting is stored."; },
   };
   async function follow(job) {
     start.disabled = true; stop.disabled = false;
@@ -530,7 +534,7 @@ async function live() {
     catch (e) { showError(e, "Starting"); }
   });
   stop.addEventListener("click", async () => {
-    try { await api("POST", "/api/live/stop"); status.textContent = "Stopping: transcribing what is left…"; }
+    try { await api("POST", "/api/live/stop"); stopping = true; status.textContent = "Stopping: transcribing what is left…"; }
     catch (e) { showError(e, "Stopping"); }
   });
   const addNote = async () => {
@@ -557,7 +561,7 @@ async function live() {
     try { const { job, remote } = await api("POST", "/api/sessions/" + session + "/suggestions");
       where.textContent = "Thinking " + whereRuns(remote) + "…";
       const d = await followJob(job, {});
-      card.replaceChildren(el("ul", {}, (d.content || []).map((x) => el("li", {}, x))), remoteBadge(d)); }
+      card.replaceChildren(...[el("ul", {}, (d.content || []).map((x) => el("li", {}, x))), remoteBadge(d)].filter(Boolean)); }
     catch (e) { card.replaceChildren(el("p", { class: "error" }, "No suggestion: " + (e.body && e.body.detail || e.message))); }
   };
   show(el("h1", {}, "Live meeting"),

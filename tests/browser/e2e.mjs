@@ -66,6 +66,8 @@ try {
   assert.ok(summary.length > 20 && !/No summary yet/.test(summary), "summary: " + summary);
   const notes = await page.locator("#notes").innerText();
   assert.ok(notes.length > 10 && !/No notes yet/.test(notes), "notes: " + notes);
+  const sugg = await page.locator("#suggestions").innerText();
+  assert.ok(sugg.length > 0 && !/No suggestions yet/.test(sugg) && !/\bnull\b/.test(sugg), "suggestions: " + sugg);
   // Click a time: the recording plays from there.
   await page.click("#seg-2 .t");
   await page.waitForFunction(() => { const a = document.getElementById("player"); return a && a.src && a.currentTime >= 10; },

@@ -30,9 +30,19 @@ try {
   await page.click("#live-start");
   await page.waitForFunction(() => /Recording/.test(document.getElementById("live-status").textContent), null, { timeout: 60000 });
   await page.waitForTimeout(800);
+  // The meters follow the level events: keep the widest each one gets while speech plays.
+  await page.evaluate(() => {
+    window.widest = {};
+    setInterval(() => document.querySelectorAll(".meter span").forEach((m, i) => {
+      window.widest[i] = Math.max(window.widest[i] || 0, parseFloat(m.style.width) || 0);
+    }), 50);
+  });
   execFileSync("paplay", ["-d", "mic", env.ME_WAV]);
   await page.waitForTimeout(500);
   execFileSync("paplay", ["-d", "meeting", env.THEM_WAV]);
+  await page.waitForTimeout(400);
+  const widest = await page.evaluate(() => window.widest);
+  assert.ok(widest[0] > 10 && widest[1] > 10, "the level meters did not move: " + JSON.stringify(widest));
   await page.fill("#live-box", "check the budget figure");
   await page.click("text=Add note");
   await page.waitForFunction(() => document.querySelectorAll("#live-transcript li").length >= 2, null, { timeout: 90000 });
@@ -44,6 +54,7 @@ try {
   const sugg = await page.locator("#live-suggestion").innerText();
   await shot(page, "20-live-recording");
   assert.equal(await page.locator("#live-suggestion .error").count(), 0, sugg);
+  assert.ok(!/\bnull\b/.test(sugg), "a stray 'null' in the suggestion card: " + sugg);
   await page.click("#live-stop");
   await page.waitForFunction(() => /Stopped/.test(document.getElementById("live-status").textContent), null, { timeout: 120000 });
   await shot(page, "21-live-stopped");

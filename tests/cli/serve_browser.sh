@@ -43,6 +43,7 @@ import sqlite3, sys
 c = sqlite3.connect(sys.argv[1]); c.execute("UPDATE sessions SET source_path=? WHERE id=?", (sys.argv[3], int(sys.argv[2]))); c.commit()
 PY
 "$P" summarize "$A" "${LLM[@]}" --item-chars 40 --max-items 2 >/dev/null 2>&1 || t_skip_all "could not make the summary"
+"$P" suggest "$A" "${LLM[@]}" --max-tokens 60 >/dev/null 2>&1 || t_skip_all "could not make the suggestions"
 
 # A model host on loopback that sends slowly, so the page shows bytes, rate and time left.
 www="$T_DIR/www/test/tiny/resolve/main"
