@@ -707,6 +707,8 @@ async function settings() {
       boxes),
     el("fieldset", {}, el("legend", {}, "Live meetings"),
       el("label", { class: "check" }, auto, " Suggest what to say automatically"),
+      el("p", { class: "muted small" }, "On this computer, suggestions keep the CPU (or GPU) busy during the meeting and can slow it down; " +
+        "on battery they follow the setting below. With a team server set, that server makes them."),
       el("label", { class: "check" }, "On battery: ", battery)),
     el("fieldset", {}, el("legend", {}, "Speech recognition"),
       el("label", { for: "vocab" }, "Names and terms to expect, one per line"), vocab,

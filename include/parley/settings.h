@@ -39,7 +39,9 @@ typedef enum parley_battery_mode {
 #define PARLEY_SETTINGS_VOCAB_MAX 2048 /* bytes of vocabulary hints, NUL included */
 
 struct parley_settings {
-    bool auto_suggestions;          /* live meetings suggest what to say on their own (default true) */
+    bool auto_suggestions;          /* the web app's live meetings (parley serve) suggest what to
+                                       say on their own (default true); `parley live` asks with
+                                       --suggest */
     parley_battery_mode battery;    /* default PARLEY_BATTERY_SAVER */
     char vocabulary[PARLEY_SETTINGS_VOCAB_MAX]; /* names and terms for speech recognition, one per
                                                    line ("" = none) */

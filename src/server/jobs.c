@@ -544,8 +544,46 @@ static void run_live(parley_server *srv, srv_job *j)
         st = parley_bus_new(0, &bus);
     if (!st)
         st = parley_bus_reader_new(bus, 0, &rd);
+    /* Automatic suggestions (the auto_suggestions setting; "suggest": false in the request
+     * turns them off for this meeting): on the default team server when one is set, else on
+     * this device's model. What keeps them off is said as a warning, and the meeting goes on. */
+    char llm[PATH_MAX];
+    parley_remote *remote = NULL;
+    bool suggest = false;
+    yyjson_val *sv = yyjson_obj_get(root, "suggest");
+    if (!st && set.auto_suggestions && !(yyjson_is_bool(sv) && !yyjson_get_bool(sv))) {
+        parley_remote_info info;
+        parley_status ss;
+        if (parley_remote_get(NULL, NULL, &info) == PARLEY_OK) {
+            struct parley_remote_params rp = parley_remote_default_params();
+            rp.n_ctx = srv->p.n_ctx;
+            ss = parley_remote_open(&info, &rp, &remote);
+        } else {
+            ss = choose_model(srv, JOB_SUGGEST, llm, sizeof llm);
+        }
+        suggest = ss == PARLEY_OK;
+        if (!suggest) {
+            char msg[700];
+            snprintf(msg, sizeof msg, "automatic suggestions are off for this meeting: %s (the \"Suggest what to say\" "
+                                      "button still works once a model is chosen)",
+                     parley_last_error());
+            parley_event w = {.kind = PARLEY_EVENT_WARNING, .status = ss, .text = msg};
+            parley_bus_post(bus, &w);
+        }
+    }
     if (!st) {
         struct parley_meeting_params mp = parley_meeting_default_params();
+        if (suggest) {
+            mp.suggest = true;
+            mp.llm_remote = remote;
+            mp.llm_model_path = remote ? NULL : llm;
+            mp.llm_template = srv->chat_template;
+            mp.llm_ctx = (int)srv->p.n_ctx;
+            mp.on_battery = set.battery == PARLEY_BATTERY_NORMAL ? PARLEY_LIVE_BATTERY_IGNORE : PARLEY_LIVE_BATTERY_PAUSE;
+            yyjson_val *iv = yyjson_obj_get(root, "suggest_interval");
+            if (yyjson_is_num(iv) && yyjson_get_num(iv) > 0)
+                mp.suggest_interval_s = yyjson_get_num(iv);
+        }
         mp.title = yyjson_get_str(yyjson_obj_get(root, "title"));
         mp.mic_source = yyjson_get_str(yyjson_obj_get(root, "mic_source"));
         mp.system_source = yyjson_get_str(yyjson_obj_get(root, "system_source"));
@@ -618,6 +656,7 @@ static void run_live(parley_server *srv, srv_job *j)
     }
 out:
     parley_meeting_free(m);
+    parley_remote_free(remote); /* after the meeting, whose assistant used it */
     parley_bus_reader_free(rd);
     parley_bus_free(bus);
     yyjson_doc_free(req);

@@ -40,7 +40,10 @@ try:
     s.json("POST", "/api/live/stop")
     t.join(120)
     kinds = [e for e, _ in events]
-    assert [k for k in kinds if k != "backlog"][0] == "started" and kinds[-1] == "done" and "stopped" in kinds and "note" in kinds, kinds
+    assert [k for k in kinds if k not in ("backlog", "warning")][0] == "started" and kinds[-1] == "done" and "stopped" in kinds and "note" in kinds, kinds
+    # No LLM here: automatic suggestions (on by default) are off, and the page is told why.
+    warn = [d["text"] for e, d in events if e == "warning"]
+    assert any("automatic suggestions are off for this meeting" in w for w in warn), warn
     assert "level" in kinds, kinds
     sid = events[-1][1]["session"]
     assert [d for e, d in events if e == "started"][0]["session_id"] == sid, events[:3]
@@ -53,6 +56,44 @@ finally:
     rc = s.stop()
 assert rc == 130, rc
 PY
+t_begin "automatic suggestions during a meeting on the server, and the setting that turns them off"
+M="$PARLEY_SHARED/models/stories260K.gguf"
+if [ ! -f "$M" ]; then
+    echo "SKIP $T_CUR: needs $M" >&2
+    T_VERDICT=1
+else
+ln -sf "$M" "$PARLEY_MODELS_DIR/stories260K.gguf"
+# Pauses between the phrases end the utterances while the meeting runs.
+sox -n -r 22050 -c 1 "$T_DIR/gap.wav" trim 0 1.5
+sox "$T_DIR/talk.wav" "$T_DIR/gap.wav" "$T_DIR/talk.wav" "$T_DIR/gap.wav" "$T_DIR/talk2.wav"
+WAV="$T_DIR/talk2.wav" PYTHONPATH="$(dirname "$0")" python3 - <<'PY' 2>"$T_DIR/py3.err" && t_ok || t_fail "$(tail -c 2500 "$T_DIR/py3.err")"
+import os, sys
+from serve_lib import Server
+s = Server("--threads", "1", "--model", "stories260K", "--template", "chatml", "--ctx", "2048")
+try:
+    def meeting():
+        j = s.json("POST", "/api/live", {"title": "Suggested", "input": os.environ["WAV"], "speed": 1,
+                                         "no_system": True, "asr_model": "tiny", "suggest_interval": 1}, want=202)
+        return s.events(j["job"], timeout=300)
+    ev = meeting()
+    kinds = [e for e, _ in ev]
+    sugg = [d for e, d in ev if e == "suggestion"]
+    assert sugg and sugg[0]["text"], [k for k in kinds if k not in ("level", "backlog")]
+    assert not any(e == "warning" for e, _ in ev), [d for e, d in ev if e == "warning"]
+    sid = [d for e, d in ev if e == "done"][0]["session"]
+    d = s.json("GET", "/api/sessions/%d" % sid)
+    assert d.get("suggestions"), sorted(d)
+    print("suggestions:", [x["text"][:40] for x in sugg], file=sys.stderr)
+    # The setting off: no suggestion, no warning.
+    cur = s.json("GET", "/api/settings")
+    s.json("PUT", "/api/settings", {"auto_suggestions": False})
+    ev = meeting()
+    assert not any(e in ("suggestion", "warning") for e, _ in ev), [e for e, _ in ev if e not in ("level", "backlog")]
+finally:
+    s.stop()
+PY
+fi
+
 t_begin "stopping: the backlog's segments reach the event stream while stop transcribes them"
 # speed 0: the input ends at once, and the backlog is transcribed inside stop. Each SSE
 # line is stamped when it arrives: segments must come before "stopped" is even posted
