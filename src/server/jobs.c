@@ -564,9 +564,7 @@ static void run_live(parley_server *srv, srv_job *j)
         suggest = ss == PARLEY_OK;
         if (!suggest) {
             char msg[700];
-            snprintf(msg, sizeof msg, "automatic suggestions are off for this meeting: %s (the \"Suggest what to say\" "
-                                      "button still works once a model is chosen)",
-                     parley_last_error());
+            snprintf(msg, sizeof msg, "automatic suggestions are off for this meeting: %s", parley_last_error());
             parley_event w = {.kind = PARLEY_EVENT_WARNING, .status = ss, .text = msg};
             parley_bus_post(bus, &w);
         }
@@ -627,10 +625,11 @@ static void run_live(parley_server *srv, srv_job *j)
             break;
         parley_bus_wait(rd, 100);
     }
-    /* A cancelled job (or the server stopping) does not wait for the backlog. Stop runs on
-     * a thread of its own while this one goes on forwarding: the backlog's segments reach
-     * the page as they are made, and a long backlog cannot overrun the event ring. */
-    struct live_stop ls = {.m = m, .cancel = parley_cancel_is_set(j->cancel) || srv->stopping ? j->cancel : NULL};
+    /* A cancelled job (or the server stopping, which cancels its jobs) does not wait for the
+     * backlog, also when the cancel comes while stop is transcribing it. Stop runs on a
+     * thread of its own while this one goes on forwarding: the backlog's segments reach the
+     * page as they are made, and a long backlog cannot overrun the event ring. */
+    struct live_stop ls = {.m = m, .cancel = j->cancel};
     pthread_t th;
     if (pthread_create(&th, NULL, live_stop_main, &ls) != 0) {
         live_stop_main(&ls);
