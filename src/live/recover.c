@@ -64,6 +64,7 @@ static parley_status transcribe_samples(parley_asr *asr, const struct parley_mee
     tp.language = p->language;
     tp.n_threads = p->n_threads;
     tp.no_fallback = true;
+    tp.drop_invented = true; /* the guards the live pipeline has (asr.h) */
     tp.cancel = cancel;
     tp.initial_prompt = p->vocabulary;
     tp.progress = progress;
