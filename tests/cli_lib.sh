@@ -50,4 +50,24 @@ need_vad() {
     ln -sf "$f" "$PARLEY_MODELS_DIR/ggml-silero-v6.2.0.bin"
 }
 
+# Another writer holding DB's write lock (BEGIN IMMEDIATE) in the background until
+# db_unlock: db_lock DB NAME waits until the lock is taken ($T_DIR/NAME appears; at most
+# 10 s) and leaves the holder's pid in DB_LOCKER; it lets go within 30 minutes anyway.
+db_lock() {
+    rm -f "$T_DIR/$2" "$T_DIR/$2.stop"
+    python3 - "$1" "$T_DIR/$2" <<'PY' &
+import sqlite3, sys, time, os
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").write("1")
+for _ in range(18000):  # until told to stop (at most 30 minutes)
+    if os.path.exists(sys.argv[2] + ".stop"):
+        break
+    time.sleep(0.1)
+db.execute("ROLLBACK")
+PY
+    DB_LOCKER=$!
+    for _ in $(seq 100); do [ -f "$T_DIR/$2" ] && break; sleep 0.1; done
+}
+db_unlock() { touch "$T_DIR/$1.stop"; wait "$DB_LOCKER" 2>/dev/null; }
 n_sessions() { "$PARLEY_BIN" sessions list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }

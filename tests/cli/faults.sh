@@ -84,23 +84,11 @@ fi
 rm -f "$XDG_CONFIG_HOME/parley/device.json"
 
 t_begin "database locked by another writer: a clear error, nothing lost"
-python3 - "$DB" "$T_DIR/locked" <<'PY' &
-import sqlite3, sys, time, os
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").write("1")
-for _ in range(18000):  # until told to stop (at most 30 minutes)
-    if os.path.exists(sys.argv[2] + ".stop"):
-        break
-    time.sleep(0.1)
-db.execute("ROLLBACK")
-PY
-locker=$!
-for _ in $(seq 100); do [ -f "$T_DIR/locked" ] && break; sleep 0.1; done
+db_lock "$DB" locked
 run "$P" sessions list --json
 list_rc=$RC
 run "$P" transcribe "$WAV" "${T[@]}" --title locked
-touch "$T_DIR/locked.stop"; wait "$locker" 2>/dev/null
+db_unlock locked
 if [ "$list_rc" = 0 ] && [ "$RC" = 1 ] && grep -qi "locked\|busy" "$T_DIR/err" && [ "$(n_db)" = 1 ]; then t_ok
 else t_fail "list exit $list_rc; transcribe exit $RC: $(err); sessions $(n_db)"; fi
 

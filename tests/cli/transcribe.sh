@@ -253,23 +253,10 @@ else expect_rc 1 && expect_err "cannot be written\|not writable" && ! grep -q "n
 
 t_begin "a database locked by another writer is found before any work"
 # (a read-only file or directory is refused by the store's open itself; a lock is not)
-rm -f "$T_DIR/lock0" "$T_DIR/lock0.stop"
-python3 - "$XDG_DATA_HOME/parley/parley.db" "$T_DIR/lock0" <<'PY' &
-import sqlite3, sys, time, os
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").write("1")
-for _ in range(3000):
-    if os.path.exists(sys.argv[2] + ".stop"):
-        break
-    time.sleep(0.1)
-db.execute("ROLLBACK")
-PY
-locker=$!
-for _ in $(seq 100); do [ -f "$T_DIR/lock0" ] && break; sleep 0.1; done
+db_lock "$XDG_DATA_HOME/parley/parley.db" lock0
 # agenda.mp3 is not audio: an error about the database proves it was checked first
 run "$P" transcribe "$T_DIR/agenda.mp3" --model tiny
-touch "$T_DIR/lock0.stop"; wait "$locker" 2>/dev/null
+db_unlock lock0
 expect_rc 1 && expect_err "locked\|busy" && ! grep -q "not an audio" "$T_DIR/err" && t_ok
 
 t_begin "standard output that cannot be written: exit 1 and nothing stored"
@@ -283,7 +270,7 @@ t_begin "storing that fails after the work still prints the transcript, and says
 # The recording comes on stdin, held back until transcribe waits for it (after its checks of
 # the database); meanwhile another writer takes the database's write lock and keeps it.
 before=$(n_sessions)
-rm -f "$T_DIR/go" "$T_DIR/locked" "$T_DIR/locked.stop"
+rm -f "$T_DIR/go"
 { while [ ! -f "$T_DIR/go" ]; do sleep 0.05; done; cat "$WAV"; } |
     "$P" transcribe - --model tiny --no-fallback --threads 2 >"$T_DIR/late.out" 2>"$T_DIR/late.err" &
 pid=$!
@@ -292,22 +279,10 @@ for _ in $(seq 400); do
     [ "$(cut -d' ' -f1-2 "/proc/$pid/syscall" 2>/dev/null)" = "0 0x0" ] && break
     sleep 0.05
 done
-python3 - "$XDG_DATA_HOME/parley/parley.db" "$T_DIR/locked" <<'PY' &
-import sqlite3, sys, time, os
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").write("1")
-for _ in range(3000):
-    if os.path.exists(sys.argv[2] + ".stop"):
-        break
-    time.sleep(0.1)
-db.execute("ROLLBACK")
-PY
-locker=$!
-for _ in $(seq 100); do [ -f "$T_DIR/locked" ] && break; sleep 0.1; done
+db_lock "$XDG_DATA_HOME/parley/parley.db" locked
 touch "$T_DIR/go"
 wait "$pid"; RC=$?
-touch "$T_DIR/locked.stop"; wait "$locker" 2>/dev/null
+db_unlock locked
 if [ "$RC" = 1 ] && grep -q "NOT stored" "$T_DIR/late.err" && [ -s "$T_DIR/late.out" ] && [ "$(n_sessions)" = "$before" ]; then t_ok
 else t_fail "rc $RC; stdout $(wc -c <"$T_DIR/late.out") bytes; sessions $(n_sessions) (before $before); stderr: $(head -c 600 "$T_DIR/late.err")"; fi
 
