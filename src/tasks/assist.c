@@ -221,13 +221,9 @@ static void maybe_compact(parley_assist *as)
     parley_status st = parley_task_notes_transcript(as->llm, &v, &tp, &r);
     char *summary = NULL;
     if (!st) {
-        char a[32] = "", b[32] = "";
-        int64_t s0 = v.segments[0].t0_ms / 1000;
-        int64_t s1 = v.segments[v.n_segments - 1].t1_ms / 1000;
-        snprintf(a, sizeof a, "%02lld:%02lld:%02lld", (long long)(s0 / 3600), (long long)(s0 / 60 % 60),
-                 (long long)(s0 % 60));
-        snprintf(b, sizeof b, "%02lld:%02lld:%02lld", (long long)(s1 / 3600), (long long)(s1 / 60 % 60),
-                 (long long)(s1 % 60));
+        char a[32], b[32];
+        hms(v.segments[0].t0_ms, a, sizeof a);
+        hms(v.segments[v.n_segments - 1].t1_ms, b, sizeof b);
         parley_buf sb = {0};
         if (!parley_buf_printf(&sb, "%s%s(Notes of [%s]-[%s].)\n%s", earlier ? earlier : "", earlier ? "\n\n" : "",
                                a, b, r.text))
