@@ -19,11 +19,9 @@ static char g_dir[4096];
 
 static void put_i32(FILE *f, int32_t v) { fwrite(&v, 4, 1, f); }
 
-/* A whisper header with 1 audio and 1 text layer, tiny mel, empty vocab, then one tensor
- * header with the given dims. */
-static void write_whisper(const char *path, int n_dims, const int32_t *ne)
+/* The header of a whisper file with 1 audio and 1 text layer, tiny mel, empty vocab. */
+static void put_header(FILE *f)
 {
-    FILE *f = fopen(path, "wb");
     fwrite("lmgg", 1, 4, f);
     int32_t hp[11] = {51865, 1500, 384, 6, 1, 448, 384, 6, 1, 80, 1};
     fwrite(hp, 4, 11, f);
@@ -31,6 +29,14 @@ static void write_whisper(const char *path, int n_dims, const int32_t *ne)
     put_i32(f, 1); /* n_fft */
     put_i32(f, 0); /* filter */
     put_i32(f, 0); /* n_vocab */
+}
+
+/* A whisper header with 1 audio and 1 text layer, tiny mel, empty vocab, then one tensor
+ * header with the given dims. */
+static void write_whisper(const char *path, int n_dims, const int32_t *ne)
+{
+    FILE *f = fopen(path, "wb");
+    put_header(f);
     put_i32(f, n_dims);
     put_i32(f, 4);
     put_i32(f, 1); /* F16 */
@@ -64,13 +70,7 @@ TEST(whisper_sizes_that_wrap_to_zero_are_refused)
     snprintf(p, sizeof p, "%s/wrap.bin", g_dir);
     FILE *f = fopen(p, "wb");
     ASSERT(f);
-    fwrite("lmgg", 1, 4, f);
-    int32_t hp[11] = {51865, 1500, 384, 6, 1, 448, 384, 6, 1, 80, 1};
-    fwrite(hp, 4, 11, f);
-    put_i32(f, 1); /* n_mel */
-    put_i32(f, 1); /* n_fft */
-    put_i32(f, 0); /* filter */
-    put_i32(f, 0); /* n_vocab */
+    put_header(f);
     for (int t = 0; t < 7 + 15 + 4 + 24; t++) {
         int n_dims = t == 0 ? 4 : 1;
         put_i32(f, n_dims);
