@@ -135,11 +135,11 @@ TEST(bodies)
     d = obj("{\"speed\": -1}");
     ASSERT(!srv_body_live_start_ok(yyjson_doc_get_root(d)));
     yyjson_doc_free(d);
-    d = obj("{\"suggest\": false, \"suggest_interval\": 0.5}");
+    d = obj("{\"suggest\": false, \"suggest_interval\": 0.5, \"summary\": true}");
     ASSERT(srv_body_live_start_ok(yyjson_doc_get_root(d)));
     yyjson_doc_free(d);
     const char *bad_live[] = {"{\"suggest\": 1}", "{\"suggest_interval\": 0}", "{\"suggest_interval\": -3}",
-                              "{\"suggest_interval\": \"5\"}"};
+                              "{\"suggest_interval\": \"5\"}", "{\"summary\": \"yes\"}", "{\"summary\": 1}"};
     for (size_t i = 0; i < sizeof bad_live / sizeof bad_live[0]; i++) {
         d = obj(bad_live[i]);
         ASSERT_MSG(!srv_body_live_start_ok(yyjson_doc_get_root(d)), "%s accepted", bad_live[i]);

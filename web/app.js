@@ -139,7 +139,7 @@ async function followJob(job, on) {
       }
       const d = data ? JSON.parse(data) : null;
       if (ev === "done") result = d;
-      else if (ev === "error") failure = d;
+      else if (ev === "error" && !(d && d.fatal === false)) failure = d; // fatal false: the job goes on
       if (on && on[ev]) on[ev](d);
     }
   }
@@ -482,6 +482,9 @@ async function live() {
   const mic = el("input", { type: "text", id: "live-mic", placeholder: "default microphone", "aria-label": "Microphone source" });
   const sys = el("input", { type: "text", id: "live-system", placeholder: "default output's monitor", "aria-label": "System audio source" });
   const noSys = el("input", { type: "checkbox", id: "live-nosys" });
+  const sumAtStop = el("input", { type: "checkbox", id: "live-summary", checked: true });
+  const skip = el("button", { type: "button", id: "live-skip-summary", hidden: true }, "Skip the summary");
+  const summaryBox = el("div", { id: "live-summary-box", hidden: true });
   const start = el("button", { type: "button", class: "primary", id: "live-start" }, "Start");
   const stop = el("button", { type: "button", id: "live-stop", disabled: true }, "Stop");
   const meters = {};
@@ -491,7 +494,7 @@ async function live() {
   const card = el("div", { id: "live-suggestion" }, el("p", { class: "muted" }, "No suggestion yet."));
   const box = el("textarea", { id: "live-box", "aria-label": "A question or a note", placeholder: "Type a note, or a question about the meeting so far" });
   const answer = el("div", { class: "chat", id: "live-answer", "aria-live": "polite" });
-  let session = null, stopping = false, behind = false, recording = "";
+  let session = null, stopping = false, behind = false, recording = "", jobId = null;
   // Lines arrive when transcribed, notes when typed: keep them in meeting-time order.
   const place = (t, li) => {
     const after = [...lines.children].find((x) => +x.dataset.t > t);
@@ -513,20 +516,41 @@ async function live() {
       else if (behind) { status.textContent = recording; behind = false; } // caught up
     },
     stopped: (e) => { stopping = false; status.textContent = "Stopped. The meeting is stored."; },
+    // The summary at stop, from the transcript the meeting's assistant kept warm.
+    progress: (e) => {
+      if (e.text === "summarizing") {
+        skip.hidden = false;
+        const what = e.detail === "reading" ? "reading the end of the transcript (" + Math.round((e.fraction || 0) * 100) + " %)"
+          : e.detail === "writing" ? (e.tokens || 0) + " tokens written" : e.detail;
+        status.textContent = "Stopped. The meeting is stored. Writing the summary: " + what + "…";
+      } else if (e.text === "summary") {
+        skip.hidden = true;
+        status.textContent = "Stopped. The meeting and its summary are stored.";
+        summaryBox.hidden = false;
+        const body = el("div", { class: "md" }, e.detail || ""); // the Markdown, until the stored one is read
+        summaryBox.replaceChildren(el("h2", {}, "Summary"), body);
+        api("GET", "/api/sessions/" + session).then((s) => { if (s.summary) renderSummary(body, s.summary); }).catch(() => {});
+      }
+    },
+    // A problem the meeting goes on after (a failed suggestion, answer or summary); a fatal
+    // one ends the job, and follow() shows it.
+    error: (e) => { if (e.fatal === false) { skip.hidden = true; showError({ body: { error: "Error", detail: e.text } }); } },
   };
   async function follow(job) {
+    jobId = job;
     start.disabled = true; stop.disabled = false;
     try {
       const done = await followJob(job, onEvent);
       if (done) status.append(" ", el("a", { href: "#/meeting/" + done.session }, "Open it"));
     } catch (e) { showError(e, "Live meeting"); status.textContent = "Not recording."; }
-    finally { start.disabled = false; stop.disabled = true; }
+    finally { start.disabled = false; stop.disabled = true; skip.hidden = true; jobId = null; }
   }
   mic.value = ""; sys.value = "";
   start.addEventListener("click", async () => {
     clearError();
     lines.replaceChildren();
-    const body = { no_system: noSys.checked };
+    summaryBox.hidden = true;
+    const body = { no_system: noSys.checked, summary: sumAtStop.checked };
     if (title.value.trim()) body.title = title.value.trim();
     if (mic.value.trim()) body.mic_source = mic.value.trim();
     if (sys.value.trim()) body.system_source = sys.value.trim();
@@ -536,6 +560,11 @@ async function live() {
   stop.addEventListener("click", async () => {
     try { await api("POST", "/api/live/stop"); stopping = true; status.textContent = "Stopping: transcribing what is left…"; }
     catch (e) { showError(e, "Stopping"); }
+  });
+  skip.addEventListener("click", async () => {
+    if (!jobId) return;
+    try { await api("DELETE", "/api/jobs/" + jobId); skip.hidden = true; status.textContent = "Stopped. The meeting is stored; no summary was made."; }
+    catch (e) { showError(e, "Skipping the summary"); }
   });
   const addNote = async () => {
     const t = box.value.trim();
@@ -568,10 +597,11 @@ async function live() {
     el("div", { class: "card" },
       el("div", { class: "row" }, title),
       el("div", { class: "row" }, el("label", { for: "live-mic" }, "Microphone"), mic, el("label", { for: "live-system" }, "System audio"), sys,
-        el("label", { class: "small" }, noSys, " microphone only")),
-      el("div", { class: "row" }, start, stop, el("span", { class: "muted small" }, "Me"), meter("mic"),
+        el("label", { class: "small" }, noSys, " microphone only"),
+        el("label", { class: "small" }, sumAtStop, " summary when it stops")),
+      el("div", { class: "row" }, start, stop, skip, el("span", { class: "muted small" }, "Me"), meter("mic"),
         el("span", { class: "muted small" }, "Them"), meter("system")),
-      status),
+      status, summaryBox),
     el("div", { class: "cols" },
       el("section", { "aria-labelledby": "h-live-t" }, el("h2", { id: "h-live-t" }, "Transcript"), lines),
       el("div", {},

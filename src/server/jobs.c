@@ -544,35 +544,55 @@ static void run_live(parley_server *srv, srv_job *j)
         st = parley_bus_new(0, &bus);
     if (!st)
         st = parley_bus_reader_new(bus, 0, &rd);
-    /* Automatic suggestions (the auto_suggestions setting; "suggest": false in the request
-     * turns them off for this meeting): on the default team server when one is set, else on
-     * this device's model. What keeps them off is said as a warning, and the meeting goes on. */
+    /* The meeting's assistant: automatic suggestions (the auto_suggestions setting;
+     * "suggest": false in the request turns them off for this meeting) and the summary at
+     * stop ("summary": true), made from the transcript the assistant kept warm. Both run on
+     * the default team server when one is set, else on this device's model. What keeps one
+     * off is said as a warning, and the meeting goes on. */
     char llm[PATH_MAX];
     parley_remote *remote = NULL;
-    bool suggest = false;
     yyjson_val *sv = yyjson_obj_get(root, "suggest");
-    if (!st && set.auto_suggestions && !(yyjson_is_bool(sv) && !yyjson_get_bool(sv))) {
+    bool suggest = !st && set.auto_suggestions && !(yyjson_is_bool(sv) && !yyjson_get_bool(sv));
+    bool summary = !st && yyjson_get_bool(yyjson_obj_get(root, "summary"));
+    if (suggest || summary) {
         parley_remote_info info;
-        parley_status ss;
+        parley_status rs = PARLEY_OK;
+        char why[2][700] = {"", ""};
         if (parley_remote_get(NULL, NULL, &info) == PARLEY_OK) {
             struct parley_remote_params rp = parley_remote_default_params();
             rp.n_ctx = srv->p.n_ctx;
-            ss = parley_remote_open(&info, &rp, &remote);
-        } else {
-            ss = choose_model(srv, JOB_SUGGEST, llm, sizeof llm);
+            rs = parley_remote_open(&info, &rp, &remote);
+            if (rs)
+                snprintf(why[0], sizeof why[0], "%s", parley_last_error());
+            snprintf(why[1], sizeof why[1], "%s", why[0]);
         }
-        suggest = ss == PARLEY_OK;
-        if (!suggest) {
-            char msg[700];
-            snprintf(msg, sizeof msg, "automatic suggestions are off for this meeting: %s", parley_last_error());
-            parley_event w = {.kind = PARLEY_EVENT_WARNING, .status = ss, .text = msg};
-            parley_bus_post(bus, &w);
+        for (int k = 0; k < 2; k++) {
+            bool *want = k == 0 ? &suggest : &summary;
+            if (!*want)
+                continue;
+            parley_status ks = rs;
+            if (!remote && !rs) {
+                ks = choose_model(srv, k == 0 ? JOB_SUGGEST : JOB_SUMMARY, llm, sizeof llm);
+                if (ks)
+                    snprintf(why[k], sizeof why[k], "%s", parley_last_error());
+            }
+            if (ks) {
+                *want = false;
+                char msg[1600];
+                snprintf(msg, sizeof msg, "%s: %s",
+                         k == 0 ? "automatic suggestions are off for this meeting"
+                                : "no summary at stop for this meeting (Summarize on the meeting's page makes one later)",
+                         why[k]);
+                parley_event w = {.kind = PARLEY_EVENT_WARNING, .status = ks, .text = msg};
+                parley_bus_post(bus, &w);
+            }
         }
     }
     if (!st) {
         struct parley_meeting_params mp = parley_meeting_default_params();
-        if (suggest) {
-            mp.suggest = true;
+        if (suggest || summary) {
+            mp.suggest = suggest;
+            mp.summarize_at_stop = summary;
             mp.llm_remote = remote;
             mp.llm_model_path = remote ? NULL : llm;
             mp.llm_template = srv->chat_template;

@@ -187,7 +187,9 @@ bool srv_body_live_start_ok(yyjson_val *root)
     if ((sp && (!yyjson_is_num(sp) || yyjson_get_num(sp) < 0)) || (ns && !yyjson_is_bool(ns)))
         ok = false;
     yyjson_val *sg = yyjson_obj_get(root, "suggest"), *si = yyjson_obj_get(root, "suggest_interval");
-    if ((sg && !yyjson_is_bool(sg)) || (si && (!yyjson_is_num(si) || !(yyjson_get_num(si) > 0))))
+    yyjson_val *su = yyjson_obj_get(root, "summary");
+    if ((sg && !yyjson_is_bool(sg)) || (su && !yyjson_is_bool(su)) ||
+        (si && (!yyjson_is_num(si) || !(yyjson_get_num(si) > 0))))
         ok = false;
     return ok;
 }

@@ -695,8 +695,8 @@ static enum MHD_Result live(route *r)
         return srv_live_status(r->srv, r->c);
     if (r->n == 1 && is(r, "POST")) {
         /* {"title", "mic_source", "system_source", "no_system", "input", "speed",
-         * "language", "asr_model", "suggest", "suggest_interval"}: checked here, used by the
-         * live worker. */
+         * "language", "asr_model", "suggest", "suggest_interval", "summary"}: checked here,
+         * used by the live worker. */
         enum MHD_Result ret;
         yyjson_doc *d = body_json(r, &ret);
         if (!d)
@@ -705,7 +705,7 @@ static enum MHD_Result live(route *r)
         yyjson_doc_free(d);
         if (!ok)
             return bad(r, "title, mic_source, system_source, input, language and asr_model are strings, "
-                          "no_system and suggest true/false, speed a number >= 0, suggest_interval seconds > 0");
+                          "no_system, suggest and summary true/false, speed a number >= 0, suggest_interval seconds > 0");
         char *body = strndup(r->body, r->body_len);
         int64_t job;
         parley_status st = body ? srv_job_submit(r->srv, JOB_LIVE, 0, NULL, body, NULL, NULL, &job) : PARLEY_ERR_NOMEM;

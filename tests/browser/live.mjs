@@ -1,7 +1,7 @@
 // live.mjs: the Live page in headless Chromium against a real `parley serve` whose
 // PulseAudio is the test's private server (tests/cli/serve_browser_live.sh): start a
 // meeting on the virtual sources, speech played into both, lines arriving with Me/Them,
-// a typed note, a suggestion, stop. Env: PARLEY_URL, SHOTS, PROFILE, ME_WAV, THEM_WAV.
+// a typed note, a suggestion, stop, the summary made at stop. Env: PARLEY_URL, SHOTS, PROFILE, ME_WAV, THEM_WAV.
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import assert from "node:assert/strict";
@@ -55,8 +55,29 @@ try {
   await shot(page, "20-live-recording");
   assert.equal(await page.locator("#live-suggestion .error").count(), 0, sugg);
   assert.ok(!/\bnull\b/.test(sugg), "a stray 'null' in the suggestion card: " + sugg);
+  assert.ok(await page.locator("#live-summary").isChecked(), "the summary at stop is asked for by default");
+  // Whether "Skip the summary" is offered while the summary is written (it may be quick).
+  await page.evaluate(() => {
+    const obs = new MutationObserver(() => {
+      if (/Writing the summary/.test(document.getElementById("live-status").textContent))
+        window.sawWriting = true, window.sawSkip = window.sawSkip || !document.getElementById("live-skip-summary").hidden;
+    });
+    obs.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
   await page.click("#live-stop");
   await page.waitForFunction(() => /Stopped/.test(document.getElementById("live-status").textContent), null, { timeout: 120000 });
+  // The summary at stop, from the meeting's warm assistant: it shows its progress, then itself.
+  await page.waitForFunction(() => /Writing the summary|summary are stored/.test(document.getElementById("live-status").textContent),
+    null, { timeout: 60000 });
+  // Drawn from the stored summary, as on the meeting's page (its "made by" line).
+  await page.waitForSelector("#live-summary-box:not([hidden]) .made-by", { timeout: 180000 });
+  const summary = await page.locator("#live-summary-box").innerText();
+  assert.ok(!/###/.test(summary), "the summary shows raw Markdown: " + summary.slice(0, 200));
+  assert.ok(await page.locator("#live-skip-summary").isHidden(), "'Skip the summary' stays after the summary");
+  assert.ok(await page.evaluate(() => window.sawWriting && window.sawSkip), "no progress, or no way to skip, while the summary was written");
+  assert.match(await page.locator("#live-status").innerText(), /summary are stored/);
+  assert.ok(await page.locator("#alert").isHidden(), "an error was shown: " + (await page.locator("#alert").textContent()));
+  await page.waitForSelector("#live-status a", { timeout: 30000 }); // "Open it": the job ended as done
   await shot(page, "21-live-stopped");
   console.error("ok: live page: lines " + who.join(",") + "; suggestion: " + sugg.replace(/\n/g, " | "));
 } catch (e) {

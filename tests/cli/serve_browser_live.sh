@@ -1,7 +1,7 @@
 # serve_browser_live.sh: the Live page end to end (tests/browser/live.mjs) on a private
 # PulseAudio with two null sinks: a meeting started from the page on the virtual sources,
 # speech played into both arriving as Me/Them lines, a typed note, a suggestion from the
-# tiny stories260K model, stop. Screenshots in build/browser-shots/2*-live-*.png.
+# tiny stories260K model, stop, the summary made at stop. Screenshots in build/browser-shots/2*-live-*.png.
 . "$(dirname "$0")/../cli_lib.sh"
 . "$(dirname "$0")/../pulse_lib.sh"
 M="$PARLEY_SHARED/models/stories260K.gguf"
@@ -20,7 +20,7 @@ espeak-ng -w "$T_DIR/me.wav" "Hello everyone, I would like to talk about the bud
 espeak-ng -w "$T_DIR/them.wav" "Thanks, we agree, and the release ships on Friday afternoon." 2>/dev/null
 SHOTS="$PARLEY_TOOLS/browser-shots"
 mkdir -p "$SHOTS"
-"$PARLEY_BIN" serve --no-measure --model stories260K --template chatml --threads 1 --ctx 2048 \
+"$PARLEY_BIN" serve --no-measure --model stories260K --template chatml --threads 1 --ctx 8192 \
     >"$T_DIR/serve.out" 2>"$T_DIR/serve.err" &
 srv=$!
 trap 'kill -INT $srv 2>/dev/null; pulse_stop' EXIT

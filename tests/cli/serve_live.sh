@@ -21,7 +21,7 @@ try:
     s.json("POST", "/api/live/stop", want=409)
     s.json("POST", "/api/live", {"speed": -1}, want=400)
     j = s.json("POST", "/api/live", {"title": "API meeting", "input": os.environ["WAV"], "speed": 1,
-                                     "no_system": True, "asr_model": "tiny"}, want=202)
+                                     "no_system": True, "asr_model": "tiny", "summary": True}, want=202)
     events = []
     t = threading.Thread(target=lambda: events.extend(s.events(j["job"], timeout=120)))
     t.start()
@@ -44,6 +44,10 @@ try:
     # No LLM here: automatic suggestions (on by default) are off, and the page is told why.
     warn = [d["text"] for e, d in events if e == "warning"]
     assert any("automatic suggestions are off for this meeting" in w for w in warn), warn
+    # The summary at stop was asked for: no model, so none, and the page is told why
+    # (the meeting itself goes on and is stored).
+    assert any("no summary at stop for this meeting" in w for w in warn), warn
+    assert not any(e == "progress" for e in kinds), kinds
     assert "level" in kinds, kinds
     sid = events[-1][1]["session"]
     assert [d for e, d in events if e == "started"][0]["session_id"] == sid, events[:3]
@@ -69,7 +73,7 @@ sox "$T_DIR/talk.wav" "$T_DIR/gap.wav" "$T_DIR/talk.wav" "$T_DIR/gap.wav" "$T_DI
 WAV="$T_DIR/talk2.wav" PYTHONPATH="$(dirname "$0")" python3 - <<'PY' 2>"$T_DIR/py3.err" && t_ok || t_fail "$(tail -c 2500 "$T_DIR/py3.err")"
 import os, sys
 from serve_lib import Server
-s = Server("--threads", "1", "--model", "stories260K", "--template", "chatml", "--ctx", "2048")
+s = Server("--threads", "1", "--model", "stories260K", "--template", "chatml", "--ctx", "8192")
 try:
     def meeting():
         j = s.json("POST", "/api/live", {"title": "Suggested", "input": os.environ["WAV"], "speed": 1,
@@ -84,6 +88,25 @@ try:
     d = s.json("GET", "/api/sessions/%d" % sid)
     assert d.get("suggestions"), sorted(d)
     print("suggestions:", [x["text"][:40] for x in sugg], file=sys.stderr)
+    # The summary at stop, from the meeting's warm assistant: its progress while it is
+    # written, the summary itself as the last progress event, stored with the session.
+    j = s.json("POST", "/api/live", {"title": "Summed", "input": os.environ["WAV"], "speed": 1, "suggest": False,
+                                     "no_system": True, "asr_model": "tiny", "summary": True}, want=202)
+    ev = s.events(j["job"], timeout=300)
+    kinds = [e for e, _ in ev]
+    assert not any(e in ("suggestion", "warning") for e, _ in ev), [d for e, d in ev if e in ("suggestion", "warning")]
+    prog = [d for e, d in ev if e == "progress"]
+    phases = [d.get("detail") for d in prog if d.get("text") == "summarizing"]
+    assert "reading" in phases and "writing" in phases, (phases, [d for e, d in ev if e == "error"])
+    done = [d for d in prog if d.get("text") == "summary"]
+    assert len(done) == 1 and done[0]["detail"].strip(), prog[-3:]
+    order = [e for e in kinds if e in ("stopped", "progress", "done")]
+    assert order[0] == "stopped" and order[-1] == "done", order
+    sid = [d for e, d in ev if e == "done"][0]["session"]
+    d = s.json("GET", "/api/sessions/%d" % sid)
+    assert d.get("summary") and d["summary"]["content"].get("title"), d.get("summary")
+    assert d["status"] == "finished", d["status"]
+    print("summary at stop:", len(phases), "progress events; title", d["summary"]["content"]["title"][:30], file=sys.stderr)
     # The setting off: no suggestion, no warning.
     cur = s.json("GET", "/api/settings")
     s.json("PUT", "/api/settings", {"auto_suggestions": False})
