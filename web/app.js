@@ -495,6 +495,7 @@ async function live() {
   const box = el("textarea", { id: "live-box", "aria-label": "A question or a note", placeholder: "Type a note, or a question about the meeting so far" });
   const answer = el("div", { class: "chat", id: "live-answer", "aria-live": "polite" });
   let session = null, stopping = false, behind = false, recording = "", jobId = null;
+  let pending = null; // the answer being streamed by the meeting's assistant
   // Lines arrive when transcribed, notes when typed: keep them in meeting-time order.
   const place = (t, li) => {
     const after = [...lines.children].find((x) => +x.dataset.t > t);
@@ -509,6 +510,8 @@ async function live() {
     note: (e) => place(e.t0_ms, el("li", { class: "seg", "data-t": e.t0_ms }, el("span", { class: "t" }, fmtTime(e.t0_ms)),
       el("span", { class: "who" }, "Note"), el("span", { class: "text" }, e.text))),
     suggestion: (e) => card.replaceChildren(el("p", {}, e.text)),
+    token: (e) => { if (pending) pending.textContent += e.text; },
+    answer: (e) => { if (pending) { pending.textContent = e.text; pending = null; } },
     warning: (e) => showError({ body: { error: "Warning", detail: e.text } }),
     backlog: (e) => {
       if (stopping) status.textContent = "Stopping: transcribing what is left (" + (e.backlog_ms / 1000).toFixed(1) + " s of audio)…";
@@ -534,7 +537,11 @@ async function live() {
     },
     // A problem the meeting goes on after (a failed suggestion, answer or summary); a fatal
     // one ends the job, and follow() shows it.
-    error: (e) => { if (e.fatal === false) { skip.hidden = true; showError({ body: { error: "Error", detail: e.text } }); } },
+    error: (e) => {
+      if (e.fatal !== false) return;
+      if (pending && /question/.test(e.text)) { pending.textContent = "No answer: " + e.text; pending = null; return; }
+      skip.hidden = true; showError({ body: { error: "Error", detail: e.text } });
+    },
   };
   async function follow(job) {
     jobId = job;
@@ -577,6 +584,10 @@ async function live() {
     box.value = "";
     const a = el("div", { class: "msg assistant" });
     answer.replaceChildren(el("div", { class: "msg user" }, q), a);
+    // The meeting's own assistant answers from its warm cache, on the meeting's stream
+    // (token, then answer events); a meeting without one is answered by a chat job.
+    try { await api("POST", "/api/live/ask", { question: q }); pending = a; return; }
+    catch (e) { if (e.status !== 409) { a.textContent = "No answer: " + (e.body && e.body.detail || e.message); return; } }
     try { const { job } = await api("POST", "/api/sessions/" + session + "/chat", { question: q });
       const done = await followJob(job, { token: (d) => { a.textContent += d.text; } });
       const badge = remoteBadge(done);

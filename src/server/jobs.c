@@ -499,6 +499,12 @@ static void live_clear(parley_server *srv, srv_job *j)
     free(srv->live_notes);
     srv->live_notes = NULL;
     srv->n_live_notes = 0;
+    for (size_t i = 0; i < srv->n_live_asks; i++)
+        free(srv->live_asks[i]);
+    free(srv->live_asks);
+    srv->live_asks = NULL;
+    srv->n_live_asks = 0;
+    srv->live_assistant = false;
     srv->live_stop = false;
     pthread_mutex_unlock(&srv->mu);
 }
@@ -626,14 +632,15 @@ static void run_live(parley_server *srv, srv_job *j)
     }
     pthread_mutex_lock(&srv->mu);
     j->session_id = parley_meeting_session_id(m);
+    srv->live_assistant = suggest || summary;
     pthread_mutex_unlock(&srv->mu);
     for (;;) {
         forward_bus(srv, j, rd);
         pthread_mutex_lock(&srv->mu);
-        char **notes = srv->live_notes;
-        size_t n_notes = srv->n_live_notes;
-        srv->live_notes = NULL;
-        srv->n_live_notes = 0;
+        char **notes = srv->live_notes, **asks = srv->live_asks;
+        size_t n_notes = srv->n_live_notes, n_asks = srv->n_live_asks;
+        srv->live_notes = srv->live_asks = NULL;
+        srv->n_live_notes = srv->n_live_asks = 0;
         bool stop = srv->live_stop || srv->stopping;
         pthread_mutex_unlock(&srv->mu);
         for (size_t i = 0; i < n_notes; i++) {
@@ -641,6 +648,19 @@ static void run_live(parley_server *srv, srv_job *j)
             free(notes[i]);
         }
         free(notes);
+        /* Questions go to the meeting's assistant (this thread drives the meeting); one that
+         * cannot be asked is said on the stream, and the meeting goes on. */
+        for (size_t i = 0; i < n_asks; i++) {
+            parley_status as = parley_meeting_ask(m, asks[i], NULL);
+            if (as) {
+                char msg[1200];
+                snprintf(msg, sizeof msg, "the question could not be asked: %s", parley_last_error());
+                parley_event e = {.kind = PARLEY_EVENT_ERROR, .status = as, .text = msg, .detail = asks[i]};
+                parley_bus_post(bus, &e);
+            }
+            free(asks[i]);
+        }
+        free(asks);
         if (stop || parley_cancel_is_set(j->cancel) || parley_meeting_input_ended(m))
             break;
         parley_bus_wait(rd, 100);
@@ -713,6 +733,33 @@ enum MHD_Result srv_live_note(parley_server *srv, struct MHD_Connection *c, cons
     free(copy);
     if (!running)
         return srv_send_error(c, MHD_HTTP_CONFLICT, PARLEY_ERR_INVALID_ARG, "no live meeting is running");
+    return srv_live_status(srv, c);
+}
+
+enum MHD_Result srv_live_ask(parley_server *srv, struct MHD_Connection *c, const char *question)
+{
+    char *copy = strdup(question);
+    if (!copy)
+        return MHD_NO;
+    pthread_mutex_lock(&srv->mu);
+    bool running = srv->live_job && srv->live_job->state == JOB_RUNNING && !srv->live_stop;
+    bool assistant = running && srv->live_assistant;
+    char **n = assistant ? realloc(srv->live_asks, (srv->n_live_asks + 1) * sizeof *n) : NULL;
+    if (n) {
+        srv->live_asks = n;
+        srv->live_asks[srv->n_live_asks++] = copy;
+        copy = NULL;
+    }
+    pthread_mutex_unlock(&srv->mu);
+    free(copy);
+    if (!running)
+        return srv_send_error(c, MHD_HTTP_CONFLICT, PARLEY_ERR_INVALID_ARG, "no live meeting is running");
+    if (!assistant)
+        return srv_send_error(c, MHD_HTTP_CONFLICT, PARLEY_ERR_UNSUPPORTED,
+                              "this meeting has no assistant (no model for suggestions or the summary); "
+                              "POST /api/sessions/ID/chat answers from the stored transcript instead");
+    if (!n)
+        return MHD_NO;
     return srv_live_status(srv, c);
 }
 

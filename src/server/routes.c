@@ -726,6 +726,20 @@ static enum MHD_Result live(route *r)
         yyjson_doc_free(d);
         return res;
     }
+    if (r->n == 2 && strcmp(r->parts[1], "ask") == 0 && is(r, "POST")) {
+        enum MHD_Result ret;
+        yyjson_doc *d = body_json(r, &ret);
+        if (!d)
+            return ret;
+        char *q = NULL;
+        srv_task_limits lim;
+        int why = srv_body_task(yyjson_doc_get_root(d), true, &q, &lim);
+        yyjson_doc_free(d);
+        enum MHD_Result res = why == 0 && q ? srv_live_ask(r->srv, r->c, q)
+                                            : bad(r, "give {\"question\": \"...\"} (1 to 4000 bytes)");
+        free(q);
+        return res;
+    }
     if (r->n == 2 && strcmp(r->parts[1], "stop") == 0 && is(r, "POST"))
         return srv_live_stop(r->srv, r->c);
     return not_allowed(r);

@@ -84,6 +84,9 @@ struct parley_server {
     srv_job *live_job;
     char **live_notes;
     size_t n_live_notes;
+    char **live_asks;            /* questions for the meeting's assistant, in order */
+    size_t n_live_asks;
+    bool live_assistant;         /* the running meeting has an assistant (a model or a team server) */
     bool live_stop;
 };
 
@@ -126,6 +129,10 @@ const char *srv_job_kind_name(job_kind k);
 enum MHD_Result srv_live_status(parley_server *srv, struct MHD_Connection *c);
 enum MHD_Result srv_live_note(parley_server *srv, struct MHD_Connection *c, const char *text);
 enum MHD_Result srv_live_stop(parley_server *srv, struct MHD_Connection *c);
+/* A question for the running meeting's assistant, answered from its warm cache: the answer
+ * streams on the meeting's event stream (token events, then answer). 409 when no meeting
+ * runs, or it has no assistant (then POST /api/sessions/ID/chat answers instead). */
+enum MHD_Result srv_live_ask(parley_server *srv, struct MHD_Connection *c, const char *question);
 /* What the page should tell the user to do about a failure (never "try elsewhere"). */
 const char *srv_hint(parley_status st);
 

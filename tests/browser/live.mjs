@@ -49,6 +49,15 @@ try {
   const who = await page.locator("#live-transcript .who").allInnerTexts();
   assert.ok(who.includes("Note"), who.join(","));
   assert.ok(who.some((w) => w === "Me" || w === "Them"), who.join(","));
+  // A question mid-meeting: answered by the meeting's own assistant, on the meeting's stream.
+  const asked = page.waitForResponse((r) => r.url().endsWith("/api/live/ask"));
+  await page.fill("#live-box", "what was said about the budget?");
+  await page.click("text=Ask");
+  assert.equal((await asked).status(), 200, "the meeting's assistant did not take the question");
+  await page.waitForFunction(() => {
+    const a = document.querySelector("#live-answer .msg.assistant");
+    return a && a.textContent.trim().length > 0 && !/^No answer/.test(a.textContent);
+  }, null, { timeout: 90000 });
   await page.click("text=Suggest what to say");
   await page.waitForSelector("#live-suggestion li, #live-suggestion .error", { timeout: 90000 });
   const sugg = await page.locator("#live-suggestion").innerText();

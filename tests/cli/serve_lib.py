@@ -51,15 +51,16 @@ class Server:
         assert st == want, "%s %s: %d, want %d: %s" % (method, path, st, want, raw[:400])
         return json.loads(raw)
 
-    def events(self, job, timeout=120, stamp=False):
+    def events(self, job, timeout=120, stamp=False, into=None):
         """Reads a job's event stream to its end: a list of (event, data); stamp: each
-        data also gets "_arrived_ms", the wall clock when its line was read."""
+        data also gets "_arrived_ms", the wall clock when its line was read; into: a list
+        that gets each event as it arrives (for another thread to watch), and is returned."""
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         c.request("GET", "/api/jobs/%d/events" % job, headers={"Authorization": "Bearer " + self.token})
         r = c.getresponse()
         assert r.status == 200, r.status
         assert r.getheader("Content-Type").startswith("text/event-stream")
-        out, ev = [], None
+        out, ev = (into if into is not None else []), None
         for line in r:
             line = line.decode().rstrip("\n")
             if line.startswith("event: "):

@@ -36,6 +36,10 @@ try:
     s.json("POST", "/api/live", {"input": os.environ["WAV"], "no_system": True}, want=409)
     time.sleep(1.0)
     s.json("POST", "/api/live/notes", {"text": "ask about the budget"})
+    # No model: the meeting has no assistant to ask (the page then uses the session's chat).
+    e = s.json("POST", "/api/live/ask", {"question": "what is the budget?"}, want=409)
+    assert "no assistant" in e["detail"], e
+    s.json("POST", "/api/live/ask", {"question": ""}, want=400)
     time.sleep(0.5)
     s.json("POST", "/api/live/stop")
     t.join(120)
@@ -90,10 +94,27 @@ try:
     print("suggestions:", [x["text"][:40] for x in sugg], file=sys.stderr)
     # The summary at stop, from the meeting's warm assistant: its progress while it is
     # written, the summary itself as the last progress event, stored with the session.
+    # A question mid-meeting goes to the meeting's assistant: the answer streams on the
+    # meeting's own stream and is stored as a chat turn.
+    import threading, time
     j = s.json("POST", "/api/live", {"title": "Summed", "input": os.environ["WAV"], "speed": 1, "suggest": False,
                                      "no_system": True, "asr_model": "tiny", "summary": True}, want=202)
-    ev = s.events(j["job"], timeout=300)
+    ev = []
+    t = threading.Thread(target=lambda: s.events(j["job"], timeout=300, into=ev))
+    t.start()
+    for _ in range(600):
+        if any(e == "segment.final" for e, _ in ev):
+            break
+        time.sleep(0.05)
+    assert any(e == "segment.final" for e, _ in ev), [e for e, _ in ev if e != "level"]
+    s.json("POST", "/api/live/ask", {"question": "What is the budget?"})
+    t.join(300)
     kinds = [e for e, _ in ev]
+    ans = [d for e, d in ev if e == "answer"]
+    assert len(ans) == 1 and ans[0]["detail"] == "What is the budget?" and ans[0]["text"], (ans, [d for e, d in ev if e == "error"])
+    toks = [d for e, d in ev if e == "token"]
+    assert toks and all(d["job_id"] == ans[0]["job_id"] for d in toks), toks[:3]
+    assert "".join(d["text"] for d in toks).strip() == ans[0]["text"].strip(), ("".join(d["text"] for d in toks), ans[0]["text"])
     assert not any(e in ("suggestion", "warning") for e, _ in ev), [d for e, d in ev if e in ("suggestion", "warning")]
     prog = [d for e, d in ev if e == "progress"]
     phases = [d.get("detail") for d in prog if d.get("text") == "summarizing"]
@@ -105,6 +126,7 @@ try:
     sid = [d for e, d in ev if e == "done"][0]["session"]
     d = s.json("GET", "/api/sessions/%d" % sid)
     assert d.get("summary") and d["summary"]["content"].get("title"), d.get("summary")
+    assert [m["content"] for m in d.get("chat", []) if m["role"] == "user"] == ["What is the budget?"], d.get("chat")
     assert d["status"] == "finished", d["status"]
     print("summary at stop:", len(phases), "progress events; title", d["summary"]["content"]["title"][:30], file=sys.stderr)
     # The setting off: no suggestion, no warning.
