@@ -758,5 +758,8 @@ async function settings() {
       el("label", { for: "lang" }, "Write them in (language code) "), lang,
       el("p", { class: "muted small", id: "lang-help" }, "Empty: the meeting's own language. E.g. en, de, fr.")),
     el("div", { class: "row" }, el("button", { type: "submit", class: "primary" }, "Save"), saved)),
-    el("p", { class: "muted small" }, "Model in use: " + (s.llm_model || "none chosen") + " (change it on the Models page)."));
+    el("p", { class: "muted small", id: "model-in-use" }, s.serve_model
+      ? "Model in use: " + s.serve_model + " (given to parley serve with --model; it overrides the one chosen on the Models page" +
+        (s.llm_model ? ", " + s.llm_model : "") + ")."
+      : "Model in use: " + (s.llm_model || "none chosen") + " (change it on the Models page)."));
 }

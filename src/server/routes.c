@@ -685,6 +685,9 @@ static enum MHD_Result settings(route *r)
         if (dev.local_features & b)
             yyjson_mut_arr_add_str(doc, lfa, parley_feature_name((parley_feature)b));
     yyjson_mut_obj_add_strcpy(doc, o, "llm_model", dev.llm_model);
+    /* `parley serve --model` overrides the chosen model for this server's tasks. */
+    if (r->srv->llm_model)
+        yyjson_mut_obj_add_strcpy(doc, o, "serve_model", r->srv->llm_model);
     yyjson_mut_obj_add_strcpy(doc, o, "speech_model", dev.speech_model);
     return srv_send_json(r->c, MHD_HTTP_OK, doc);
 }

@@ -131,6 +131,8 @@ try {
   await page.goto(origin + "/#/settings");
   await page.waitForSelector("#auto");
   assert.equal(await page.isChecked("#auto"), true);
+  // The model that runs is the one given to parley serve (--model), not "none chosen".
+  assert.match(await page.locator("#model-in-use").innerText(), /stories260K.*--model/);
   await page.uncheck("#auto");
   await page.fill("#vocab", "Parley\nAnn Lee");
   await page.fill("#lang", "de");

@@ -156,6 +156,7 @@ try:
     say("summary, notes, artifacts")
     # Settings: validated, saved atomically, local features enforced.
     d = s.json("GET", "/api/settings")
+    assert d["serve_model"] == "stories260K", d  # serve --model overrides the chosen model
     assert d["auto_suggestions"] is True and d["battery"] == "saver" and d["local_features"] == ["transcribe", "summary", "chat", "suggest"], d
     s.json("PUT", "/api/settings", {"battery": "turbo"}, want=400)
     s.json("PUT", "/api/settings", {"local_features": ["teleport"]}, want=400)
