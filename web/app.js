@@ -509,7 +509,11 @@ async function live() {
       el("span", { class: "t" }, fmtTime(e.t0_ms)), el("span", { class: "who" }, speakerName(e.speaker)), el("span", { class: "text" }, e.text))),
     note: (e) => place(e.t0_ms, el("li", { class: "seg", "data-t": e.t0_ms }, el("span", { class: "t" }, fmtTime(e.t0_ms)),
       el("span", { class: "who" }, "Note"), el("span", { class: "text" }, e.text))),
-    suggestion: (e) => card.replaceChildren(el("p", {}, e.text)),
+    suggestion: (e) => {
+      let items = null;
+      try { items = JSON.parse(e.detail); } catch (_) { /* the text then */ }
+      card.replaceChildren(Array.isArray(items) && items.length ? el("ul", {}, items.map((x) => el("li", {}, String(x)))) : el("p", {}, e.text));
+    },
     token: (e) => { if (pending) pending.textContent += e.text; },
     answer: (e) => { if (pending) { pending.textContent = e.text; pending = null; } },
     warning: (e) => showError({ body: { error: "Warning", detail: e.text } }),
@@ -540,6 +544,7 @@ async function live() {
     error: (e) => {
       if (e.fatal !== false) return;
       if (pending && /question/.test(e.text)) { pending.textContent = "No answer: " + e.text; pending = null; return; }
+      if (/suggestion/.test(e.text)) { card.replaceChildren(el("p", { class: "error" }, e.text)); return; }
       skip.hidden = true; showError({ body: { error: "Error", detail: e.text } });
     },
   };
@@ -598,6 +603,9 @@ async function live() {
     if (!session) return;
     const where = el("p", { class: "muted" }, "Thinking…");
     card.replaceChildren(where);
+    // The meeting's own assistant, from its warm cache: the suggestion event fills the card.
+    try { await api("POST", "/api/live/suggest"); return; }
+    catch (e) { if (e.status !== 409) { card.replaceChildren(el("p", { class: "error" }, "No suggestion: " + (e.body && e.body.detail || e.message))); return; } }
     try { const { job, remote } = await api("POST", "/api/sessions/" + session + "/suggestions");
       where.textContent = "Thinking " + whereRuns(remote) + "…";
       const d = await followJob(job, {});

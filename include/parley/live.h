@@ -131,6 +131,13 @@ parley_status parley_meeting_note(parley_meeting *m, const char *text);
  * an answer event; it is stored as a chat turn. PARLEY_ERR_UNSUPPORTED without a model. */
 parley_status parley_meeting_ask(parley_meeting *m, const char *question, int64_t *job_id);
 
+/* A suggestion of what to say next, now, from the warm cache (also with automatic
+ * suggestions off; needs llm_model_path or llm_remote): it comes as a suggestion event and
+ * is stored. While one is being made, that one is the answer (never two in flight); the
+ * automatic ones count their interval from here. PARLEY_ERR_UNSUPPORTED without a model,
+ * PARLEY_ERR_INVALID_ARG before anything was said. */
+parley_status parley_meeting_suggest(parley_meeting *m);
+
 /* Audio captured but not yet transcribed, ms (any thread). */
 int64_t parley_meeting_backlog_ms(const parley_meeting *m);
 

@@ -37,8 +37,9 @@ static const char *help_text =
     "to disk first: a crash or kill loses at most one second, and the next `parley live` (or\n"
     "`parley sessions recover`) finishes the interrupted meeting from its journal.\n\n"
     "Type a line and press Enter to add a note at that moment (stored with its time); a line\n"
-    "starting with '?' is a question to the assistant about the meeting so far (needs --model,\n"
-    "or a team server).\n"
+    "starting with '?' is a question to the assistant about the meeting so far, and a line\n"
+    "'!' asks it for a suggestion of what to say now, also without --suggest (both need\n"
+    "--model, or a team server).\n"
     "Ctrl-C or SIGTERM stops: the rest is transcribed, the session stored and finished (exit\n"
     "130 / 143); a second Ctrl-C skips transcribing the backlog (the audio stays recorded).\n\n"
     "  --mic SOURCE        microphone (see `parley devices`; default: the default input)\n"
@@ -718,6 +719,12 @@ static int live_main(int argc, char **argv)
                         } else if (*q && !json) {
                             clear_status(&u);
                             printf("  ?? %s\n  ", q);
+                        }
+                    } else if (!strcmp(line, "!")) {
+                        if ((st = parley_meeting_suggest(m)) != PARLEY_OK) {
+                            clear_status(&u);
+                            fprintf(stderr, "parley: no suggestion was asked for: %s (%s)\n", parley_strerror(st),
+                                    parley_last_error());
                         }
                     } else if (line[0] && (st = parley_meeting_note(m, line)) != PARLEY_OK) {
                         clear_status(&u);

@@ -297,6 +297,24 @@ void live_assistant_tick(live_assistant *la)
     la->segs_at_last_sugg = la->n_segs;
 }
 
+parley_status live_assistant_suggest_now(live_assistant *la)
+{
+    if (la->sugg)
+        return PARLEY_OK; /* one is being made: it is the answer to this request too */
+    if (la->n_segs == 0)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "nothing has been said yet");
+    struct parley_task_params tp = parley_task_default_params();
+    parley_status st = parley_assist_submit(la->as, PARLEY_ASSIST_SUGGEST, NULL, &tp, &la->sugg);
+    if (st != PARLEY_OK) {
+        la->sugg = NULL;
+        return st;
+    }
+    /* The automatic ones count from here: no second suggestion right after this one. */
+    la->last_sugg = parley_now();
+    la->segs_at_last_sugg = la->n_segs;
+    return PARLEY_OK;
+}
+
 parley_status live_assistant_ask(live_assistant *la, const char *question, int64_t *job_id)
 {
     int slot = -1;

@@ -689,6 +689,18 @@ parley_status parley_meeting_ask(parley_meeting *m, const char *question, int64_
     return st;
 }
 
+parley_status parley_meeting_suggest(parley_meeting *m)
+{
+    if (!m)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_meeting_suggest: NULL");
+    if (!m->assistant)
+        return parley_fail(PARLEY_ERR_UNSUPPORTED, "suggestions need an LLM (--model)");
+    pthread_mutex_lock(&m->as_mu);
+    parley_status st = live_assistant_suggest_now(m->assistant);
+    pthread_mutex_unlock(&m->as_mu);
+    return st;
+}
+
 bool parley_meeting_input_ended(const parley_meeting *m)
 {
     if (!m)

@@ -505,6 +505,7 @@ static void live_clear(parley_server *srv, srv_job *j)
     srv->live_asks = NULL;
     srv->n_live_asks = 0;
     srv->live_assistant = false;
+    srv->live_suggest = false;
     srv->live_stop = false;
     pthread_mutex_unlock(&srv->mu);
 }
@@ -641,7 +642,8 @@ static void run_live(parley_server *srv, srv_job *j)
         size_t n_notes = srv->n_live_notes, n_asks = srv->n_live_asks;
         srv->live_notes = srv->live_asks = NULL;
         srv->n_live_notes = srv->n_live_asks = 0;
-        bool stop = srv->live_stop || srv->stopping;
+        bool stop = srv->live_stop || srv->stopping, sugg = srv->live_suggest;
+        srv->live_suggest = false;
         pthread_mutex_unlock(&srv->mu);
         for (size_t i = 0; i < n_notes; i++) {
             parley_meeting_note(m, notes[i]);
@@ -661,6 +663,13 @@ static void run_live(parley_server *srv, srv_job *j)
             free(asks[i]);
         }
         free(asks);
+        parley_status ss = sugg ? parley_meeting_suggest(m) : PARLEY_OK;
+        if (ss) {
+            char msg[1200];
+            snprintf(msg, sizeof msg, "no suggestion could be made: %s", parley_last_error());
+            parley_event e = {.kind = PARLEY_EVENT_ERROR, .status = ss, .text = msg};
+            parley_bus_post(bus, &e);
+        }
         if (stop || parley_cancel_is_set(j->cancel) || parley_meeting_input_ended(m))
             break;
         parley_bus_wait(rd, 100);
@@ -736,15 +745,44 @@ enum MHD_Result srv_live_note(parley_server *srv, struct MHD_Connection *c, cons
     return srv_live_status(srv, c);
 }
 
+/* Whether a meeting runs and has an assistant; the error to send when not (under mu). */
+static const char *no_assistant_locked(parley_server *srv, unsigned *http, parley_status *st)
+{
+    *http = MHD_HTTP_CONFLICT;
+    *st = PARLEY_ERR_INVALID_ARG;
+    if (!(srv->live_job && srv->live_job->state == JOB_RUNNING && !srv->live_stop))
+        return "no live meeting is running";
+    *st = PARLEY_ERR_UNSUPPORTED;
+    if (!srv->live_assistant)
+        return "this meeting has no assistant (no model for suggestions or the summary); "
+               "the session endpoints (POST /api/sessions/ID/chat, /suggestions) answer from the stored transcript instead";
+    return NULL;
+}
+
+enum MHD_Result srv_live_suggest(parley_server *srv, struct MHD_Connection *c)
+{
+    unsigned http;
+    parley_status st;
+    pthread_mutex_lock(&srv->mu);
+    const char *why = no_assistant_locked(srv, &http, &st);
+    if (!why)
+        srv->live_suggest = true;
+    pthread_mutex_unlock(&srv->mu);
+    if (why)
+        return srv_send_error(c, http, st, why);
+    return srv_live_status(srv, c);
+}
+
 enum MHD_Result srv_live_ask(parley_server *srv, struct MHD_Connection *c, const char *question)
 {
     char *copy = strdup(question);
     if (!copy)
         return MHD_NO;
+    unsigned http;
+    parley_status st;
     pthread_mutex_lock(&srv->mu);
-    bool running = srv->live_job && srv->live_job->state == JOB_RUNNING && !srv->live_stop;
-    bool assistant = running && srv->live_assistant;
-    char **n = assistant ? realloc(srv->live_asks, (srv->n_live_asks + 1) * sizeof *n) : NULL;
+    const char *why = no_assistant_locked(srv, &http, &st);
+    char **n = why ? NULL : realloc(srv->live_asks, (srv->n_live_asks + 1) * sizeof *n);
     if (n) {
         srv->live_asks = n;
         srv->live_asks[srv->n_live_asks++] = copy;
@@ -752,12 +790,8 @@ enum MHD_Result srv_live_ask(parley_server *srv, struct MHD_Connection *c, const
     }
     pthread_mutex_unlock(&srv->mu);
     free(copy);
-    if (!running)
-        return srv_send_error(c, MHD_HTTP_CONFLICT, PARLEY_ERR_INVALID_ARG, "no live meeting is running");
-    if (!assistant)
-        return srv_send_error(c, MHD_HTTP_CONFLICT, PARLEY_ERR_UNSUPPORTED,
-                              "this meeting has no assistant (no model for suggestions or the summary); "
-                              "POST /api/sessions/ID/chat answers from the stored transcript instead");
+    if (why)
+        return srv_send_error(c, http, st, why);
     if (!n)
         return MHD_NO;
     return srv_live_status(srv, c);

@@ -743,6 +743,8 @@ static enum MHD_Result live(route *r)
         free(q);
         return res;
     }
+    if (r->n == 2 && strcmp(r->parts[1], "suggest") == 0 && is(r, "POST"))
+        return srv_live_suggest(r->srv, r->c);
     if (r->n == 2 && strcmp(r->parts[1], "stop") == 0 && is(r, "POST"))
         return srv_live_stop(r->srv, r->c);
     return not_allowed(r);

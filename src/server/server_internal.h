@@ -87,6 +87,7 @@ struct parley_server {
     char **live_asks;            /* questions for the meeting's assistant, in order */
     size_t n_live_asks;
     bool live_assistant;         /* the running meeting has an assistant (a model or a team server) */
+    bool live_suggest;           /* a suggestion was asked for (POST /api/live/suggest) */
     bool live_stop;
 };
 
@@ -133,6 +134,9 @@ enum MHD_Result srv_live_stop(parley_server *srv, struct MHD_Connection *c);
  * streams on the meeting's event stream (token events, then answer). 409 when no meeting
  * runs, or it has no assistant (then POST /api/sessions/ID/chat answers instead). */
 enum MHD_Result srv_live_ask(parley_server *srv, struct MHD_Connection *c, const char *question);
+/* A suggestion now from the running meeting's assistant (a suggestion event on the
+ * meeting's stream); 409 as for srv_live_ask. */
+enum MHD_Result srv_live_suggest(parley_server *srv, struct MHD_Connection *c);
 /* What the page should tell the user to do about a failure (never "try elsewhere"). */
 const char *srv_hint(parley_status st);
 

@@ -58,7 +58,9 @@ try {
     const a = document.querySelector("#live-answer .msg.assistant");
     return a && a.textContent.trim().length > 0 && !/^No answer/.test(a.textContent);
   }, null, { timeout: 90000 });
+  const suggested = page.waitForResponse((r) => r.url().endsWith("/api/live/suggest"));
   await page.click("text=Suggest what to say");
+  assert.equal((await suggested).status(), 200, "the meeting's assistant did not take the request for a suggestion");
   await page.waitForSelector("#live-suggestion li, #live-suggestion .error", { timeout: 90000 });
   const sugg = await page.locator("#live-suggestion").innerText();
   await shot(page, "20-live-recording");

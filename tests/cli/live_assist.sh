@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # live_assist.sh: the assistant during a meeting (replayed, no sound server needed), with
-# the tiny stories260K model: automatic suggestions (stored), a question typed as "?..."
+# the tiny stories260K model: automatic suggestions (stored), one asked for with "!", a
+# question typed as "?..."
 # answered with streamed tokens and stored as a chat turn, the summary at stop from the
 # warm cache (stored); on battery with --on-battery pause: a warning and no suggestion.
 . "$(dirname "$0")/../cli_lib.sh"
@@ -101,6 +102,30 @@ PARLEY_POWER_SUPPLY_DIR="$T_DIR/ps" run "$P" live --input "$T_DIR/in.wav" --spee
     "${LLM[@]}" --suggest --suggest-interval 1 --on-battery pause --json
 expect_rc 0 && grep -q '"warning".*suggestions paused' "$T_DIR/out" && ! grep -q '"suggestion"' "$T_DIR/out" &&
     ! grep -q "shown once" "$T_DIR/err" && t_ok || t_fail "$(grep -v level "$T_DIR/out" | cut -c1-120 | head; tail -3 "$T_DIR/err")"
+
+t_begin "a line '!' asks for a suggestion now, without --suggest: exactly one comes, and is stored"
+rm -f "$T_DIR/typed2"; mkfifo "$T_DIR/typed2"
+exec 4<>"$T_DIR/typed2"
+"$P" live --input "$T_DIR/long.wav" --speed 1 --no-system --asr-model tiny "${LLM[@]}" --title "Asked" --json \
+    <"$T_DIR/typed2" >"$T_DIR/ev3" 2>"$T_DIR/ev3.err" &
+pid=$!
+for _ in $(seq 600); do grep -q '"segment.final"' "$T_DIR/ev3" && break; sleep 0.2; done
+echo "!" >&4
+for _ in $(seq 600); do grep -q '"suggestion"' "$T_DIR/ev3" && break; sleep 0.2; done
+kill -TERM $pid
+wait $pid
+RC=$?
+exec 4>&-
+expect_rc 143 && python3 - "$T_DIR/ev3" "$db" <<'PY' && t_ok || t_fail "$(grep -v '"level"' "$T_DIR/ev3" | cut -c1-140 | tail -8; tail -3 "$T_DIR/ev3.err")"
+import json, sqlite3, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+sugg = [e for e in ev if e["event"] == "suggestion"]
+assert len(sugg) == 1 and json.loads(sugg[0]["detail"]), [e["event"] for e in ev if e["event"] not in ("level", "backlog")]
+assert not any(e["event"] == "note" and e.get("text") == "!" for e in ev), "'!' was stored as a note"
+sid = [e for e in ev if e["event"] == "started"][0]["session_id"]
+c = sqlite3.connect(sys.argv[2])
+assert c.execute("SELECT count(*) FROM artifacts WHERE session_id=? AND kind='suggestions'", (sid,)).fetchone()[0] == 1
+PY
 
 t_begin "--suggest without --model is a usage error"
 run "$P" live --suggest --no-system

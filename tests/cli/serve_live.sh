@@ -40,6 +40,7 @@ try:
     e = s.json("POST", "/api/live/ask", {"question": "what is the budget?"}, want=409)
     assert "no assistant" in e["detail"], e
     s.json("POST", "/api/live/ask", {"question": ""}, want=400)
+    s.json("POST", "/api/live/suggest", want=409)
     time.sleep(0.5)
     s.json("POST", "/api/live/stop")
     t.join(120)
@@ -75,7 +76,7 @@ ln -sf "$M" "$PARLEY_MODELS_DIR/stories260K.gguf"
 sox -n -r 22050 -c 1 "$T_DIR/gap.wav" trim 0 1.5
 sox "$T_DIR/talk.wav" "$T_DIR/gap.wav" "$T_DIR/talk.wav" "$T_DIR/gap.wav" "$T_DIR/talk2.wav"
 WAV="$T_DIR/talk2.wav" PYTHONPATH="$(dirname "$0")" python3 - <<'PY' 2>"$T_DIR/py3.err" && t_ok || t_fail "$(tail -c 2500 "$T_DIR/py3.err")"
-import os, sys
+import json, os, sys
 from serve_lib import Server
 s = Server("--threads", "1", "--model", "stories260K", "--template", "chatml", "--ctx", "8192")
 try:
@@ -108,14 +109,17 @@ try:
         time.sleep(0.05)
     assert any(e == "segment.final" for e, _ in ev), [e for e, _ in ev if e != "level"]
     s.json("POST", "/api/live/ask", {"question": "What is the budget?"})
+    s.json("POST", "/api/live/suggest")  # asked for, with automatic suggestions off
     t.join(300)
     kinds = [e for e, _ in ev]
+    sugg = [d for e, d in ev if e == "suggestion"]
+    assert len(sugg) == 1 and json.loads(sugg[0]["detail"]), (sugg, [d for e, d in ev if e == "error"])
     ans = [d for e, d in ev if e == "answer"]
     assert len(ans) == 1 and ans[0]["detail"] == "What is the budget?" and ans[0]["text"], (ans, [d for e, d in ev if e == "error"])
     toks = [d for e, d in ev if e == "token"]
     assert toks and all(d["job_id"] == ans[0]["job_id"] for d in toks), toks[:3]
     assert "".join(d["text"] for d in toks).strip() == ans[0]["text"].strip(), ("".join(d["text"] for d in toks), ans[0]["text"])
-    assert not any(e in ("suggestion", "warning") for e, _ in ev), [d for e, d in ev if e in ("suggestion", "warning")]
+    assert not any(e in ("warning", "error") for e, _ in ev), [d for e, d in ev if e in ("warning", "error")]
     prog = [d for e, d in ev if e == "progress"]
     phases = [d.get("detail") for d in prog if d.get("text") == "summarizing"]
     assert "reading" in phases and "writing" in phases, (phases, [d for e, d in ev if e == "error"])
@@ -127,6 +131,7 @@ try:
     d = s.json("GET", "/api/sessions/%d" % sid)
     assert d.get("summary") and d["summary"]["content"].get("title"), d.get("summary")
     assert [m["content"] for m in d.get("chat", []) if m["role"] == "user"] == ["What is the budget?"], d.get("chat")
+    assert d.get("suggestions"), sorted(d)
     assert d["status"] == "finished", d["status"]
     print("summary at stop:", len(phases), "progress events; title", d["summary"]["content"]["title"][:30], file=sys.stderr)
     # The setting off: no suggestion, no warning.
