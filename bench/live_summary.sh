@@ -22,31 +22,8 @@ work="$top/build/bench/live_summary"
 standins="${PARLEY_STANDIN_DIR:-$top/build/standins}"
 out="$top/docs/benchmarks/live.md"
 rm -rf "$work" && mkdir -p "$work/models" "$standins"
-[ -f "$standins/ggml-tiny.bin" ] || "$top/build/whisper_standin" --size tiny --out "$standins/ggml-tiny.bin" >/dev/null
-[ -f "$standins/qwen3.5-2b.gguf" ] || "$top/build/gguf_standin" --model qwen3.5-2b -o "$standins/qwen3.5-2b.gguf" >&2
-ln -sf "$standins/ggml-tiny.bin" "$work/models/ggml-tiny.bin"
-ln -sf "$shared/models/ggml-silero-v6.2.0.bin" "$work/models/"
-# About 10-second turns with 1.5 s between them, cycled to the length asked.
-phrases=("We should decide the budget today, because the finance team needs the numbers before the end of the month."
-    "Who owns the marketing plan for next quarter, and when can we see a first draft of it?"
-    "The release is late by about one week, mostly because testing found three bugs in the installer."
-    "Let us move on to the next item on the agenda, which is the hiring plan for the support team."
-    "I will send the notes after the call, and we can review the open questions on Thursday morning.")
-sox -n -r 16000 -c 1 "$work/gap.wav" trim 0 1.5
-for i in "${!phrases[@]}"; do
-    espeak-ng -w "$work/p$i.raw.wav" "${phrases[$i]}" 2>/dev/null
-    sox "$work/p$i.raw.wav" -r 16000 "$work/p$i.wav" && rm "$work/p$i.raw.wav"
-done
-parts=()
-total=0
-i=0
-while [ "$total" -lt $((minutes * 60)) ]; do
-    f="$work/p$((i % ${#phrases[@]})).wav"
-    parts+=("$f" "$work/gap.wav")
-    total=$(python3 -c "import sys; print(int($total + $(soxi -D "$f") + 1.5))")
-    i=$((i + 1))
-done
-sox "${parts[@]}" "$work/meeting.wav"
+. "$top/bench/meeting_lib.sh"
+make_meeting "$work" "$minutes" "$shared" "$standins"
 python3 - "$top" "$work" "$standins/qwen3.5-2b.gguf" "$threads" "$ctx" "$out" "$speed" <<'PY'
 import json, os, subprocess, sys, time
 top, work, llm, threads, ctx, out, speed = sys.argv[1:8]
