@@ -45,7 +45,11 @@ try {
   assert.ok(widest[0] > 10 && widest[1] > 10, "the level meters did not move: " + JSON.stringify(widest));
   await page.fill("#live-box", "check the budget figure");
   await page.click("text=Add note");
-  await page.waitForFunction(() => document.querySelectorAll("#live-transcript li").length >= 2, null, { timeout: 90000 });
+  // The note's line and a spoken line (they come in any order).
+  await page.waitForFunction(() => {
+    const who = [...document.querySelectorAll("#live-transcript .who")].map((w) => w.textContent);
+    return who.includes("Note") && who.some((w) => w === "Me" || w === "Them");
+  }, null, { timeout: 90000 });
   const who = await page.locator("#live-transcript .who").allInnerTexts();
   assert.ok(who.includes("Note"), who.join(","));
   assert.ok(who.some((w) => w === "Me" || w === "Them"), who.join(","));
