@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/internal.h"
 #include "live/live_internal.h"
@@ -44,6 +45,7 @@ struct live_assistant {
     struct ask asks[MAX_ASKS];
     int64_t next_job_id;
     bool on_battery_reported;
+    bool stopping;               /* the meeting is over: no new automatic suggestion */
 };
 
 /* Whether the machine runs on battery: a battery discharging and no mains online.
@@ -270,7 +272,7 @@ void live_assistant_tick(live_assistant *la)
         a->question = NULL;
     }
     /* The next suggestion: new speech, the interval passed, none in flight, power allows. */
-    if (!la->suggest || la->sugg || la->n_segs == la->segs_at_last_sugg)
+    if (!la->suggest || la->stopping || la->sugg || la->n_segs == la->segs_at_last_sugg)
         return;
     double interval = la->interval_s;
     if (la->battery_policy != PARLEY_LIVE_BATTERY_IGNORE && live_on_battery()) {
@@ -295,6 +297,25 @@ void live_assistant_tick(live_assistant *la)
         la->sugg = NULL; /* one already in flight inside the assistant: try later */
     la->last_sugg = parley_now();
     la->segs_at_last_sugg = la->n_segs;
+}
+
+void live_assistant_finish(live_assistant *la, const parley_cancel *cancel)
+{
+    if (!la)
+        return;
+    la->stopping = true;
+    /* Questions asked before stop are answered, posted and stored (they run before
+     * anything else the assistant has queued); a suggestion in flight too. */
+    for (;;) {
+        bool busy = la->sugg && !parley_assist_job_done(la->sugg);
+        for (int i = 0; i < MAX_ASKS && !busy; i++)
+            busy = la->asks[i].job && !parley_assist_job_done(la->asks[i].job);
+        if (!busy || parley_cancel_is_set(cancel))
+            break;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    live_assistant_tick(la);
 }
 
 parley_status live_assistant_suggest_now(live_assistant *la)
@@ -401,12 +422,7 @@ static void sum_event(parley_task_event ev, int index, int count, void *ud)
 
 parley_status live_assistant_summary(live_assistant *la, const parley_cancel *cancel)
 {
-    /* Finish what is in flight first (a suggestion is not worth waiting for). */
-    if (la->sugg) {
-        parley_assist_job_wait(la->sugg, NULL);
-        la->sugg = NULL;
-    }
-    live_assistant_tick(la);
+    live_assistant_finish(la, cancel); /* what is in flight first: answers are not lost */
     struct parley_task_params tp = parley_task_default_params();
     tp.cancel = cancel;
     struct sum_progress sp = {.bus = la->bus, .session_id = la->session_id, .label = event_label(la)};

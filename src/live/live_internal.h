@@ -42,6 +42,9 @@ void live_assistant_segment(live_assistant *la, const parley_segment *sg); /* la
 void live_assistant_tick(live_assistant *la);                              /* la may be NULL */
 parley_status live_assistant_ask(live_assistant *la, const char *question, int64_t *job_id);
 parley_status live_assistant_suggest_now(live_assistant *la);
+/* At stop: no new automatic suggestion; waits for the questions and the suggestion in
+ * flight (until cancel is set) and posts and stores them (la may be NULL). */
+void live_assistant_finish(live_assistant *la, const parley_cancel *cancel);
 parley_status live_assistant_summary(live_assistant *la, const parley_cancel *cancel);
 void live_assistant_free(live_assistant *la);
 /* "remote:NAME/MODEL" when a team server runs the assistant, else NULL (la may be NULL).

@@ -789,7 +789,7 @@ parley_status parley_meeting_stop(parley_meeting *m, const parley_cancel *cancel
                            .text = cancelled ? "stopped without transcribing the backlog" : NULL});
     if (rc == PARLEY_OK && m->assistant) {
         pthread_mutex_lock(&m->as_mu);
-        live_assistant_tick(m->assistant); /* answers that finished meanwhile */
+        live_assistant_finish(m->assistant, cancel); /* questions asked before stop: answered, stored */
         if (m->p.summarize_at_stop && !cancelled && m->n_segments > 0) {
             parley_status ss = live_assistant_summary(m->assistant, cancel);
             if (ss != PARLEY_OK && ss != PARLEY_ERR_CANCELLED) {

@@ -127,6 +127,32 @@ c = sqlite3.connect(sys.argv[2])
 assert c.execute("SELECT count(*) FROM artifacts WHERE session_id=? AND kind='suggestions'", (sid,)).fetchone()[0] == 1
 PY
 
+t_begin "a question asked just before stop is still answered, posted and stored"
+rm -f "$T_DIR/typed3"; mkfifo "$T_DIR/typed3"
+exec 5<>"$T_DIR/typed3"
+"$P" live --input "$T_DIR/long.wav" --speed 1 --no-system --asr-model tiny "${LLM[@]}" --title "Last word" --summary --json \
+    <"$T_DIR/typed3" >"$T_DIR/ev4" 2>"$T_DIR/ev4.err" &
+pid=$!
+for _ in $(seq 600); do grep -q '"segment.final"' "$T_DIR/ev4" && break; sleep 0.2; done
+echo "? what was the last thing said" >&5
+# Stop while the answer is being written (its first token out, the answer event not yet).
+for _ in $(seq 300); do grep -q '"token"' "$T_DIR/ev4" && break; sleep 0.01; done
+kill -TERM $pid
+wait $pid
+RC=$?
+exec 5>&-
+expect_rc 143 && python3 - "$T_DIR/ev4" "$db" <<'PY' && t_ok || t_fail "$(grep -v '"level"' "$T_DIR/ev4" | cut -c1-140 | tail -8; tail -3 "$T_DIR/ev4.err")"
+import json, sqlite3, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+kinds = [e["event"] for e in ev]
+ans = [e for e in ev if e["event"] == "answer"]
+assert len(ans) == 1 and ans[0]["detail"] == "what was the last thing said", [k for k in kinds if k not in ("level", "backlog")]
+sid = [e for e in ev if e["event"] == "started"][0]["session_id"]
+c = sqlite3.connect(sys.argv[2])
+chat = [r for r, in c.execute("SELECT role FROM chat_messages WHERE session_id=? ORDER BY id", (sid,))]
+assert chat == ["user", "assistant"], chat
+PY
+
 t_begin "--suggest without --model is a usage error"
 run "$P" live --suggest --no-system
 expect_rc 2 && expect_err "need --model" && t_ok
