@@ -27,8 +27,10 @@
  * backlog grows.
  *
  * The same words never twice: without headphones the microphone also hears the other
- * side. A microphone utterance that mostly overlaps speech on the system stream is taken
- * as that speech heard through the room and not stored (it belongs to "Them").
+ * side. A microphone utterance that mostly overlaps speech on the system stream and
+ * follows the system audio (its loudness envelope correlates with the system's, 0.7 or
+ * more) is taken as that speech heard through the room and not stored (it belongs to
+ * "Them"); one that does not (the user talking at the same time) is kept as "Me".
  *
  * Crash safety: the session is created in the store at start (status live) and its
  * segments appended as they are final; the journals are fdatasync'ed every second. A

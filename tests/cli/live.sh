@@ -3,7 +3,8 @@
 # null sinks whose monitors are the microphone and system audio; espeak-ng phrases played
 # into each with paplay. The stored session has a "Me" segment over the microphone phrase
 # and a "Them" segment over the system phrase, the recording holds what was played
-# (cross-correlation, at the right place), and a typed note is stored with its time.
+# (cross-correlation, at the right place), and a typed note is stored with its time. The
+# far side heard by the microphone is not stored twice; the user talking over it is kept.
 . "$(dirname "$0")/../cli_lib.sh"
 . "$(dirname "$0")/../pulse_lib.sh"
 P=$PARLEY_BIN
@@ -13,6 +14,7 @@ standin_whisper tiny || t_skip_all "cannot make the whisper stand-in"
 command -v espeak-ng >/dev/null && command -v sox >/dev/null || t_skip_all "needs espeak-ng and sox"
 pulse_start
 now_ms() { date +%s%3N; }
+newest_session() { "$P" sessions list --json | python3 -c 'import json,sys; print(max(x["id"] for x in json.load(sys.stdin)))'; }
 
 espeak-ng -w "$T_DIR/me.wav" "Hello everyone, I would like to talk about the budget for next year." 2>/dev/null
 espeak-ng -w "$T_DIR/them.wav" "Thanks, we agree, and the release ships on Friday afternoon." 2>/dev/null
@@ -96,10 +98,52 @@ assert c3 < 0.5, "the microphone phrase is on the system channel"' "$c1" "$lag1"
         t_ok || t_fail "mic $c1@$lag1/$me_at system $c2@$lag2/$them_at leak $c3"
 fi
 
+t_begin "echo and double talk: the far side heard by the microphone is left to Them; the user talking over it is kept"
+# Without headphones the microphone hears the other side: here, Them's phrase is also
+# played into the microphone sink 60 ms later at a third of its level (the room). Then the
+# user talks while the other side does (double talk): a different phrase on each. The
+# first must leave no Me segment; the second must leave one of each.
+espeak-ng -w "$T_DIR/them2.wav" "Could you send me the slides after lunch, please, and the figures too." 2>/dev/null
+sox "$T_DIR/them.wav" "$T_DIR/echo.wav" pad 0.06 0 vol 0.33
+them2_ms=$(soxi -D "$T_DIR/them2.wav" | awk '{printf "%d", $1*1000}')
+"$P" live --mic mic.monitor --system meeting.monitor --asr-model tiny --threads 2 --title "Echo test" \
+    --duration 20 --json </dev/null >"$T_DIR/events2" 2>"$T_DIR/live2.err" &
+pid=$!
+for _ in $(seq 100); do grep -q '"started"' "$T_DIR/events2" 2>/dev/null && break; sleep 0.1; done
+start=$($CHECK events "$T_DIR/events2") || { t_fail "no started event: $(cat "$T_DIR/live2.err")"; }
+paplay -d mic "$T_DIR/quiet.wav"; paplay -d meeting "$T_DIR/quiet.wav"
+sleep 1
+echo_at=$(( $(now_ms) - start ))
+paplay -d meeting "$T_DIR/them.wav" & p1=$!; paplay -d mic "$T_DIR/echo.wav" & p2=$!; wait $p1 $p2
+sleep 1.5
+dt_at=$(( $(now_ms) - start ))
+paplay -d mic "$T_DIR/me.wav" & p1=$!; paplay -d meeting "$T_DIR/them2.wav" & p2=$!; wait $p1 $p2
+wait $pid
+RC=$?
+if [ "$RC" -ne 0 ]; then
+    t_fail "parley live exited $RC: $(tail -5 "$T_DIR/live2.err")"
+else
+    sid=$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if "\"started\"" in l][0]["session_id"])' "$T_DIR/events2")
+    $CHECK session "$XDG_DATA_HOME/parley/parley.db" "$sid" >"$T_DIR/s2.json"
+    python3 - "$T_DIR/s2.json" "$echo_at" "$them_ms" "$dt_at" "$me_ms" "$them2_ms" <<'PY' && t_ok || t_fail "$(cut -c1-1500 "$T_DIR/s2.json"); $(grep -i "mic .* ms" "$T_DIR/live2.err" | tail -4)"
+import json, sys
+s = json.load(open(sys.argv[1]))
+echo_at, them_len, dt_at, me_len, them2_len = map(int, sys.argv[2:7])
+def over(seg, a, b): return min(seg["t1"], b) > max(seg["t0"], a)
+segs = [(g["speaker"], g["t0"], g["t1"]) for g in s["segments"]]
+# The echo: Them only (the microphone's copy is not stored a second time).
+assert [g for g in s["segments"] if g["speaker"] == "Them" and over(g, echo_at, echo_at + them_len + 500)], segs
+assert not [g for g in s["segments"] if g["speaker"] == "Me" and over(g, echo_at + 300, echo_at + them_len - 300)], segs
+# Double talk: both.
+assert [g for g in s["segments"] if g["speaker"] == "Me" and over(g, dt_at, dt_at + me_len + 500)], segs
+assert [g for g in s["segments"] if g["speaker"] == "Them" and over(g, dt_at, dt_at + them2_len + 500)], segs
+PY
+fi
+
 t_begin "no system audio: a loud warning, and the microphone is still recorded"
 run "$P" live --mic mic.monitor --system no.such.source --asr-model tiny --duration 2 --no-recover
 expect_rc 0 && expect_err "SYSTEM AUDIO CANNOT BE CAPTURED" && expect_err "microphone only" &&
-    [ "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' < <($CHECK session "$XDG_DATA_HOME/parley/parley.db" 2))" = finished ] &&
+    [ "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' < <($CHECK session "$XDG_DATA_HOME/parley/parley.db" "$(newest_session)"))" = finished ] &&
     t_ok
 t_begin "a microphone that cannot be opened is an error naming it, and nothing is left behind"
 n0=$(n_sessions)
