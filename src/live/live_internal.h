@@ -45,6 +45,21 @@ parley_status live_assistant_suggest_now(live_assistant *la);
 /* At stop: no new automatic suggestion; waits for the questions and the suggestion in
  * flight (until cancel is set) and posts and stores them (la may be NULL). */
 void live_assistant_finish(live_assistant *la, const parley_cancel *cancel);
+
+/* echo.c: loudness envelopes (20 ms frames of RMS) and whether microphone speech follows
+ * the system audio (the far side heard through the room). */
+typedef struct live_envelope {
+    double *v;
+    size_t n;      /* frames */
+    int64_t t0_ms; /* the timeline time of the first frame */
+} live_envelope;
+parley_status live_envelope_make(const float *x, size_t n, int64_t t0_ms, live_envelope *out);
+void live_envelope_free(live_envelope *e); /* e may be NULL or empty */
+/* The highest correlation of the microphone's envelope over [t0, t1) with the system's,
+ * the microphone lagging by -200 to +500 ms; -1 when it cannot tell (under 0.4 s, no
+ * audio there, a flat envelope). At or above LIVE_ECHO_CORR: the far side's. */
+double live_envelope_follows(const live_envelope *mic, const live_envelope *sys, int64_t t0, int64_t t1);
+#define LIVE_ECHO_CORR 0.7
 parley_status live_assistant_summary(live_assistant *la, const parley_cancel *cancel);
 void live_assistant_free(live_assistant *la);
 /* "remote:NAME/MODEL" when a team server runs the assistant, else NULL (la may be NULL).

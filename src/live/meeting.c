@@ -33,7 +33,6 @@
 #define SYS 1
 #define MAX_QUEUE 4096   /* utterances waiting; past it the newest of a stream grows instead */
 #define MAX_SYS_REGIONS 256
-#define ECHO_CORR 0.7    /* follows_system() at or above this: the far side heard by the mic */
 
 struct utterance {
     int stream;
@@ -213,91 +212,38 @@ static int64_t overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1)
     return hi > lo ? hi - lo : 0;
 }
 
-/* Whether a microphone utterance follows the system audio: the correlation of their
- * loudness envelopes (20 ms frames), the microphone lagging by -200 to +500 ms (the
- * loudspeaker and the room come after the monitor; the two captures' clocks may differ
- * a little either way). The far side heard through the room follows it closely (0.9 and
- * more, with reverberation and at any level); the user speaking over it, or the other
- * side in headphones, does not (0.25 to 0.4 measured with espeak-ng phrases), unless the
- * echo is much louder than the user. Pearson correlation: independent of both levels.
- * Returns -1 when it cannot tell (too short, a stream unreadable or flat). */
-#define ENV_FRAME 320 /* 20 ms at 16 kHz */
-#define ENV_LEAD 10   /* frames the microphone may lead */
-#define ENV_LAG 25    /* frames it may lag */
-
-static size_t envelope(const float *x, size_t n, double *env)
-{
-    size_t k = n / ENV_FRAME;
-    for (size_t f = 0; f < k; f++) {
-        double e = 0;
-        for (size_t i = 0; i < ENV_FRAME; i++)
-            e += (double)x[f * ENV_FRAME + i] * x[f * ENV_FRAME + i];
-        env[f] = sqrt(e / ENV_FRAME);
-    }
-    return k;
-}
-
+/* Whether a microphone utterance follows the system audio (echo.c), read from the two
+ * journals: the microphone over the utterance, the system audio from 500 ms before it (less
+ * when its recording starts later) to 200 ms after. -1 when it cannot tell. */
 static double follows_system(parley_meeting *m, int64_t t0, int64_t t1)
 {
     struct stream *mic = &m->s[MIC], *sys = &m->s[SYS];
-    const int64_t spm = PARLEY_JOURNAL_RATE / 1000, fms = ENV_FRAME / spm; /* samples a ms, ms a frame */
-    if (!mic->jn || !sys->jn || t1 - t0 < 20 * fms)
+    const int64_t spm = PARLEY_JOURNAL_RATE / 1000; /* samples a ms */
+    if (!mic->jn || !sys->jn || t1 <= t0)
         return -1;
     int64_t mj = parley_journal_t0_ms(mic->jn), sj = parley_journal_t0_ms(sys->jn);
-    /* The system audio from up to ENV_LAG frames before the utterance (less when its
-     * recording starts later) to ENV_LEAD frames after it. */
-    int64_t lead = (t0 - sj) / fms;
-    if (lead > ENV_LAG)
-        lead = ENV_LAG;
-    int64_t s0 = t0 - lead * fms, s1 = t1 + ENV_LEAD * fms;
-    if (t0 < mj || s0 < sj || s1 - s0 < 20 * fms)
+    int64_t s0 = t0 - 500 < sj ? sj : t0 - 500, s1 = t1 + 200;
+    if (t0 < mj || s1 <= s0)
         return -1;
     size_t nm = (size_t)((t1 - t0) * spm), ns = (size_t)((s1 - s0) * spm);
     float *a = malloc(nm * sizeof *a), *b = malloc(ns * sizeof *b);
-    double *em = malloc((nm / ENV_FRAME + 1) * sizeof *em), *es = malloc((ns / ENV_FRAME + 1) * sizeof *es);
     size_t gm = 0, gs = 0;
-    double best = -1;
-    if (a && b && em && es &&
-        parley_journal_read(mic->jn, (uint64_t)(t0 - mj) * (uint64_t)spm, nm, a, &gm) == PARLEY_OK &&
-        parley_journal_read(sys->jn, (uint64_t)(s0 - sj) * (uint64_t)spm, ns, b, &gs) == PARLEY_OK) {
-        size_t km = envelope(a, gm, em), ks = envelope(b, gs, es);
-        /* Microphone frame i is at t0 + 20 i ms; system frame j at s0 + 20 j ms. A lag of L
-         * frames pairs i with j = i - L + lead. */
-        for (int lag = -ENV_LEAD; lag <= ENV_LAG; lag++) {
-            double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-            size_t n = 0;
-            for (size_t i = 0; i < km; i++) {
-                long j = (long)i - lag + (long)lead;
-                if (j < 0 || (size_t)j >= ks)
-                    continue;
-                double x = em[i], y = es[j];
-                sx += x;
-                sy += y;
-                sxx += x * x;
-                syy += y * y;
-                sxy += x * y;
-                n++;
-            }
-            if (n < 20)
-                continue;
-            double vx = sxx - sx * sx / (double)n, vy = syy - sy * sy / (double)n;
-            if (vx <= 1e-12 || vy <= 1e-12)
-                continue;
-            double r = (sxy - sx * sy / (double)n) / sqrt(vx * vy);
-            if (r > best)
-                best = r;
-        }
-    }
+    live_envelope em = {0}, es = {0};
+    double r = -1;
+    if (a && b && parley_journal_read(mic->jn, (uint64_t)(t0 - mj) * (uint64_t)spm, nm, a, &gm) == PARLEY_OK &&
+        parley_journal_read(sys->jn, (uint64_t)(s0 - sj) * (uint64_t)spm, ns, b, &gs) == PARLEY_OK &&
+        live_envelope_make(a, gm, t0, &em) == PARLEY_OK && live_envelope_make(b, gs, s0, &es) == PARLEY_OK)
+        r = live_envelope_follows(&em, &es, t0, t1);
+    live_envelope_free(&em);
+    live_envelope_free(&es);
     free(a);
     free(b);
-    free(em);
-    free(es);
-    return best;
+    return r;
 }
 
 /* Mic utterances wait until the system stream's VAD has passed their end; then a mic
  * utterance mostly covered by system speech is the far side heard through the room when
- * it follows the system audio (follows_system), and is left out; one that does not is
+ * it follows the system audio (follows_system, echo.c), and is left out; one that does not is
  * the user speaking at the same time (double talk, or headphones) and is kept. When that
  * cannot be told, it is left out, as the far side's. */
 static void settle_mic(parley_meeting *m, bool final)
@@ -316,7 +262,7 @@ static void settle_mic(parley_meeting *m, bool final)
             ov += overlap(u.t0_ms, u.t1_ms, m->sys_regions[k].t0_ms, m->sys_regions[k].t1_ms);
         if (ov * 2 > u.t1_ms - u.t0_ms) {
             double r = follows_system(m, u.t0_ms, u.t1_ms);
-            if (r < 0 || r >= ECHO_CORR) {
+            if (r < 0 || r >= LIVE_ECHO_CORR) {
                 m->echo_dropped++;
                 parley_log(PARLEY_LOG_INFO,
                            "mic %lld-%lld ms is system audio heard by the microphone (envelope correlation %.2f): "
