@@ -103,19 +103,28 @@ PARLEY_POWER_SUPPLY_DIR="$T_DIR/ps" run "$P" live --input "$T_DIR/in.wav" --spee
 expect_rc 0 && grep -q '"warning".*suggestions paused' "$T_DIR/out" && ! grep -q '"suggestion"' "$T_DIR/out" &&
     ! grep -q "shown once" "$T_DIR/err" && t_ok || t_fail "$(grep -v level "$T_DIR/out" | cut -c1-120 | head; tail -3 "$T_DIR/err")"
 
+# typed_then_stop EVENTS LINE PATTERN [OPTION...]: a replayed meeting (parley live with
+# these extra options); once its first segment is out, LINE is typed; once PATTERN shows
+# in the events (polled every 10 ms, at most 6 s), SIGTERM. Sets RC to parley live's exit.
+typed_then_stop() {
+    local ev=$1 line=$2 pattern=$3 pid
+    shift 3
+    rm -f "$ev.typed"; mkfifo "$ev.typed"
+    exec 4<>"$ev.typed"
+    "$P" live --input "$T_DIR/long.wav" --speed 1 --no-system --asr-model tiny "${LLM[@]}" --json "$@" \
+        <"$ev.typed" >"$ev" 2>"$ev.err" &
+    pid=$!
+    for _ in $(seq 600); do grep -q '"segment.final"' "$ev" && break; sleep 0.2; done
+    echo "$line" >&4
+    for _ in $(seq 600); do grep -q "$pattern" "$ev" && break; sleep 0.01; done
+    kill -TERM $pid
+    wait $pid
+    RC=$?
+    exec 4>&-
+}
+
 t_begin "a line '!' asks for a suggestion now, without --suggest: exactly one comes, and is stored"
-rm -f "$T_DIR/typed2"; mkfifo "$T_DIR/typed2"
-exec 4<>"$T_DIR/typed2"
-"$P" live --input "$T_DIR/long.wav" --speed 1 --no-system --asr-model tiny "${LLM[@]}" --title "Asked" --json \
-    <"$T_DIR/typed2" >"$T_DIR/ev3" 2>"$T_DIR/ev3.err" &
-pid=$!
-for _ in $(seq 600); do grep -q '"segment.final"' "$T_DIR/ev3" && break; sleep 0.2; done
-echo "!" >&4
-for _ in $(seq 600); do grep -q '"suggestion"' "$T_DIR/ev3" && break; sleep 0.2; done
-kill -TERM $pid
-wait $pid
-RC=$?
-exec 4>&-
+typed_then_stop "$T_DIR/ev3" "!" '"suggestion"' --title "Asked"
 expect_rc 143 && python3 - "$T_DIR/ev3" "$db" <<'PY' && t_ok || t_fail "$(grep -v '"level"' "$T_DIR/ev3" | cut -c1-140 | tail -8; tail -3 "$T_DIR/ev3.err")"
 import json, sqlite3, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
@@ -128,19 +137,8 @@ assert c.execute("SELECT count(*) FROM artifacts WHERE session_id=? AND kind='su
 PY
 
 t_begin "a question asked just before stop is still answered, posted and stored"
-rm -f "$T_DIR/typed3"; mkfifo "$T_DIR/typed3"
-exec 5<>"$T_DIR/typed3"
-"$P" live --input "$T_DIR/long.wav" --speed 1 --no-system --asr-model tiny "${LLM[@]}" --title "Last word" --summary --json \
-    <"$T_DIR/typed3" >"$T_DIR/ev4" 2>"$T_DIR/ev4.err" &
-pid=$!
-for _ in $(seq 600); do grep -q '"segment.final"' "$T_DIR/ev4" && break; sleep 0.2; done
-echo "? what was the last thing said" >&5
 # Stop while the answer is being written (its first token out, the answer event not yet).
-for _ in $(seq 300); do grep -q '"token"' "$T_DIR/ev4" && break; sleep 0.01; done
-kill -TERM $pid
-wait $pid
-RC=$?
-exec 5>&-
+typed_then_stop "$T_DIR/ev4" "? what was the last thing said" '"token"' --title "Last word" --summary
 expect_rc 143 && python3 - "$T_DIR/ev4" "$db" <<'PY' && t_ok || t_fail "$(grep -v '"level"' "$T_DIR/ev4" | cut -c1-140 | tail -8; tail -3 "$T_DIR/ev4.err")"
 import json, sqlite3, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
