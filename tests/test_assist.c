@@ -198,6 +198,89 @@ TEST(stopping_cancels_queued_jobs)
     parley_llm_free(llm);
 }
 
+/* Waits (up to 60 s) until a draft covers n segments and none is being written. */
+static bool wait_draft(parley_assist *as, size_t n)
+{
+    for (int i = 0; i < 6000; i++) {
+        struct parley_assist_status st;
+        parley_assist_status(as, &st);
+        if (st.draft_segments == n && !st.drafting && !st.busy)
+            return true;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+TEST(drafts_in_idle_time_and_the_summary_writes_only_what_is_new)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(4096);
+    ASSERT(llm);
+    struct parley_assist_params ap = parley_assist_default_params();
+    ap.draft_tokens = 150;
+    ap.draft_item_chars = 12;
+    ap.draft_max_items = 2;
+    parley_assist *as = NULL;
+    ASSERT_OK(parley_assist_new(llm, &ap, &as));
+    for (size_t i = 0; i < 12; i++)
+        append(as, i);
+    ASSERT(wait_draft(as, 12));
+    struct parley_assist_status s0;
+    parley_assist_status(as, &s0);
+    ASSERT(s0.drafts >= 1);
+
+    /* Drafts off: no new one; two more segments; the summary starts from the draft of 12. */
+    ASSERT_OK(parley_assist_set_draft_tokens(as, 0));
+    append(as, 12);
+    append(as, 13);
+    ASSERT(wait_prefilled(as));
+    struct parley_task_params tp = parley_task_default_params();
+    tp.item_chars = 12;
+    tp.max_items = 2;
+    parley_assist_job *j;
+    struct parley_task_result r;
+    ASSERT_OK(parley_assist_submit(as, PARLEY_ASSIST_SUMMARY, NULL, &tp, &j));
+    ASSERT_OK(parley_assist_job_wait(j, &r));
+    ASSERT_CONTAINS(r.meta, "\"draft\":{\"used\":true,\"segments\":12,");
+    ASSERT(r.stats.n_generated > 0);
+    ASSERT_CONTAINS(r.text, "the 2 segments after it");
+    parley_task_result_clear(&r);
+    struct parley_assist_status s1;
+    parley_assist_status(as, &s1);
+    ASSERT_EQ_INT(s1.drafts, s0.drafts);
+
+    /* Drafts on again: one covers all 14, and the summary is that draft (nothing written). */
+    ASSERT_OK(parley_assist_set_draft_tokens(as, 1));
+    ASSERT(wait_draft(as, 14));
+    ASSERT_OK(parley_assist_submit(as, PARLEY_ASSIST_SUMMARY, NULL, &tp, &j));
+    ASSERT_OK(parley_assist_job_wait(j, &r));
+    ASSERT_CONTAINS(r.meta, "\"draft\":{\"used\":true,\"segments\":14,");
+    ASSERT_EQ_INT(r.stats.n_generated, 0);
+    parley_task_result_clear(&r);
+
+    /* A question while a draft is written cancels the draft, not the question. */
+    ASSERT_OK(parley_assist_set_draft_tokens(as, 1));
+    append(as, 14);
+    bool saw = false;
+    for (int i = 0; i < 2000 && !saw; i++) {
+        struct parley_assist_status st;
+        parley_assist_status(as, &st);
+        saw = st.drafting;
+        if (!saw) {
+            struct timespec ts = {0, 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    tp.max_tokens = 4;
+    ASSERT_OK(parley_assist_submit(as, PARLEY_ASSIST_ASK, "Who sends the quote?", &tp, &j));
+    ASSERT_OK(parley_assist_job_wait(j, &r));
+    ASSERT(r.text);
+    parley_task_result_clear(&r);
+    parley_assist_free(as); /* a draft being written is cancelled, not waited for */
+    parley_llm_free(llm);
+}
+
 int main(void)
 {
     parley_init();
@@ -205,5 +288,6 @@ int main(void)
     RUN(appended_segments_are_prefilled_and_a_question_pays_only_for_itself);
     RUN(a_long_meeting_compacts_instead_of_failing);
     RUN(stopping_cancels_queued_jobs);
+    RUN(drafts_in_idle_time_and_the_summary_writes_only_what_is_new);
     return test_summary();
 }

@@ -730,6 +730,112 @@ TEST(language_and_in_memory_transcripts)
     parley_llm_free(llm);
 }
 
+/* The items of list `key` in a summary JSON, as one string each joined by "\n" (action
+ * items by their task). */
+static void list_text(const char *json, const char *key, char *out, size_t n, size_t *count)
+{
+    out[0] = '\0';
+    *count = 0;
+    yyjson_doc *d = yyjson_read(json, strlen(json), 0);
+    yyjson_val *a = d ? yyjson_obj_get(yyjson_doc_get_root(d), key) : NULL;
+    size_t i, m;
+    yyjson_val *v;
+    yyjson_arr_foreach(a, i, m, v)
+    {
+        const char *t = yyjson_is_str(v) ? yyjson_get_str(v) : yyjson_get_str(yyjson_obj_get(v, "task"));
+        size_t len = strlen(out);
+        snprintf(out + len, n - len, "%s\n", t ? t : "?");
+        (*count)++;
+    }
+    yyjson_doc_free(d);
+}
+
+TEST(a_summary_from_a_draft_writes_only_what_is_new)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(4096, "chatml");
+    ASSERT(llm);
+    parley_transcript t;
+    memset(&t, 0, sizeof t);
+    for (size_t i = 0; i < 20; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "%s (item %zu)", lines[i % 6], i);
+        ASSERT_OK(parley_transcript_add(&t, (int64_t)i * 5000, (int64_t)i * 5000 + 4500, text, speakers[i % 6], 0.9f));
+    }
+    struct parley_task_params p = small_params();
+    struct parley_task_result r0, r1, r2, r3;
+    char why[4096];
+
+    /* The draft: a summary of the first 18 segments, as the live assistant writes it. */
+    t.n_segments = 18;
+    ASSERT_OK(parley_task_summarize_transcript(llm, &t, &p, &r0));
+    t.n_segments = 20;
+
+    /* From the draft: the lists start with the draft's entries, at most new_items_max more
+     * each (1 + ceil(2 x the new part's share, about a tenth) = 2), and the cached
+     * transcript is reused. */
+    p.draft = r0.json;
+    p.draft_segments = 18;
+    ASSERT_OK(parley_task_summarize_transcript(llm, &t, &p, &r1));
+    ASSERT_CONTAINS(r1.meta, "\"draft\":{\"used\":true,\"segments\":18,\"until_ms\":89500");
+    ASSERT_CONTAINS(r1.meta, "\"new_items_max\":2");
+    ASSERT_CONTAINS(r1.meta, "\"prompt\":\"" PARLEY_PROMPT_SUMMARY_UPDATE "\"");
+    ASSERT_CONTAINS(r1.text, "Written from a draft of the meeting up to [00:01:29]");
+    ASSERT(r1.stats.n_generated > 0 && r1.stats.n_reused > 0);
+    const char *keys[] = {"key_points", "decisions", "action_items", "open_questions"};
+    size_t most = 0;
+    for (int i = 0; i < 4; i++) {
+        char a[8192], b[8192];
+        size_t na, nb;
+        list_text(r0.json, keys[i], a, sizeof a, &na);
+        list_text(r1.json, keys[i], b, sizeof b, &nb);
+        ASSERT_MSG(strncmp(a, b, strlen(a)) == 0, "%s: draft\n%s\nthen\n%s", keys[i], a, b);
+        ASSERT_MSG(nb >= na && nb <= na + 2, "%s: %zu then %zu", keys[i], na, nb);
+        if (nb > most)
+            most = nb;
+    }
+    ASSERT_MSG(summary_ok(r1.json, 16, (int)most, why, sizeof why), "%s", why);
+
+    /* A draft of every segment is the summary: nothing is generated. */
+    p.draft = r1.json;
+    p.draft_segments = 20;
+    ASSERT_OK(parley_task_summarize_transcript(llm, &t, &p, &r2));
+    ASSERT_EQ_INT(r2.stats.n_generated, 0);
+    ASSERT_EQ_INT(r2.stats.n_evaluated, 0);
+    ASSERT_STR(r2.json, r1.json);
+    ASSERT_CONTAINS(r2.meta, "\"used\":true");
+
+    /* Not used, said why, and a whole summary written instead: a draft of less than half,
+     * a draft that is not a summary, a draft of more segments than there are. */
+    struct {
+        const char *draft;
+        size_t segs;
+        const char *why;
+    } bad[] = {
+        {r1.json, 5, "over half of the transcript"},
+        {"{\"title\":1}", 18, "not a summary JSON object"},
+        {"not json", 18, "not a summary JSON object"},
+        {r1.json, 21, "covers none of the transcript's segments, or more"},
+        {r1.json, 0, "covers none of the transcript's segments, or more"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p.draft = bad[i].draft;
+        p.draft_segments = bad[i].segs;
+        ASSERT_OK(parley_task_summarize_transcript(llm, &t, &p, &r3));
+        ASSERT_CONTAINS(r3.meta, "\"used\":false");
+        ASSERT_CONTAINS(r3.meta, bad[i].why);
+        ASSERT(r3.stats.n_generated > 0);
+        ASSERT_MSG(summary_ok(r3.json, 16, 2, why, sizeof why), "%s", why);
+        ASSERT(!strstr(r3.text, "Written from a draft"));
+        parley_task_result_clear(&r3);
+    }
+    parley_task_result_clear(&r0);
+    parley_task_result_clear(&r1);
+    parley_task_result_clear(&r2);
+    parley_transcript_free(&t);
+    parley_llm_free(llm);
+}
+
 int main(void)
 {
     parley_init();
@@ -770,6 +876,7 @@ int main(void)
     RUN(language_and_in_memory_transcripts);
     RUN(typed_notes_steer_the_summary);
     RUN(vocabulary_reaches_the_rules);
+    RUN(a_summary_from_a_draft_writes_only_what_is_new);
     parley_store_close(db);
     return test_summary();
 }

@@ -88,6 +88,18 @@ struct parley_assist_params {
     bool no_prefill;         /* true: do not prefill in idle time (tests, benchmarks) */
     const char *vocabulary;  /* names and terms of the meeting (parley_task_params.vocabulary), in
                                 every prompt, the cached prefix too; NULL = none. Copied */
+    int32_t draft_tokens;    /* > 0: draft summaries in idle time. Whenever the transcript
+                                has grown by this many tokens since the last draft began (and
+                                every segment is prefilled, nothing queued), the owner thread
+                                writes a summary of the meeting so far and keeps it; the
+                                SUMMARY task then writes only what came after the newest draft
+                                (parley_task_params.draft), so the summary at stop costs what
+                                is new, not the whole meeting. A question, summary or notes
+                                submitted while a draft is written cancel it (it is tried
+                                again when idle); suggestions wait for it. Local engines only.
+                                0 = no drafts */
+    int32_t draft_item_chars; /* the drafts' item_chars and max_items (parley_task_params):  */
+    int32_t draft_max_items;  /* give the SUMMARY task the same; 0 = the defaults */
     parley_remote *remote;   /* a team server that runs every task instead of an engine (llm
                                 NULL); see above. Borrowed: it must outlive the assistant and
                                 is used only by the owner thread. NULL = the engine */
@@ -142,10 +154,17 @@ struct parley_assist_status {
     int32_t cached_tokens;      /* the engine's cached prefix, in tokens (0 with a team server) */
     size_t queued_jobs;         /* tasks waiting (not counting the running one) */
     bool busy;                  /* the owner thread is running a task or a prefill */
+    int drafts;                 /* draft summaries written (params.draft_tokens) */
+    size_t draft_segments;      /* segments the newest draft covers; 0 = none */
+    bool drafting;              /* a draft is being written now */
 };
 
 void parley_assist_status(parley_assist *as, struct parley_assist_status *out);
 
+/* Turns draft summaries on (tokens > 0: every that many new transcript tokens), changes
+ * their interval, or turns them off (0; a draft being written is cancelled; the newest
+ * one is kept). E.g. paused on battery. */
+parley_status parley_assist_set_draft_tokens(parley_assist *as, int32_t tokens);
 /* A copy of every segment appended so far (for storing the session). *out is filled
  * like a transcript from the store; free it with parley_transcript_free(). */
 parley_status parley_assist_transcript(parley_assist *as, parley_transcript *out);

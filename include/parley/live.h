@@ -105,6 +105,11 @@ struct parley_meeting_params {
     int on_battery;              /* suggestions on battery: PARLEY_LIVE_BATTERY_SLOW (a quarter as
                                     often, default), _PAUSE, or _IGNORE */
     bool summarize_at_stop;      /* stop also makes the summary from the warm cache (stored) */
+    int summary_draft_tokens;    /* with summarize_at_stop and a local model: a draft summary is
+                                    written in idle time whenever the transcript has grown by this
+                                    many tokens, and the summary at stop writes only what came
+                                    after the newest draft (assist.h draft_tokens); on battery the
+                                    drafts follow on_battery like suggestions. 0 = 1500; < 0 = none */
     bool full_window;            /* give whisper its full 30 s window for every utterance (slower);
                                     default false: the window is cut to the utterance (asr.h fit_window) */
     parley_bus *bus;             /* where events go; required; must outlive the meeting */

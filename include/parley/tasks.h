@@ -65,6 +65,7 @@ extern "C" {
 /* Prompt versions stored with each artifact: a changed prompt gets a new number. */
 #define PARLEY_PROMPT_SUMMARY "summary/3"
 #define PARLEY_PROMPT_SUMMARY_MERGE "summary-merge/2"
+#define PARLEY_PROMPT_SUMMARY_UPDATE "summary-update/1" /* from a draft (params.draft) */
 #define PARLEY_PROMPT_NOTES "notes/3"
 #define PARLEY_PROMPT_CHAT "chat/3"
 #define PARLEY_PROMPT_SUGGEST "suggest/3"
@@ -113,6 +114,20 @@ struct parley_task_params {
                                 (live compaction, assist.h): put in the system message before
                                 the transcript, so the model knows what came earlier. NULL =
                                 none. Borrowed */
+    const char *draft;       /* summary: a summary JSON written earlier (as this task makes it)
+                                of the transcript's first draft_segments segments, e.g. the
+                                live assistant's draft in idle time. The model then writes the
+                                title and overview anew for the whole transcript, but only the
+                                list entries the newer segments add (at most 1 + max_items x
+                                their share of the transcript, per list); the lists are the
+                                draft's followed by the new entries (exact repeats left out).
+                                So the writing is bounded by what is new. Not used (a whole
+                                summary is written, meta "draft" says why) when the newer part
+                                is over half the transcript, when the transcript needs
+                                map-reduce, or when the draft does not parse. No newer
+                                segments: the draft is the summary, nothing is generated.
+                                NULL = none. Borrowed */
+    size_t draft_segments;   /* the segments the draft covers (the transcript's first ones) */
     parley_remote *remote;   /* NULL = local; else every generation goes to this server (never a
                                 fallback): llm may be NULL, token budgets are estimated (1 token
                                 per 4 bytes) against the server's context (parley_remote_n_ctx),

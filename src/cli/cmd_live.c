@@ -68,7 +68,10 @@ static const char *help_text =
     "  --suggest-interval S  at least S seconds between suggestions (default 30)\n"
     "  --on-battery slow|pause|ignore  suggestions on battery: a quarter as often, paused, or as\n"
     "                      on mains (default: the battery setting: pause, unless it is normal)\n"
-    "  --summary           at stop, make the summary from the warm cache (stored)\n"
+    "  --summary           at stop, make the summary from the warm cache (stored); while the meeting\n"
+    "                      goes on, drafts of it are written in idle time, so that stop writes only\n"
+    "                      what is new since the last draft\n"
+    "  --no-drafts         with --summary: no drafts (stop writes the whole summary)\n"
     "  --input FILE        replay a recording as if it were the microphone (demos, tests)\n"
     "  --speed N           replay speed: 1 = real time (default), 0 = as fast as possible\n"
     "  --language CODE     spoken language (default: detected per utterance)\n"
@@ -457,6 +460,8 @@ static int live_main(int argc, char **argv)
             mp.suggest = false;
         else if (cli_flag(argv[i], "--summary"))
             mp.summarize_at_stop = true;
+        else if (cli_flag(argv[i], "--no-drafts"))
+            mp.summary_draft_tokens = -1;
         else if (cli_flag(argv[i], "--full-window"))
             mp.full_window = true;
         else if (cli_flag(argv[i], "--local"))

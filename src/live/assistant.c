@@ -46,6 +46,9 @@ struct live_assistant {
     int64_t next_job_id;
     bool on_battery_reported;
     bool stopping;               /* the meeting is over: no new automatic suggestion */
+    int32_t draft_tokens;        /* draft summaries every this many tokens on mains; 0 = none */
+    int32_t draft_now;           /* the interval the assistant has now (battery) */
+    double draft_power_at;       /* when the power was last looked at for them */
 };
 
 /* Whether the machine runs on battery: a battery discharging and no mains online.
@@ -174,6 +177,8 @@ parley_status live_assistant_new(const struct parley_meeting_params *p, parley_b
     ap.language = p->language && strcmp(p->language, "auto") ? p->language : NULL;
     ap.vocabulary = p->vocabulary;
     ap.remote = la->remote;
+    if (p->summarize_at_stop && !la->remote && p->summary_draft_tokens >= 0)
+        ap.draft_tokens = p->summary_draft_tokens > 0 ? p->summary_draft_tokens : 1500;
     if (!la->model_name || (st = parley_assist_new(la->llm, &ap, &la->as)) != PARLEY_OK) {
         parley_llm_free(la->llm);
         free(la->model_name);
@@ -188,6 +193,7 @@ parley_status live_assistant_new(const struct parley_meeting_params *p, parley_b
     la->interval_s = p->suggest_interval_s > 0 ? p->suggest_interval_s : 30;
     la->battery_policy = p->on_battery;
     la->last_sugg = parley_now();
+    la->draft_tokens = la->draft_now = ap.draft_tokens;
     *out = la;
     return PARLEY_OK;
 }
@@ -270,6 +276,20 @@ void live_assistant_tick(live_assistant *la)
         parley_task_result_clear(&r);
         free(a->question);
         a->question = NULL;
+    }
+    /* Draft summaries follow the battery policy of suggestions (looked at every 10 s). */
+    if (la->draft_tokens > 0 && !la->stopping && parley_now() - la->draft_power_at >= 10.0) {
+        la->draft_power_at = parley_now();
+        bool battery = la->battery_policy != PARLEY_LIVE_BATTERY_IGNORE && live_on_battery();
+        int32_t want = !battery ? la->draft_tokens
+                       : la->battery_policy == PARLEY_LIVE_BATTERY_PAUSE ? 0
+                                                                          : la->draft_tokens * 4;
+        if (want != la->draft_now && parley_assist_set_draft_tokens(la->as, want) == PARLEY_OK) {
+            parley_log(PARLEY_LOG_INFO, "live: summary drafts %s", want == 0 ? "paused (on battery)"
+                                                                   : battery ? "a quarter as often (on battery)"
+                                                                             : "back to normal (mains power)");
+            la->draft_now = want;
+        }
     }
     /* The next suggestion: new speech, the interval passed, none in flight, power allows. */
     if (!la->suggest || la->stopping || la->sugg || la->n_segs == la->segs_at_last_sugg)

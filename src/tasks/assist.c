@@ -49,6 +49,14 @@ struct parley_assist {
     bool suggest_inflight;
     parley_llm_message *hist;        /* chat turns, owned strings */
     size_t n_hist, cap_hist;
+    int64_t total_tokens;            /* tokens of every segment appended */
+    int32_t draft_every;             /* p.draft_tokens, or as set later; 0 = no drafts */
+    char *draft;                     /* the newest draft summary JSON */
+    size_t draft_covers;             /* it covers segments [0, draft_covers) */
+    int64_t draft_base;              /* total_tokens when it was started */
+    int drafts;                      /* drafts written */
+    bool drafting;                   /* one is being written (draft_cancel stops it) */
+    parley_cancel *draft_cancel;
 };
 
 struct parley_assist_params parley_assist_default_params(void)
@@ -311,6 +319,61 @@ static parley_status hist_add(parley_assist *as, const char *role, const char *c
     return PARLEY_OK;
 }
 
+/* Whether a draft summary is due: drafts on, nothing queued, every segment prefilled, and
+ * the transcript grown by draft_every tokens since the last draft began. */
+static bool draft_due(const parley_assist *as)
+{
+    return !as->p.remote && as->draft_every > 0 && as->draft_cancel && !as->queue &&
+           as->prefilled >= as->t.n_segments && as->t.n_segments > as->from &&
+           as->total_tokens - as->draft_base >= as->draft_every;
+}
+
+/* Writes a draft summary of the transcript so far, on the owner thread with the lock held
+ * (unlocked while the model works). Any question, summary or notes submitted meanwhile
+ * cancels it (parley_assist_submit); it is tried again when the thread is idle. */
+static void run_draft(parley_assist *as)
+{
+    parley_transcript v;
+    char *earlier = NULL;
+    if (window_view(as, &v, &earlier)) {
+        as->draft_base = as->total_tokens; /* out of memory: not again at once */
+        return;
+    }
+    size_t upto = as->t.n_segments;
+    int64_t base = as->total_tokens;
+    as->busy = as->drafting = true;
+    parley_cancel_reset(as->draft_cancel);
+    pthread_mutex_unlock(&as->mu);
+    struct parley_task_params tp = parley_task_default_params();
+    tp.earlier = earlier;
+    tp.vocabulary = as->vocabulary;
+    tp.language = v.language; /* the assistant's language, as run_job gives tasks */
+    tp.item_chars = as->p.draft_item_chars;
+    tp.max_items = as->p.draft_max_items;
+    tp.cancel = as->draft_cancel;
+    struct parley_task_result r;
+    parley_status st = parley_task_summarize_transcript(as->llm, &v, &tp, &r);
+    view_free(&v, earlier);
+    pthread_mutex_lock(&as->mu);
+    as->busy = as->drafting = false;
+    if (st == PARLEY_OK) {
+        free(as->draft);
+        as->draft = r.json;
+        r.json = NULL;
+        as->draft_covers = upto;
+        as->draft_base = base;
+        as->drafts++;
+        parley_log(PARLEY_LOG_INFO, "assistant: draft summary %d covers %zu segments (%d tokens written in %.1f s)",
+                   as->drafts, upto, r.stats.n_generated, r.stats.gen_ms / 1000.0);
+    } else if (st != PARLEY_ERR_CANCELLED) {
+        parley_log(PARLEY_LOG_WARN, "assistant: the draft summary failed: %s", parley_last_error());
+        as->draft_base = base; /* not again until the transcript has grown as much again */
+    }
+    if (as->prefilled < upto)
+        as->prefilled = upto;
+    parley_task_result_clear(&r);
+}
+
 static void run_job(parley_assist *as, parley_assist_job *j)
 {
     maybe_compact(as);
@@ -328,6 +391,14 @@ static void run_job(parley_assist *as, parley_assist_job *j)
     }
     if (!st && v.n_segments == 0)
         st = parley_fail(PARLEY_ERR_INVALID_ARG, "nothing has been said yet (no transcript segments)");
+    /* The summary starts from the newest draft, when there is one that reaches into the
+     * window: only what came after it is written (tasks.h, params.draft). */
+    char *draft = NULL;
+    if (!st && j->kind == PARLEY_ASSIST_SUMMARY && !j->tp.draft && as->draft && as->draft_covers > as->from &&
+        (draft = parley_strdup(as->draft)) != NULL) {
+        j->tp.draft = draft;
+        j->tp.draft_segments = as->draft_covers - as->from;
+    }
     size_t upto = as->t.n_segments;
     as->busy = true;
     pthread_mutex_unlock(&as->mu);
@@ -350,7 +421,12 @@ static void run_job(parley_assist *as, parley_assist_job *j)
             break;
         }
         j->tp.earlier = NULL;
+        if (draft) {
+            j->tp.draft = NULL;
+            j->tp.draft_segments = 0;
+        }
     }
+    free(draft);
     if (st)
         snprintf(j->error, sizeof j->error, "%s", parley_last_error());
     view_free(&v, earlier);
@@ -384,6 +460,10 @@ static void *owner_main(void *arg)
         }
         if (!as->p.no_prefill && as->prefilled < as->t.n_segments) {
             prefill(as);
+            continue;
+        }
+        if (draft_due(as)) {
+            run_draft(as);
             continue;
         }
         pthread_cond_wait(&as->cv, &as->mu);
@@ -420,12 +500,20 @@ parley_status parley_assist_new(parley_llm *llm, const struct parley_assist_para
         free(as);
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     }
+    as->draft_every = as->p.draft_tokens > 0 ? as->p.draft_tokens : 0;
+    if (!as->p.remote && !(as->draft_cancel = parley_cancel_new())) {
+        free(as->language);
+        free(as->vocabulary);
+        free(as);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
     pthread_mutex_init(&as->mu, NULL);
     pthread_cond_init(&as->cv, NULL);
     int e = pthread_create(&as->th, NULL, owner_main, as);
     if (e) {
         pthread_mutex_destroy(&as->mu);
         pthread_cond_destroy(&as->cv);
+        parley_cancel_free(as->draft_cancel);
         free(as->language);
         free(as->vocabulary);
         free(as);
@@ -441,6 +529,8 @@ void parley_assist_free(parley_assist *as)
         return;
     pthread_mutex_lock(&as->mu);
     as->quit = true;
+    if (as->drafting)
+        parley_cancel_set(as->draft_cancel); /* a draft is nobody's job: it does not hold up the end */
     pthread_cond_broadcast(&as->cv);
     pthread_mutex_unlock(&as->mu);
     pthread_join(as->th, NULL);
@@ -451,6 +541,8 @@ void parley_assist_free(parley_assist *as)
     free(as->earlier);
     free(as->language);
     free(as->vocabulary);
+    free(as->draft);
+    parley_cancel_free(as->draft_cancel);
     for (size_t i = 0; i < as->n_hist; i++) {
         free((char *)as->hist[i].role);
         free((char *)as->hist[i].content);
@@ -517,6 +609,7 @@ parley_status parley_assist_append(parley_assist *as, const parley_segment *segs
         if (!st) {
             as->seg_tokens[as->t.n_segments - 1] = k[i];
             as->window_tokens += k[i];
+            as->total_tokens += k[i];
         }
     }
     pthread_cond_broadcast(&as->cv);
@@ -562,6 +655,8 @@ parley_status parley_assist_submit(parley_assist *as, parley_assist_kind kind, c
     }
     if (kind == PARLEY_ASSIST_SUGGEST)
         as->suggest_inflight = true;
+    else if (as->drafting)
+        parley_cancel_set(as->draft_cancel); /* someone is waiting: the draft gives way */
     parley_assist_job **pp = &as->queue;
     while (*pp && (*pp)->prio >= j->prio)
         pp = &(*pp)->next;
@@ -616,6 +711,9 @@ void parley_assist_status(parley_assist *as, struct parley_assist_status *out)
     out->compacted_segments = as->from;
     out->compactions = as->compactions;
     out->busy = as->busy;
+    out->drafts = as->drafts;
+    out->draft_segments = as->draft ? as->draft_covers : 0;
+    out->drafting = as->drafting;
     for (parley_assist_job *j = as->queue; j; j = j->next)
         out->queued_jobs++;
     pthread_mutex_unlock(&as->mu);
@@ -639,4 +737,17 @@ parley_status parley_assist_transcript(parley_assist *as, parley_transcript *out
     if (st)
         parley_transcript_free(out);
     return st;
+}
+
+parley_status parley_assist_set_draft_tokens(parley_assist *as, int32_t tokens)
+{
+    if (!as)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_assist_set_draft_tokens: NULL argument");
+    pthread_mutex_lock(&as->mu);
+    as->draft_every = tokens > 0 ? tokens : 0;
+    if (as->draft_every == 0 && as->drafting)
+        parley_cancel_set(as->draft_cancel);
+    pthread_cond_broadcast(&as->cv);
+    pthread_mutex_unlock(&as->mu);
+    return PARLEY_OK;
 }

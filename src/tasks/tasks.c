@@ -981,6 +981,211 @@ static parley_status merge_parts(ctx *c, char **parts, size_t n, const char *gra
     return st;
 }
 
+/* ---- the summary from a draft (live) -------------------------------------------------- */
+
+static const char update_request[] =
+    "Earlier in this meeting you summarised the transcript up to [%s]. The lists of that "
+    "summary were (JSON):\n%s\n\nThe meeting has gone on since then. Write the summary as one "
+    "JSON object with the same fields as before: \"title\" (a short title) and \"overview\" (two "
+    "or three sentences) for the whole meeting as it now stands; \"key_points\", \"decisions\", "
+    "\"action_items\" (each with \"owner\", \"task\" and \"due\") and \"open_questions\" with only "
+    "what was said after [%s] and is not in the lists above. Leave a list empty when that part "
+    "adds nothing to it. Write the JSON only.";
+
+typedef struct draft_use {
+    bool given, used;
+    const char *why;     /* not used: the reason */
+    size_t covers;       /* segments the draft covers */
+    int64_t until_ms;    /* the end of the last of them */
+    double share;        /* the newer segments' share of the transcript, in characters */
+    int new_items;       /* most new entries per list */
+    yyjson_doc *doc;     /* the parsed draft */
+} draft_use;
+
+static const char *const all_lists[] = {"key_points", "decisions", "action_items", "open_questions"};
+
+/* Whether the draft can be used, and how many new entries a list may get. */
+static void draft_decide(ctx *c, draft_use *d)
+{
+    memset(d, 0, sizeof *d);
+    const struct parley_task_params *p = c->p;
+    if (!p || !p->draft)
+        return;
+    d->given = true;
+    d->covers = p->draft_segments;
+    if (d->covers == 0 || d->covers > c->t.n_segments) {
+        d->why = "it covers none of the transcript's segments, or more than there are";
+        return;
+    }
+    d->until_ms = c->t.segments[d->covers - 1].t1_ms;
+    d->doc = yyjson_read(p->draft, strlen(p->draft), 0);
+    if (!d->doc || check_summary(p->draft, PARLEY_LLM_FINISH_STOPPED, 0) != PARLEY_OK) {
+        d->why = "it is not a summary JSON object";
+        return;
+    }
+    char *tail = NULL;
+    if (parley_task_render_transcript(&c->t, d->covers, c->t.n_segments, &tail) != PARLEY_OK) {
+        d->why = "out of memory";
+        return;
+    }
+    size_t all = c->transcript ? strlen(c->transcript) : 0;
+    d->share = all ? (double)strlen(tail) / (double)all : 1.0;
+    free(tail);
+    if (d->share > 0.5) {
+        d->why = "the segments after it are over half of the transcript";
+        return;
+    }
+    int k = max_items(p);
+    double want = k * d->share;
+    int n = 1 + (int)want + ((double)(int)want < want); /* 1 + ceil */
+    d->new_items = n < k ? n : k;
+    d->used = true;
+}
+
+/* The draft's four lists as one JSON object (what the model is told is already noted). */
+static char *draft_lists(const draft_use *d)
+{
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    if (!doc)
+        return NULL;
+    yyjson_mut_val *o = yyjson_mut_obj(doc);
+    yyjson_mut_doc_set_root(doc, o);
+    yyjson_val *r = yyjson_doc_get_root(d->doc);
+    for (size_t i = 0; i < 4; i++)
+        yyjson_mut_obj_add_val(doc, o, all_lists[i], yyjson_val_mut_copy(doc, yyjson_obj_get(r, all_lists[i])));
+    char *s = yyjson_mut_write(doc, 0, NULL);
+    yyjson_mut_doc_free(doc);
+    return s;
+}
+
+/* An entry's text for spotting repeats: a string, or an action item's task. */
+static const char *entry_text(yyjson_val *v)
+{
+    return yyjson_is_str(v) ? yyjson_get_str(v) : yyjson_get_str(yyjson_obj_get(v, "task"));
+}
+
+static bool list_has(yyjson_mut_val *arr, const char *text)
+{
+    size_t i, n;
+    yyjson_mut_val *v;
+    yyjson_mut_arr_foreach(arr, i, n, v)
+    {
+        const char *t = yyjson_mut_is_str(v) ? yyjson_mut_get_str(v)
+                                             : yyjson_mut_get_str(yyjson_mut_obj_get(v, "task"));
+        if (t && text && strcasecmp(t, text) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The summary: the update's title and overview, each list the draft's entries followed by
+ * the update's new ones (repeats left out). upd NULL: the draft as it is. */
+static char *draft_merge(const draft_use *d, const char *upd)
+{
+    yyjson_doc *u = upd ? yyjson_read(upd, strlen(upd), 0) : NULL;
+    if (upd && !u)
+        return NULL;
+    yyjson_val *dr = yyjson_doc_get_root(d->doc), *ur = u ? yyjson_doc_get_root(u) : dr;
+    yyjson_mut_doc *doc = yyjson_mut_doc_new(NULL);
+    char *s = NULL;
+    if (doc) {
+        yyjson_mut_val *o = yyjson_mut_obj(doc);
+        yyjson_mut_doc_set_root(doc, o);
+        yyjson_mut_obj_add_val(doc, o, "title", yyjson_val_mut_copy(doc, yyjson_obj_get(ur, "title")));
+        yyjson_mut_obj_add_val(doc, o, "overview", yyjson_val_mut_copy(doc, yyjson_obj_get(ur, "overview")));
+        for (size_t i = 0; i < 4; i++) {
+            yyjson_mut_val *arr = yyjson_val_mut_copy(doc, yyjson_obj_get(dr, all_lists[i]));
+            if (u) {
+                size_t j, n;
+                yyjson_val *v;
+                yyjson_arr_foreach(yyjson_obj_get(ur, all_lists[i]), j, n, v)
+                {
+                    if (!list_has(arr, entry_text(v)))
+                        yyjson_mut_arr_append(arr, yyjson_val_mut_copy(doc, v));
+                }
+            }
+            yyjson_mut_obj_add_val(doc, o, all_lists[i], arr);
+        }
+        s = yyjson_mut_write(doc, 0, NULL);
+        yyjson_mut_doc_free(doc);
+    }
+    yyjson_doc_free(u);
+    return s;
+}
+
+/* Adds "draft": {...} to a meta JSON: what the draft covered and whether it was used. */
+static char *meta_with_draft(char *meta, const draft_use *d)
+{
+    if (!meta || !d->given)
+        return meta;
+    yyjson_doc *in = yyjson_read(meta, strlen(meta), 0);
+    yyjson_mut_doc *doc = in ? yyjson_doc_mut_copy(in, NULL) : NULL;
+    yyjson_doc_free(in);
+    yyjson_mut_val *o = doc ? yyjson_mut_doc_get_root(doc) : NULL;
+    char *s = NULL;
+    if (o && yyjson_mut_is_obj(o)) {
+        yyjson_mut_val *w = yyjson_mut_obj_add_obj(doc, o, "draft");
+        yyjson_mut_obj_add_bool(doc, w, "used", d->used);
+        yyjson_mut_obj_add_int(doc, w, "segments", (int64_t)d->covers);
+        yyjson_mut_obj_add_int(doc, w, "until_ms", d->until_ms);
+        if (d->used) {
+            yyjson_mut_obj_add_real(doc, w, "new_share", d->share);
+            yyjson_mut_obj_add_int(doc, w, "new_items_max", d->new_items);
+            yyjson_mut_obj_add_str(doc, w, "prompt", PARLEY_PROMPT_SUMMARY_UPDATE);
+        } else {
+            yyjson_mut_obj_add_str(doc, w, "why_not", d->why ? d->why : "");
+        }
+        s = yyjson_mut_write(doc, 0, NULL);
+    }
+    yyjson_mut_doc_free(doc);
+    if (!s)
+        return meta; /* the meta without it: better than none */
+    free(meta);
+    return s;
+}
+
+/* The summary from the draft: the update written on the cached transcript prefix (the
+ * live cache), then merged. Nothing new since the draft: the draft itself. */
+static parley_status summarize_from_draft(ctx *c, const draft_use *d, const char *sys, gen_out *go_out, char **json)
+{
+    const struct parley_task_params *p = c->p;
+    memset(go_out, 0, sizeof *go_out);
+    if (d->covers == c->t.n_segments) {
+        *json = draft_merge(d, NULL);
+        return *json ? PARLEY_OK : parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    parley_buf g = {0}, schema = {0}, rq = {0};
+    char *lists = draft_lists(d), *req = NULL;
+    int32_t bound = 0;
+    char when[32];
+    fmt_hms(d->until_ms, when);
+    parley_status st = lists ? PARLEY_OK : parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    if (!st)
+        st = summary_grammar(item_chars(p), d->new_items, &g, &bound);
+    if (!st && p->remote)
+        st = summary_schema(item_chars(p), d->new_items, &schema);
+    if (!st)
+        st = parley_buf_printf(&rq, update_request, when, lists, when);
+    if (!st)
+        st = with_language(c, rq.data, &req);
+    if (!st) {
+        int32_t max_tokens = p->max_tokens > 0 ? p->max_tokens : (bound < 1024 ? bound : 1024);
+        parley_llm_message u = {"user", req};
+        gen_in in = {sys, c->transcript, &u, 1, g.data, max_tokens, true, schema.data};
+        st = generate(c->llm, p, &in, go_out);
+        if (!st)
+            st = check_summary(go_out->text, go_out->finish, max_tokens);
+        if (!st && !(*json = draft_merge(d, go_out->text)))
+            st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    free(lists);
+    free(req);
+    parley_buf_free(&g);
+    parley_buf_free(&schema);
+    parley_buf_free(&rq);
+    return st;
+}
+
 static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t session_id, const parley_transcript *mem,
                                     const struct parley_task_params *p_in, struct parley_task_result *out)
 {
@@ -996,6 +1201,8 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
     char **parts = NULL, *sys = NULL, *json = NULL, *md = NULL, *meta = NULL;
     int rounds = 0;
     int32_t bound = 0;
+    draft_use dr;
+    memset(&dr, 0, sizeof dr);
     parley_status st = mem ? ctx_open_mem(&c, llm, mem, p) : ctx_open(&c, llm, db, session_id, p);
     if (!st)
         st = summary_grammar(item_chars(p), max_items(p), &g, &bound);
@@ -1019,18 +1226,30 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
     if (c.transcript_tokens <= limit) {
         st = main_system(&c, "Transcript", c.transcript, &sys);
         gen_out go;
-        if (!st) {
+        draft_decide(&c, &dr);
+        if (!st && dr.used) {
+            st = summarize_from_draft(&c, &dr, sys, &go, &json);
+            if (!st && go.text)
+                remote_seen(&c, &go);
+            stats_add(&out->stats, &go.stats);
+            free(go.text);
+        } else if (!st) {
             gen_in in = {sys, c.transcript, &u, 1, g.data, max_tokens, true, schema.data};
             st = generate(llm, p, &in, &go);
-        }
-        if (!st) {
-            remote_seen(&c, &go);
-            stats_add(&out->stats, &go.stats);
-            st = check_summary(go.text, go.finish, max_tokens);
-            json = go.text;
+            if (!st) {
+                remote_seen(&c, &go);
+                stats_add(&out->stats, &go.stats);
+                st = check_summary(go.text, go.finish, max_tokens);
+                json = go.text;
+            }
         }
         n_ch = 1;
     } else {
+        draft_decide(&c, &dr);
+        if (dr.given && dr.used) {
+            dr.used = false;
+            dr.why = "the transcript does not fit the context at once (map-reduce)";
+        }
         st = make_chunks(&c, limit, &ch, &n_ch);
         if (st)
             goto out;
@@ -1074,7 +1293,19 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
         if (st)
             goto out;
     }
-    meta = make_meta(&c, ch, n_ch, rounds, NULL, 0);
+    if (dr.used) {
+        char when[32];
+        fmt_hms(dr.until_ms, when);
+        parley_buf b = {.data = md, .len = strlen(md), .cap = strlen(md) + 1};
+        st = parley_buf_printf(&b,
+                               "\n_Written from a draft of the meeting up to [%s] (made while it went on) and "
+                               "the %zu segments after it._\n",
+                               when, c.t.n_segments - dr.covers);
+        md = b.data;
+        if (st)
+            goto out;
+    }
+    meta = meta_with_draft(make_meta(&c, ch, n_ch, rounds, NULL, 0), &dr);
     if (!meta) {
         st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
         goto out;
@@ -1101,6 +1332,7 @@ out:
     free(json);
     free(md);
     free(meta);
+    yyjson_doc_free(dr.doc);
     parley_buf_free(&g);
     parley_buf_free(&schema);
     ctx_close(&c);
