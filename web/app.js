@@ -485,6 +485,7 @@ async function live() {
   const sumAtStop = el("input", { type: "checkbox", id: "live-summary", checked: true });
   const skip = el("button", { type: "button", id: "live-skip-summary", hidden: true }, "Skip the summary");
   const summaryBox = el("div", { id: "live-summary-box", hidden: true });
+  const draftNote = el("p", { class: "small muted", id: "live-draft", hidden: true });
   const start = el("button", { type: "button", class: "primary", id: "live-start" }, "Start");
   const stop = el("button", { type: "button", id: "live-stop", disabled: true }, "Stop");
   const meters = {};
@@ -530,7 +531,11 @@ async function live() {
         const what = e.detail === "reading" ? "reading the end of the transcript (" + Math.round((e.fraction || 0) * 100) + " %)"
           : e.detail === "writing" ? (e.tokens || 0) + " tokens written" : e.detail;
         status.textContent = "Stopped. The meeting is stored. Writing the summary: " + what + "…";
+      } else if (e.text === "summary draft") {
+        draftNote.hidden = false;
+        draftNote.textContent = "Summary drafted up to " + e.detail + ": at stop only what is said after that is written.";
       } else if (e.text === "summary") {
+        draftNote.hidden = true;
         skip.hidden = true;
         status.textContent = "Stopped. The meeting and its summary are stored.";
         summaryBox.hidden = false;
@@ -562,6 +567,7 @@ async function live() {
     clearError();
     lines.replaceChildren();
     summaryBox.hidden = true;
+    draftNote.hidden = true;
     const body = { no_system: noSys.checked, summary: sumAtStop.checked };
     if (title.value.trim()) body.title = title.value.trim();
     if (mic.value.trim()) body.mic_source = mic.value.trim();
@@ -620,7 +626,7 @@ async function live() {
         el("label", { class: "small" }, sumAtStop, " summary when it stops")),
       el("div", { class: "row" }, start, stop, skip, el("span", { class: "muted small" }, "Me"), meter("mic"),
         el("span", { class: "muted small" }, "Them"), meter("system")),
-      status, summaryBox),
+      status, draftNote, summaryBox),
     el("div", { class: "cols" },
       el("section", { "aria-labelledby": "h-live-t" }, el("h2", { id: "h-live-t" }, "Transcript"), lines),
       el("div", {},

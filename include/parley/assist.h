@@ -91,7 +91,10 @@ struct parley_assist_params {
     int32_t draft_tokens;    /* > 0: draft summaries in idle time. Whenever the transcript
                                 has grown by this many tokens since the last draft began (and
                                 every segment is prefilled, nothing queued), the owner thread
-                                writes a summary of the meeting so far and keeps it; the
+                                writes a summary of the meeting so far and keeps it (each an
+                                update of the one before, writing only what is new, until a
+                                list has grown past twice max_items: then one is written
+                                whole, which consolidates); the
                                 SUMMARY task then writes only what came after the newest draft
                                 (parley_task_params.draft), so the summary at stop costs what
                                 is new, not the whole meeting. A question, summary or notes
@@ -156,6 +159,7 @@ struct parley_assist_status {
     bool busy;                  /* the owner thread is running a task or a prefill */
     int drafts;                 /* draft summaries written (params.draft_tokens) */
     size_t draft_segments;      /* segments the newest draft covers; 0 = none */
+    int64_t draft_until_ms;     /* the end of the last of them */
     bool drafting;              /* a draft is being written now */
 };
 

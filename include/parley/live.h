@@ -110,6 +110,8 @@ struct parley_meeting_params {
                                     many tokens, and the summary at stop writes only what came
                                     after the newest draft (assist.h draft_tokens); on battery the
                                     drafts follow on_battery like suggestions. 0 = 1500; < 0 = none */
+    int summary_item_chars;      /* the summary's (and its drafts') item_chars and max_items */
+    int summary_max_items;       /* (tasks.h); 0 = the defaults (200, 8) */
     bool full_window;            /* give whisper its full 30 s window for every utterance (slower);
                                     default false: the window is cut to the utterance (asr.h fit_window) */
     parley_bus *bus;             /* where events go; required; must outlive the meeting */

@@ -27,7 +27,8 @@ static const char *usage =
     "parley live [--mic SOURCE] [--system SOURCE | --no-system] [--title T] [--duration SECONDS]\n"
     "            [--asr-model PATH|ID] [--vad-model PATH] [--model PATH|ID [--template NAME] [--ctx N]]\n"
     "            [--remote NAME | --local] [--timeout S]\n"
-    "            [--suggest | --no-suggest] [--suggest-interval S] [--on-battery slow|pause|ignore] [--summary]\n"
+    "            [--suggest | --no-suggest] [--suggest-interval S] [--on-battery slow|pause|ignore]\n"
+    "            [--summary [--draft-every N] [--item-chars N] [--max-items N]]\n"
     "            [--input FILE [--speed N]] [--language CODE] [--vocabulary WORDS] [--full-window]\n"
     "            [--repass MODEL] [--threads N] [--no-keep-audio] [--no-recover] [--json]";
 
@@ -71,7 +72,10 @@ static const char *help_text =
     "  --summary           at stop, make the summary from the warm cache (stored); while the meeting\n"
     "                      goes on, drafts of it are written in idle time, so that stop writes only\n"
     "                      what is new since the last draft\n"
-    "  --no-drafts         with --summary: no drafts (stop writes the whole summary)\n"
+    "  --draft-every N     with --summary: a draft every N new transcript tokens (default 1500;\n"
+    "                      0 = no drafts: stop writes the whole summary)\n"
+    "  --item-chars N, --max-items N   the summary's longest item and most entries per list\n"
+    "                      (as for 'parley summarize'; default 200 and 8)\n"
     "  --input FILE        replay a recording as if it were the microphone (demos, tests)\n"
     "  --speed N           replay speed: 1 = real time (default), 0 = as fast as possible\n"
     "  --language CODE     spoken language (default: detected per utterance)\n"
@@ -128,6 +132,7 @@ struct ui {
     const char *finishing;
     double finish_t0, summary_value;
     char summary_part[40]; /* ", part 2 of 5" while a long transcript is summarised in parts */
+    char draft[16];        /* the newest summary draft reaches this far ("HH:MM:SS"); "" = none */
 };
 
 /* A team server's label on an event (live.h: source "remote:NAME/MODEL"): the name and
@@ -199,8 +204,11 @@ static void draw_status(struct ui *u, parley_meeting *m, bool has_system)
     fmt_ms(parley_meeting_now_ms(m), t, sizeof t);
     meter(u->level[0], mic, sizeof mic);
     meter(u->level[1], sys, sizeof sys);
-    fprintf(stderr, "\r\033[K[%s] mic %s  system %s  backlog %.1f s  %s  (type a note + Enter; Ctrl-C stops)", t, mic,
-            has_system ? sys : "off", u->backlog_ms / 1000.0, u->model);
+    char draft[48] = "";
+    if (u->draft[0])
+        snprintf(draft, sizeof draft, "  summary drafted to %s", u->draft);
+    fprintf(stderr, "\r\033[K[%s] mic %s  system %s  backlog %.1f s  %s%s  (type a note + Enter; Ctrl-C stops)", t,
+            mic, has_system ? sys : "off", u->backlog_ms / 1000.0, u->model, draft);
     u->status_drawn = true;
 }
 
@@ -292,6 +300,8 @@ static void show_event(struct ui *u, const parley_event *ev)
                 }
                 u->summary_value = strcmp(phase, "writing") ? ev->value : ev->value2;
             }
+        } else if (ev->text && !strcmp(ev->text, "summary draft")) {
+            snprintf(u->draft, sizeof u->draft, "%s", ev->detail ? ev->detail : "");
         } else if (ev->text && !strcmp(ev->text, "summary") && ev->detail) {
             clear_status(u);
             printf("\n%s%s%s\n", tag, tag[0] ? "\n" : "", ev->detail);
@@ -440,7 +450,7 @@ static int live_main(int argc, char **argv)
     struct parley_meeting_params mp = parley_meeting_default_params();
     const char *asr_spec = NULL, *vad_spec = NULL, *llm_spec = NULL, *v = NULL, *remote_name = NULL;
     double duration = 0, remote_timeout = 0;
-    bool json = false, no_recover = false, battery_given = false, local = false;
+    bool json = false, no_recover = false, battery_given = false, local = false, chars = false;
     const char *repass_spec = NULL;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv[i], "--help") || cli_flag(argv[i], "-h")) {
@@ -460,8 +470,20 @@ static int live_main(int argc, char **argv)
             mp.suggest = false;
         else if (cli_flag(argv[i], "--summary"))
             mp.summarize_at_stop = true;
-        else if (cli_flag(argv[i], "--no-drafts"))
-            mp.summary_draft_tokens = -1;
+        else if (cli_opt(argc, argv, &i, "--draft-every", &v)) {
+            char *end;
+            long n = v ? strtol(v, &end, 10) : -1;
+            if (!v || *end || n < 0 || n > 1000000)
+                return cli_usage_error(usage, "--draft-every needs a number of tokens (0 = no drafts)");
+            mp.summary_draft_tokens = n ? (int)n : -1;
+        } else if ((chars = cli_opt(argc, argv, &i, "--item-chars", &v)) || cli_opt(argc, argv, &i, "--max-items", &v)) {
+            char *end;
+            long n = v ? strtol(v, &end, 10) : -1;
+            if (!v || *end || n < 1 || n > (chars ? 4096 : 64))
+                return cli_usage_error(usage, chars ? "--item-chars needs a number from 1 to 4096"
+                                                    : "--max-items needs a number from 1 to 64");
+            *(chars ? &mp.summary_item_chars : &mp.summary_max_items) = (int)n;
+        }
         else if (cli_flag(argv[i], "--full-window"))
             mp.full_window = true;
         else if (cli_flag(argv[i], "--local"))

@@ -49,6 +49,9 @@ struct live_assistant {
     int32_t draft_tokens;        /* draft summaries every this many tokens on mains; 0 = none */
     int32_t draft_now;           /* the interval the assistant has now (battery) */
     double draft_power_at;       /* when the power was last looked at for them */
+    int drafts_posted;           /* drafts announced with a "summary draft" event */
+    double drafts_at;            /* when the assistant was last asked about them */
+    int item_chars, max_items;   /* the summary's (and the drafts') */
 };
 
 /* Whether the machine runs on battery: a battery discharging and no mains online.
@@ -179,6 +182,8 @@ parley_status live_assistant_new(const struct parley_meeting_params *p, parley_b
     ap.remote = la->remote;
     if (p->summarize_at_stop && !la->remote && p->summary_draft_tokens >= 0)
         ap.draft_tokens = p->summary_draft_tokens > 0 ? p->summary_draft_tokens : 1500;
+    ap.draft_item_chars = p->summary_item_chars;
+    ap.draft_max_items = p->summary_max_items;
     if (!la->model_name || (st = parley_assist_new(la->llm, &ap, &la->as)) != PARLEY_OK) {
         parley_llm_free(la->llm);
         free(la->model_name);
@@ -194,6 +199,8 @@ parley_status live_assistant_new(const struct parley_meeting_params *p, parley_b
     la->battery_policy = p->on_battery;
     la->last_sugg = parley_now();
     la->draft_tokens = la->draft_now = ap.draft_tokens;
+    la->item_chars = p->summary_item_chars;
+    la->max_items = p->summary_max_items;
     *out = la;
     return PARLEY_OK;
 }
@@ -276,6 +283,23 @@ void live_assistant_tick(live_assistant *la)
         parley_task_result_clear(&r);
         free(a->question);
         a->question = NULL;
+    }
+    /* A new draft summary: a progress event (text "summary draft", detail: how far into the
+     * meeting it reaches, "HH:MM:SS"), looked for every 2 s. */
+    if (la->draft_tokens > 0 && parley_now() - la->drafts_at >= 2.0) {
+        la->drafts_at = parley_now();
+        struct parley_assist_status s;
+        parley_assist_status(la->as, &s);
+        if (s.drafts > la->drafts_posted && s.draft_segments > 0) {
+            la->drafts_posted = s.drafts;
+            int64_t sec = s.draft_until_ms / 1000;
+            char until[32];
+            snprintf(until, sizeof until, "%02lld:%02lld:%02lld", (long long)(sec / 3600), (long long)(sec / 60 % 60),
+                     (long long)(sec % 60));
+            parley_event ev = {.kind = PARLEY_EVENT_PROGRESS, .session_id = la->session_id, .value = -1.0,
+                               .text = "summary draft", .detail = until, .source = event_label(la)};
+            parley_bus_post(la->bus, &ev);
+        }
     }
     /* Draft summaries follow the battery policy of suggestions (looked at every 10 s). */
     if (la->draft_tokens > 0 && !la->stopping && parley_now() - la->draft_power_at >= 10.0) {
@@ -445,6 +469,8 @@ parley_status live_assistant_summary(live_assistant *la, const parley_cancel *ca
     live_assistant_finish(la, cancel); /* what is in flight first: answers are not lost */
     struct parley_task_params tp = parley_task_default_params();
     tp.cancel = cancel;
+    tp.item_chars = la->item_chars;
+    tp.max_items = la->max_items;
     struct sum_progress sp = {.bus = la->bus, .session_id = la->session_id, .label = event_label(la)};
     sum_post(&sp, "reading", 0.0, 0.0, true);
     tp.on_progress = sum_reading;

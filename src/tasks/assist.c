@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <yyjson.h>
+
 struct parley_assist_job {
     parley_assist_job *next;
     parley_assist_kind kind;
@@ -55,6 +57,7 @@ struct parley_assist {
     size_t draft_covers;             /* it covers segments [0, draft_covers) */
     int64_t draft_base;              /* total_tokens when it was started */
     int drafts;                      /* drafts written */
+    bool draft_long;                 /* a list of it is past twice max_items: the next one is whole */
     bool drafting;                   /* one is being written (draft_cancel stops it) */
     parley_cancel *draft_cancel;
 };
@@ -341,6 +344,15 @@ static void run_draft(parley_assist *as)
     }
     size_t upto = as->t.n_segments;
     int64_t base = as->total_tokens;
+    /* Drafts roll: each is an update of the one before (only what is new is written; the
+     * task falls back to a whole summary when the new part is over half), until a list
+     * has grown past twice max_items; then the next draft is written whole, which
+     * consolidates. */
+    char *prev = NULL;
+    size_t prev_covers = 0;
+    if (as->draft && !as->draft_long && as->draft_covers > as->from && (prev = parley_strdup(as->draft)) != NULL)
+        prev_covers = as->draft_covers - as->from;
+    int32_t room = ctx_tokens(as) - (int32_t)as->window_tokens - as->earlier_tokens - 1536;
     as->busy = as->drafting = true;
     parley_cancel_reset(as->draft_cancel);
     pthread_mutex_unlock(&as->mu);
@@ -351,9 +363,29 @@ static void run_draft(parley_assist *as)
     tp.item_chars = as->p.draft_item_chars;
     tp.max_items = as->p.draft_max_items;
     tp.cancel = as->draft_cancel;
+    /* Room to finish: a draft costs idle time only, and one cut off at the task's usual
+     * 1024 is wasted (a model that rambles, like the random-weight stand-ins). Only where
+     * the context has that room beside the window, rules and request: a draft must not
+     * turn into a summary in parts. */
+    tp.max_tokens = room >= 2048 ? 2048 : room > 1024 ? room : 0;
+    tp.draft = prev;
+    tp.draft_segments = prev_covers;
     struct parley_task_result r;
     parley_status st = parley_task_summarize_transcript(as->llm, &v, &tp, &r);
     view_free(&v, earlier);
+    free(prev);
+    size_t longest = 0;
+    if (st == PARLEY_OK && r.json) {
+        yyjson_doc *d = yyjson_read(r.json, strlen(r.json), 0);
+        yyjson_val *o = d ? yyjson_doc_get_root(d) : NULL, *k, *val;
+        size_t i, n;
+        yyjson_obj_foreach(o, i, n, k, val)
+        {
+            if (yyjson_is_arr(val) && yyjson_arr_size(val) > longest)
+                longest = yyjson_arr_size(val);
+        }
+        yyjson_doc_free(d);
+    }
     pthread_mutex_lock(&as->mu);
     as->busy = as->drafting = false;
     if (st == PARLEY_OK) {
@@ -363,8 +395,10 @@ static void run_draft(parley_assist *as)
         as->draft_covers = upto;
         as->draft_base = base;
         as->drafts++;
-        parley_log(PARLEY_LOG_INFO, "assistant: draft summary %d covers %zu segments (%d tokens written in %.1f s)",
-                   as->drafts, upto, r.stats.n_generated, r.stats.gen_ms / 1000.0);
+        as->draft_long = longest > 2 * (size_t)(as->p.draft_max_items > 0 ? as->p.draft_max_items : 8);
+        parley_log(PARLEY_LOG_INFO, "assistant: draft summary %d covers %zu segments (%s; %d tokens written in %.1f s)",
+                   as->drafts, upto, r.meta && strstr(r.meta, "\"draft\":{\"used\":true") ? "an update" : "whole",
+                   r.stats.n_generated, r.stats.gen_ms / 1000.0);
     } else if (st != PARLEY_ERR_CANCELLED) {
         parley_log(PARLEY_LOG_WARN, "assistant: the draft summary failed: %s", parley_last_error());
         as->draft_base = base; /* not again until the transcript has grown as much again */
@@ -713,6 +747,8 @@ void parley_assist_status(parley_assist *as, struct parley_assist_status *out)
     out->busy = as->busy;
     out->drafts = as->drafts;
     out->draft_segments = as->draft ? as->draft_covers : 0;
+    if (out->draft_segments && out->draft_segments <= as->t.n_segments)
+        out->draft_until_ms = as->t.segments[out->draft_segments - 1].t1_ms;
     out->drafting = as->drafting;
     for (parley_assist_job *j = as->queue; j; j = j->next)
         out->queued_jobs++;

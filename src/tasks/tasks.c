@@ -1233,7 +1233,19 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
                 remote_seen(&c, &go);
             stats_add(&out->stats, &go.stats);
             free(go.text);
-        } else if (!st) {
+            if (st == PARLEY_ERR_FORMAT && !(p->cancel && parley_cancel_is_set(p->cancel))) {
+                /* The update did not complete its JSON within max_tokens: the whole summary
+                 * instead, on the same engine, and the meta says so. */
+                parley_log(PARLEY_LOG_WARN, "summary: the update of the draft failed (%s); writing the whole summary",
+                           parley_last_error());
+                dr.used = false;
+                dr.why = "the update of it did not complete its JSON within max_tokens";
+                free(json);
+                json = NULL;
+                st = PARLEY_OK;
+            }
+        }
+        if (!st && !dr.used) {
             gen_in in = {sys, c.transcript, &u, 1, g.data, max_tokens, true, schema.data};
             st = generate(llm, p, &in, &go);
             if (!st) {

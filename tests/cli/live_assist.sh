@@ -151,6 +151,36 @@ chat = [r for r, in c.execute("SELECT role FROM chat_messages WHERE session_id=?
 assert chat == ["user", "assistant"], chat
 PY
 
+t_begin "summary drafts while the meeting runs; the summary at stop is written from the newest one"
+# A draft every 30 new transcript tokens (the tiny model's vocabulary makes a line about
+# 40), short items so that the tiny model closes its JSON: "summary draft" events come while
+# the meeting runs, and the stored summary says it was written from a draft.
+run "$P" live --input "$T_DIR/long.wav" --speed 2 --no-system --asr-model tiny --model stories260K --template chatml \
+    --ctx 4096 --threads 1 --title "Drafted" --summary --draft-every 30 --item-chars 12 --max-items 2 --json
+expect_rc 0 && python3 - "$T_DIR/out" "$db" <<'PY' && t_ok || t_fail "$(grep -v '"level"' "$T_DIR/out" | cut -c1-160 | tail -8; tail -3 "$T_DIR/err")"
+import json, sqlite3, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+kinds = [e["event"] for e in ev]
+stop = kinds.index("stopped")
+drafts = [e for e in ev[:stop] if e["event"] == "progress" and e.get("text") == "summary draft"]
+assert drafts and all(len(e["detail"]) == 8 and e["detail"][2] == ":" for e in drafts), [e for e in ev if e["event"] == "progress"]
+made = [e for e in ev if e["event"] == "progress" and e.get("text") == "summary"]
+assert len(made) == 1 and "Written from a draft of the meeting up to" in made[0]["detail"], made
+sid = [e for e in ev if e["event"] == "started"][0]["session_id"]
+c = sqlite3.connect(sys.argv[2])
+meta, = c.execute("SELECT meta FROM artifacts WHERE session_id=? AND kind='summary' AND format='json'", (sid,)).fetchone()
+d = json.loads(meta)["draft"]
+segs = c.execute("SELECT count(*) FROM segments WHERE session_id=?", (sid,)).fetchone()[0]
+assert d["used"] is True and 0 < d["segments"] <= segs and d["new_items_max"] >= 1, (d, segs)
+PY
+
+t_begin "--draft-every and --item-chars take numbers"
+run "$P" live --no-system --summary --model stories260K --draft-every lots
+if expect_rc 2 && expect_err "--draft-every needs a number"; then
+    run "$P" live --no-system --summary --model stories260K --item-chars 0
+    expect_rc 2 && expect_err "--item-chars needs a number from 1 to 4096" && t_ok
+fi
+
 t_begin "--suggest without --model is a usage error"
 run "$P" live --suggest --no-system
 expect_rc 2 && expect_err "need --model" && t_ok
