@@ -90,7 +90,7 @@ struct parley_assist_params {
                                 every prompt, the cached prefix too; NULL = none. Copied */
     int32_t draft_tokens;    /* > 0: draft summaries in idle time. Whenever the transcript
                                 has grown by this many tokens since the last draft began (and
-                                every segment is prefilled, nothing queued), the owner thread
+                                nothing is queued), the owner thread
                                 writes a summary of the meeting so far and keeps it (each an
                                 update of the one before, writing only what is new, until a
                                 list has grown past twice max_items: then one is written

@@ -322,13 +322,14 @@ static parley_status hist_add(parley_assist *as, const char *role, const char *c
     return PARLEY_OK;
 }
 
-/* Whether a draft summary is due: drafts on, nothing queued, every segment prefilled, and
- * the transcript grown by draft_every tokens since the last draft began. */
+/* Whether a draft summary is due: drafts on, nothing queued, and the transcript grown by
+ * draft_every tokens since the last draft began. Not "once every segment is prefilled":
+ * while speech recognition catches up a backlog, segments come faster than the owner
+ * thread idles, and the draft (which reads the new lines itself) would wait for the end. */
 static bool draft_due(const parley_assist *as)
 {
     return !as->p.remote && as->draft_every > 0 && as->draft_cancel && !as->queue &&
-           as->prefilled >= as->t.n_segments && as->t.n_segments > as->from &&
-           as->total_tokens - as->draft_base >= as->draft_every;
+           as->t.n_segments > as->from && as->total_tokens - as->draft_base >= as->draft_every;
 }
 
 /* Writes a draft summary of the transcript so far, on the owner thread with the lock held
@@ -492,12 +493,14 @@ static void *owner_main(void *arg)
             run_job(as, j);
             continue;
         }
-        if (!as->p.no_prefill && as->prefilled < as->t.n_segments) {
-            prefill(as);
+        if (draft_due(as)) {
+            maybe_compact(as); /* as prefill() does: the window must fit */
+            if (!as->quit && !as->queue)
+                run_draft(as);
             continue;
         }
-        if (draft_due(as)) {
-            run_draft(as);
+        if (!as->p.no_prefill && as->prefilled < as->t.n_segments) {
+            prefill(as);
             continue;
         }
         pthread_cond_wait(&as->cv, &as->mu);
