@@ -276,6 +276,8 @@ TEST(drafts_in_idle_time_and_the_summary_writes_only_what_is_new)
     ASSERT_OK(parley_assist_submit(as, PARLEY_ASSIST_ASK, "Who sends the quote?", &tp, &j));
     ASSERT_OK(parley_assist_job_wait(j, &r));
     ASSERT(r.text);
+    /* The draft read only what was prefilled: cancelling it kept the cached transcript. */
+    ASSERT_MSG(r.stats.n_reused > 200, "reused %d", r.stats.n_reused);
     parley_task_result_clear(&r);
     parley_assist_free(as); /* a draft being written is cancelled, not waited for */
     parley_llm_free(llm);

@@ -85,7 +85,8 @@ struct parley_assist_params {
                                 (see parley_task_params.language); NULL = from the segments'
                                 transcript language set with parley_assist_set_language().
                                 Copied */
-    bool no_prefill;         /* true: do not prefill in idle time (tests, benchmarks) */
+    bool no_prefill;         /* true: do not prefill in idle time (tests, benchmarks); no
+                                drafts either (draft_tokens) */
     const char *vocabulary;  /* names and terms of the meeting (parley_task_params.vocabulary), in
                                 every prompt, the cached prefix too; NULL = none. Copied */
     int32_t draft_tokens;    /* > 0: draft summaries in idle time. Whenever the transcript

@@ -325,10 +325,10 @@ static parley_status hist_add(parley_assist *as, const char *role, const char *c
 /* Whether a draft summary is due: drafts on, nothing queued, and the transcript grown by
  * draft_every tokens since the last draft began. Not "once every segment is prefilled":
  * while speech recognition catches up a backlog, segments come faster than the owner
- * thread idles, and the draft (which reads the new lines itself) would wait for the end. */
+ * thread idles, and the draft would wait for the end. */
 static bool draft_due(const parley_assist *as)
 {
-    return !as->p.remote && as->draft_every > 0 && as->draft_cancel && !as->queue &&
+    return !as->p.remote && !as->p.no_prefill && as->draft_every > 0 && as->draft_cancel && !as->queue &&
            as->t.n_segments > as->from && as->total_tokens - as->draft_base >= as->draft_every;
 }
 
@@ -339,11 +339,12 @@ static void run_draft(parley_assist *as)
 {
     parley_transcript v;
     char *earlier = NULL;
-    if (window_view(as, &v, &earlier)) {
-        as->draft_base = as->total_tokens; /* out of memory: not again at once */
+    if (as->prefilled <= as->from || window_view(as, &v, &earlier)) {
+        as->draft_base = as->total_tokens; /* nothing prefilled, or out of memory: not again at once */
         return;
     }
-    size_t upto = as->t.n_segments;
+    v.n_segments = as->prefilled - as->from; /* what the cached prefix holds (see owner_main) */
+    size_t upto = as->prefilled;
     int64_t base = as->total_tokens;
     /* Drafts roll: each is an update of the one before (only what is new is written; the
      * task falls back to a whole summary when the new part is over half), until a list
@@ -494,8 +495,13 @@ static void *owner_main(void *arg)
             continue;
         }
         if (draft_due(as)) {
-            maybe_compact(as); /* as prefill() does: the window must fit */
-            if (!as->quit && !as->queue)
+            /* The new lines first, by the prefill (which nothing cancels): a draft reads
+             * only what is prefilled, so cancelling it never cuts an extension of the
+             * cached prefix, which would drop the whole prefix (a recurrent model's state
+             * cannot be trimmed back). */
+            if (as->prefilled < as->t.n_segments)
+                prefill(as);
+            if (!as->quit && !as->queue && draft_due(as))
                 run_draft(as);
             continue;
         }
