@@ -109,7 +109,9 @@ struct parley_meeting_params {
                                     written in idle time whenever the transcript has grown by this
                                     many tokens, and the summary at stop writes only what came
                                     after the newest draft (assist.h draft_tokens); on battery the
-                                    drafts follow on_battery like suggestions. 0 = 1500; < 0 = none */
+                                    drafts follow on_battery like suggestions. 0 = none (the
+                                    default: measured, they do not pay on a 2-core CPU at a
+                                    4x replay, docs/benchmarks/live.md); e.g. 1500 */
     int summary_item_chars;      /* the summary's (and its drafts') item_chars and max_items */
     int summary_max_items;       /* (tasks.h); 0 = the defaults (200, 8) */
     bool full_window;            /* give whisper its full 30 s window for every utterance (slower);

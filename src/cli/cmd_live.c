@@ -72,8 +72,9 @@ static const char *help_text =
     "  --summary           at stop, make the summary from the warm cache (stored); while the meeting\n"
     "                      goes on, drafts of it are written in idle time, so that stop writes only\n"
     "                      what is new since the last draft\n"
-    "  --draft-every N     with --summary: a draft every N new transcript tokens (default 1500;\n"
-    "                      0 = no drafts: stop writes the whole summary)\n"
+    "  --draft-every N     with --summary: a draft of it every N new transcript tokens (e.g.\n"
+    "                      1500), so that stop writes only what is new since; default 0 = none\n"
+    "                      (docs/live.md: on a small CPU the drafts can cost more than they save)\n"
     "  --item-chars N, --max-items N   the summary's longest item and most entries per list\n"
     "                      (as for 'parley summarize'; default 200 and 8)\n"
     "  --input FILE        replay a recording as if it were the microphone (demos, tests)\n"
@@ -475,7 +476,7 @@ static int live_main(int argc, char **argv)
             long n = v ? strtol(v, &end, 10) : -1;
             if (!v || *end || n < 0 || n > 1000000)
                 return cli_usage_error(usage, "--draft-every needs a number of tokens (0 = no drafts)");
-            mp.summary_draft_tokens = n ? (int)n : -1;
+            mp.summary_draft_tokens = (int)n;
         } else if ((chars = cli_opt(argc, argv, &i, "--item-chars", &v)) || cli_opt(argc, argv, &i, "--max-items", &v)) {
             char *end;
             long n = v ? strtol(v, &end, 10) : -1;

@@ -180,8 +180,8 @@ parley_status live_assistant_new(const struct parley_meeting_params *p, parley_b
     ap.language = p->language && strcmp(p->language, "auto") ? p->language : NULL;
     ap.vocabulary = p->vocabulary;
     ap.remote = la->remote;
-    if (p->summarize_at_stop && !la->remote && p->summary_draft_tokens >= 0)
-        ap.draft_tokens = p->summary_draft_tokens > 0 ? p->summary_draft_tokens : 1500;
+    if (p->summarize_at_stop && !la->remote && p->summary_draft_tokens > 0)
+        ap.draft_tokens = p->summary_draft_tokens;
     ap.draft_item_chars = p->summary_item_chars;
     ap.draft_max_items = p->summary_max_items;
     if (!la->model_name || (st = parley_assist_new(la->llm, &ap, &la->as)) != PARLEY_OK) {
