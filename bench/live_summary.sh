@@ -70,9 +70,10 @@ live_s = summary - stopped
 load.append(os.getloadavg()[0])
 import sqlite3
 def summary_stats(newest_first):
-    # the stored summary's own figures (artifacts table): prompt tokens read, tokens written
+    # the stored summary's own figures (artifacts table): prompt tokens read (not reused from
+    # the cache), tokens written
     db = sqlite3.connect(os.path.join(work, "data", "parley", "parley.db"))
-    r = db.execute("SELECT prompt_tokens, output_tokens, meta FROM artifacts WHERE kind = 'summary' AND format = 'json' "
+    r = db.execute("SELECT prompt_tokens - reused_tokens, output_tokens, meta FROM artifacts WHERE kind = 'summary' AND format = 'json' "
                    "ORDER BY id " + ("DESC" if newest_first else "ASC") + " LIMIT 1").fetchone()
     db.close()
     return r if r else (None, None, None)
