@@ -345,7 +345,11 @@ static void run_draft(parley_assist *as)
     }
     v.n_segments = as->prefilled - as->from; /* what the cached prefix holds (see owner_main) */
     size_t upto = as->prefilled;
+    /* The transcript's tokens up to the draft's end: the segments after it count toward
+     * the next draft. */
     int64_t base = as->total_tokens;
+    for (size_t i = upto; i < as->t.n_segments; i++)
+        base -= as->seg_tokens[i];
     /* Drafts roll: each is an update of the one before (only what is new is written; the
      * task falls back to a whole summary when the new part is over half), until a list
      * has grown past twice max_items; then the next draft is written whole, which
@@ -405,8 +409,6 @@ static void run_draft(parley_assist *as)
         parley_log(PARLEY_LOG_WARN, "assistant: the draft summary failed: %s", parley_last_error());
         as->draft_base = base; /* not again until the transcript has grown as much again */
     }
-    if (as->prefilled < upto)
-        as->prefilled = upto;
     parley_task_result_clear(&r);
 }
 
