@@ -90,8 +90,12 @@ meta = json.loads(c.stdout)  # transcript_tokens is a top-level key (json.h task
 cold_prompt, cold_out, _ = summary_stats(True)
 load.append(os.getloadavg()[0])
 ratio = live_s / cold_s
-dnote = ("%d drafts, the last to %s; used: %s" % (len(drafts), drafts[-1][1], "yes, %d segments, new share %.2f" % (
-    draft["segments"], draft["new_share"]) if draft and draft.get("used") else "no")) if drafts else "no drafts"
+def draft_used(d):
+    if not d or not d.get("used"):
+        return "no" + (" (%s)" % d["why_not"] if d and d.get("why_not") else "")
+    where = "in the drafts' context, from %d ms" % d["until_ms"] if d.get("rolling") else "%d segments" % d["segments"]
+    return "yes, %s, new share %.2f" % (where, d["new_share"])
+dnote = ("%d drafts, the last to %s; used: %s" % (len(drafts), drafts[-1][1], draft_used(draft))) if drafts else "no drafts"
 row = "| %s | %s | %s, %s | %.0f | %d | %s | %s | %.1f | %.1f | **%.1f %%** | %s / %s | %s / %s | %.0f | %.1f |" % (
     time.strftime("%Y-%m-%d %H:%M"), speed, item_chars, max_items, dur / 60, segs, meta.get("transcript_tokens", "?"),
     dnote, live_s, cold_s, ratio * 100, live_prompt, cold_prompt, live_out, cold_out, t_end - t0, sum(load) / len(load))

@@ -53,18 +53,28 @@ static void append(parley_assist *as, size_t i)
 }
 
 /* Waits (up to 20 s) until every segment is in the cached prefix. */
-static bool wait_prefilled(parley_assist *as)
+/* Polls the assistant's status (10 ms apart, up to `tries` times) until `done` holds. */
+static bool wait_for(parley_assist *as, bool (*done)(const struct parley_assist_status *, size_t), size_t arg,
+                     int tries)
 {
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < tries; i++) {
         struct parley_assist_status st;
         parley_assist_status(as, &st);
-        if (st.prefilled_segments == st.n_segments && !st.busy && st.queued_jobs == 0)
+        if (done(&st, arg))
             return true;
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     return false;
 }
+
+static bool all_prefilled(const struct parley_assist_status *st, size_t unused)
+{
+    (void)unused;
+    return st->prefilled_segments == st->n_segments && !st->busy && st->queued_jobs == 0;
+}
+
+static bool wait_prefilled(parley_assist *as) { return wait_for(as, all_prefilled, 0, 2000); }
 
 TEST(appended_segments_are_prefilled_and_a_question_pays_only_for_itself)
 {
@@ -199,17 +209,18 @@ TEST(stopping_cancels_queued_jobs)
 }
 
 /* Waits (up to 60 s) until a draft covers n segments and none is being written. */
-static bool wait_draft(parley_assist *as, size_t n)
+static bool draft_covers(const struct parley_assist_status *st, size_t n)
 {
-    for (int i = 0; i < 6000; i++) {
-        struct parley_assist_status st;
-        parley_assist_status(as, &st);
-        if (st.draft_segments == n && !st.drafting && !st.busy)
-            return true;
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    return false;
+    return st->draft_segments == n && !st->drafting && !st->busy;
+}
+
+static bool wait_draft(parley_assist *as, size_t n) { return wait_for(as, draft_covers, n, 6000); }
+
+/* Every segment after the newest draft is read into the drafts' context. */
+static bool all_read(const struct parley_assist_status *st, size_t unused)
+{
+    (void)unused;
+    return st->draft_segments + st->draft_read_segments == st->n_segments && !st->busy && st->queued_jobs == 0;
 }
 
 TEST(drafts_in_idle_time_and_the_summary_writes_only_what_is_new)
@@ -230,11 +241,18 @@ TEST(drafts_in_idle_time_and_the_summary_writes_only_what_is_new)
     parley_assist_status(as, &s0);
     ASSERT(s0.drafts >= 1);
 
-    /* Drafts off: no new one; two more segments; the summary starts from the draft of 12. */
+    /* Drafts off: no new one; two more segments, read in idle time into the drafts'
+     * context after the draft of 12 (the main prefix too); the summary is written there
+     * from the draft and those two, and reads little more than its request. */
     ASSERT_OK(parley_assist_set_draft_tokens(as, 0));
     append(as, 12);
     append(as, 13);
     ASSERT(wait_prefilled(as));
+    ASSERT(wait_for(as, all_read, 0, 2000));
+    struct parley_assist_status sr;
+    parley_assist_status(as, &sr);
+    ASSERT_EQ_INT((int)sr.draft_read_segments, 2);
+    ASSERT(sr.draft_cached_tokens > 0);
     struct parley_task_params tp = parley_task_default_params();
     tp.item_chars = 12;
     tp.max_items = 2;
@@ -242,9 +260,11 @@ TEST(drafts_in_idle_time_and_the_summary_writes_only_what_is_new)
     struct parley_task_result r;
     ASSERT_OK(parley_assist_submit(as, PARLEY_ASSIST_SUMMARY, NULL, &tp, &j));
     ASSERT_OK(parley_assist_job_wait(j, &r));
-    ASSERT_CONTAINS(r.meta, "\"draft\":{\"used\":true,\"segments\":12,");
+    ASSERT_CONTAINS(r.meta, "\"draft\":{\"used\":true,\"rolling\":true,");
     ASSERT(r.stats.n_generated > 0);
     ASSERT_CONTAINS(r.text, "the 2 segments after it");
+    ASSERT_MSG(r.stats.n_reused == sr.draft_cached_tokens && r.stats.n_evaluated < r.stats.n_reused,
+               "reused %d of %d cached, read %d", r.stats.n_reused, sr.draft_cached_tokens, r.stats.n_evaluated);
     parley_task_result_clear(&r);
     struct parley_assist_status s1;
     parley_assist_status(as, &s1);

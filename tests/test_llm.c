@@ -1112,6 +1112,66 @@ TEST(grammar_checks_the_chosen_token_first)
     parley_llm_free(llm);
 }
 
+/* A second context on the same weights: its own cache and prefix, the base's untouched;
+ * the same greedy output as the base for the same prompt; the base goes on after it is
+ * freed. Made on an engine with deferred repacking: the repack happens first. */
+TEST(a_sibling_context_keeps_its_own_prefix_beside_the_base)
+{
+    NEED_MODEL();
+    parley_llm *base = load_deferred(mp, NULL, true), *side = NULL;
+    ASSERT(base);
+    ASSERT_STATUS(parley_llm_sibling(NULL, 512, &side), PARLEY_ERR_INVALID_ARG);
+    ASSERT_STATUS(parley_llm_sibling(base, 512, NULL), PARLEY_ERR_INVALID_ARG);
+    parley_buf a = {0}, b = {0};
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(parley_buf_printf(&a, "[00:00:%02d] %s", i, story));
+    ASSERT_OK(parley_buf_printf(&b, "The dog ran to the park with a red ball. %s", story));
+    ASSERT_OK(parley_llm_prefix_set(base, a.data, NULL, NULL));
+    int32_t n_a = parley_llm_prefix_tokens(base);
+    ASSERT(n_a > 100);
+
+    ASSERT_OK(parley_llm_sibling(base, 512, &side));
+    ASSERT_EQ_INT((int)parley_llm_info(side)->n_ctx, 512);
+    ASSERT_EQ_INT((int)parley_llm_info(base)->n_ctx, 1024);
+    ASSERT_EQ_INT(parley_llm_prefix_tokens(side), 0);
+    ASSERT_OK(parley_llm_prefix_set(side, b.data, NULL, NULL));
+    int32_t n_b = parley_llm_prefix_tokens(side);
+    ASSERT(n_b > 20);
+    ASSERT_EQ_INT(parley_llm_prefix_tokens(base), n_a);
+
+    char pa[8192], pb[4096];
+    snprintf(pa, sizeof pa, "%sOne day, Lily saw a big", a.data);
+    snprintf(pb, sizeof pb, "%sOne day, Lily saw a big", b.data);
+    struct parley_llm_request rq = parley_llm_default_request();
+    rq.max_tokens = 16;
+    struct parley_llm_result rs, rb, rs2;
+    rq.prompt = pb;
+    ASSERT_OK(parley_llm_generate(side, &rq, &rs));
+    ASSERT_EQ_INT(rs.stats.n_reused, n_b);
+    rq.prompt = pa;
+    ASSERT_OK(parley_llm_generate(base, &rq, &rb));
+    ASSERT_EQ_INT(rb.stats.n_reused, n_a);
+    /* The same prompt on the base (its prefix dropped for it) gives the side's answer. */
+    parley_llm_prefix_clear(base);
+    rq.prompt = pb;
+    ASSERT_OK(parley_llm_generate(base, &rq, &rs2));
+    ASSERT_EQ_INT(rs2.stats.n_reused, 0);
+    ASSERT_STR(rs2.text, rs.text);
+    ASSERT_EQ_INT(parley_llm_prefix_tokens(side), n_b);
+
+    parley_llm_free(side);
+    parley_llm_result_clear(&rb);
+    rq.prompt = pa;
+    ASSERT_OK(parley_llm_generate(base, &rq, &rb));
+    ASSERT(rb.text && rb.stats.n_generated > 0);
+    parley_llm_result_clear(&rs);
+    parley_llm_result_clear(&rb);
+    parley_llm_result_clear(&rs2);
+    parley_buf_free(&a);
+    parley_buf_free(&b);
+    parley_llm_free(base);
+}
+
 int main(void)
 {
     parley_init();
@@ -1134,5 +1194,6 @@ int main(void)
     RUN(grammar_checks_the_chosen_token_first);
     RUN(grammar_sampling_equals_llama_grammar_first);
     RUN(deferred_repack_only_before_a_big_evaluation);
+    RUN(a_sibling_context_keeps_its_own_prefix_beside_the_base);
     return test_summary();
 }

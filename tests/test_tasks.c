@@ -836,6 +836,88 @@ TEST(a_summary_from_a_draft_writes_only_what_is_new)
     parley_llm_free(llm);
 }
 
+TEST(a_rolling_summary_reads_the_draft_and_only_what_came_after_it)
+{
+    NEED_MODEL();
+    parley_llm *llm = load(4096, "chatml");
+    ASSERT(llm);
+    parley_transcript t;
+    memset(&t, 0, sizeof t);
+    for (size_t i = 0; i < 20; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "%s (item %zu)", lines[i % 6], i);
+        ASSERT_OK(parley_transcript_add(&t, (int64_t)i * 5000, (int64_t)i * 5000 + 4500, text, speakers[i % 6], 0.9f));
+    }
+    struct parley_task_params p = small_params();
+    struct parley_task_result r0, r1, r2, r3;
+    char why[4096];
+
+    /* The draft of the first 18 segments; then only segments 18 and 19 are given. */
+    t.n_segments = 18;
+    ASSERT_OK(parley_task_summarize_transcript(llm, &t, &p, &r0));
+    t.n_segments = 20;
+    parley_transcript tail = t;
+    tail.segments = t.segments + 18;
+    tail.n_segments = 2;
+    p.draft = r0.json;
+    p.draft_rolling = true;
+    p.draft_until_ms = 89500;
+    p.draft_segments = 7; /* ignored when rolling */
+
+    /* Read in idle time with the same params: the summary then reads only its request. */
+    struct parley_llm_stats pre;
+    ASSERT_OK(parley_task_prefill(llm, &tail, &p, &pre));
+    ASSERT(pre.n_evaluated > 0);
+    ASSERT_OK(parley_task_summarize_transcript(llm, &tail, &p, &r1));
+    ASSERT_CONTAINS(r1.meta, "\"draft\":{\"used\":true,\"rolling\":true,\"until_ms\":89500");
+    ASSERT_CONTAINS(r1.meta, "\"prompt\":\"" PARLEY_PROMPT_SUMMARY_ROLLING "\"");
+    /* Share of the meeting's time: (99500 - 89500) / 99500, so 1 + ceil(2 x 0.1) = 2. */
+    ASSERT_CONTAINS(r1.meta, "\"new_items_max\":2");
+    ASSERT_CONTAINS(r1.text, "Written from a draft of the meeting up to [00:01:29] (made while it went on) and the 2 "
+                             "segments after it");
+    ASSERT_MSG(r1.stats.n_reused >= pre.n_evaluated, "reused %d of the %d read before", r1.stats.n_reused,
+               pre.n_evaluated);
+    ASSERT(r1.stats.n_generated > 0);
+    const char *keys[] = {"key_points", "decisions", "action_items", "open_questions"};
+    size_t most = 0;
+    for (int i = 0; i < 4; i++) {
+        char a[8192], b[8192];
+        size_t na, nb;
+        list_text(r0.json, keys[i], a, sizeof a, &na);
+        list_text(r1.json, keys[i], b, sizeof b, &nb);
+        ASSERT_MSG(strncmp(a, b, strlen(a)) == 0, "%s: draft\n%s\nthen\n%s", keys[i], a, b);
+        ASSERT_MSG(nb >= na && nb <= na + 2, "%s: %zu then %zu", keys[i], na, nb);
+        if (nb > most)
+            most = nb;
+    }
+    ASSERT_MSG(summary_ok(r1.json, 16, (int)most, why, sizeof why), "%s", why);
+
+    /* Lists grown long: written anew (the draft still stands for the start: said so). */
+    p.draft_rewrite = true;
+    ASSERT_OK(parley_task_summarize_transcript(llm, &tail, &p, &r2));
+    ASSERT_CONTAINS(r2.meta, "\"used\":false");
+    ASSERT_CONTAINS(r2.meta, "written anew");
+    ASSERT_CONTAINS(r2.text, "Written from a draft of the meeting up to [00:01:29]");
+    ASSERT_MSG(summary_ok(r2.json, 16, 2, why, sizeof why), "%s", why);
+    p.draft_rewrite = false;
+
+    /* Over half the meeting's time after the draft: written anew too. */
+    p.draft_until_ms = 20000;
+    ASSERT_OK(parley_task_summarize_transcript(llm, &tail, &p, &r3));
+    ASSERT_CONTAINS(r3.meta, "over half of the meeting's time");
+    parley_task_result_clear(&r3);
+
+    /* A draft that is not a summary: an error, never a summary of the tail alone. */
+    p.draft = "{\"title\":1}";
+    ASSERT_STATUS(parley_task_summarize_transcript(llm, &tail, &p, &r3), PARLEY_ERR_INVALID_ARG);
+    ASSERT_CONTAINS(parley_last_error(), "would be left out");
+    parley_task_result_clear(&r0);
+    parley_task_result_clear(&r1);
+    parley_task_result_clear(&r2);
+    parley_transcript_free(&t);
+    parley_llm_free(llm);
+}
+
 int main(void)
 {
     parley_init();
@@ -877,6 +959,7 @@ int main(void)
     RUN(typed_notes_steer_the_summary);
     RUN(vocabulary_reaches_the_rules);
     RUN(a_summary_from_a_draft_writes_only_what_is_new);
+    RUN(a_rolling_summary_reads_the_draft_and_only_what_came_after_it);
     parley_store_close(db);
     return test_summary();
 }

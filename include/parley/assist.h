@@ -89,19 +89,23 @@ struct parley_assist_params {
                                 drafts either (draft_tokens) */
     const char *vocabulary;  /* names and terms of the meeting (parley_task_params.vocabulary), in
                                 every prompt, the cached prefix too; NULL = none. Copied */
-    int32_t draft_tokens;    /* > 0: draft summaries in idle time. Whenever the transcript
-                                has grown by this many tokens since the last draft began (and
-                                nothing is queued), the owner thread
-                                writes a summary of the meeting so far and keeps it (each an
-                                update of the one before, writing only what is new, until a
-                                list has grown past twice max_items: then one is written
-                                whole, which consolidates); the
-                                SUMMARY task then writes only what came after the newest draft
-                                (parley_task_params.draft), so the summary at stop costs what
-                                is new, not the whole meeting. A question, summary or notes
-                                submitted while a draft is written cancel it (it is tried
-                                again when idle); suggestions wait for it. Local engines only.
-                                0 = no drafts */
+    int32_t draft_tokens;    /* > 0: draft summaries in idle time, in a second context on
+                                the same weights (parley_llm_sibling, about 3 x draft_tokens +
+                                4096 tokens of cache) that holds the newest draft and the
+                                transcript after it, read in idle time after the main prefix.
+                                Whenever the transcript has grown by this many tokens since
+                                the last draft began (and nothing is queued), the owner thread
+                                writes a summary of the meeting so far from the draft before
+                                and what came after it (parley_task_params.draft_rolling:
+                                only what is new is written, until a list has grown past
+                                twice max_items: then the lists are written anew, which
+                                consolidates). The SUMMARY task then does the same in that
+                                context: it reads only the newest lines and writes only what
+                                they add, at the shallow depth of the draft and what followed,
+                                so the summary at stop costs what is new, not the whole
+                                meeting. A question, summary or notes submitted while a draft
+                                is written cancel it (it is tried again when idle);
+                                suggestions wait for it. Local engines only. 0 = no drafts */
     int32_t draft_item_chars; /* the drafts' item_chars and max_items (parley_task_params):  */
     int32_t draft_max_items;  /* give the SUMMARY task the same; 0 = the defaults */
     parley_remote *remote;   /* a team server that runs every task instead of an engine (llm
@@ -162,6 +166,9 @@ struct parley_assist_status {
     size_t draft_segments;      /* segments the newest draft covers; 0 = none */
     int64_t draft_until_ms;     /* the end of the last of them */
     bool drafting;              /* a draft is being written now */
+    size_t draft_read_segments; /* segments after the newest draft (or from the start, before
+                                   the first) read into the drafts' context */
+    int32_t draft_cached_tokens; /* that context's cached prefix, in tokens */
 };
 
 void parley_assist_status(parley_assist *as, struct parley_assist_status *out);

@@ -143,7 +143,16 @@ parley_status parley_llm_inspect(const char *path, struct parley_llm_info *out);
  * precise message rather than llama.cpp's generic failure. *out is NULL on failure. */
 parley_status parley_llm_load(const char *path, struct parley_llm_params params, parley_llm **out);
 
-/* Frees the context and the model. NULL is a no-op. No job may be running. */
+/* A second context on base's weights (shared, not loaded again): its own cache of n_ctx
+ * tokens (0 = base's) and its own cached prefix, with base's threads, template and
+ * thinking setting; no state files. For work beside base's cached prefix that must not
+ * disturb it (the live assistant's drafts, assist.h). base's deferred repacking is done
+ * first (it swaps the weights). base must outlive the sibling, and the two must not run
+ * jobs at the same time (one thread drives both). *out is NULL on failure. */
+parley_status parley_llm_sibling(parley_llm *base, uint32_t n_ctx, parley_llm **out);
+
+/* Frees the context and the model (a sibling's: its context only). NULL is a no-op. No
+ * job may be running. */
 void parley_llm_free(parley_llm *llm);
 
 /* Borrowed; valid while llm is loaded. */

@@ -66,6 +66,8 @@ extern "C" {
 #define PARLEY_PROMPT_SUMMARY "summary/3"
 #define PARLEY_PROMPT_SUMMARY_MERGE "summary-merge/2"
 #define PARLEY_PROMPT_SUMMARY_UPDATE "summary-update/1" /* from a draft (params.draft) */
+#define PARLEY_PROMPT_SUMMARY_ROLLING "summary-rolling/1" /* from a draft and what came after it
+                                                             (params.draft_rolling) */
 #define PARLEY_PROMPT_NOTES "notes/3"
 #define PARLEY_PROMPT_CHAT "chat/3"
 #define PARLEY_PROMPT_SUGGEST "suggest/3"
@@ -128,6 +130,19 @@ struct parley_task_params {
                                 segments: the draft is the summary, nothing is generated.
                                 NULL = none. Borrowed */
     size_t draft_segments;   /* the segments the draft covers (the transcript's first ones) */
+    bool draft_rolling;      /* summary: the transcript given is only what was said after the
+                                draft (draft_segments is then ignored): the draft stands in the
+                                system message for the meeting up to draft_until_ms, so the
+                                prompt holds the draft and the newer segments only, and the
+                                model writes at the depth of those (the live assistant's second
+                                context, assist.h). As with draft: title and overview anew, the
+                                lists the draft's plus what the newer segments add (at most
+                                1 + max_items x their share of the meeting's time); over half
+                                the time, or draft_rewrite: every list written anew from the
+                                draft and the newer segments. Prefill (parley_task_prefill)
+                                with the same params caches the same system message */
+    bool draft_rewrite;      /* draft_rolling: write the lists anew (they have grown long) */
+    int64_t draft_until_ms;  /* draft_rolling: where the draft ends on the meeting's timeline */
     parley_remote *remote;   /* NULL = local; else every generation goes to this server (never a
                                 fallback): llm may be NULL, token budgets are estimated (1 token
                                 per 4 bytes) against the server's context (parley_remote_n_ctx),

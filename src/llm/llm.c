@@ -60,6 +60,7 @@ struct parley_llm {
     bool repack_pending;       /* params.defer_repack: loaded without the CPU's repacked weight
                                   layouts; reloaded with them before the first big evaluation */
     struct llama_context_params cparams; /* as the context was made (for that reload) */
+    bool borrowed_model;       /* a sibling: the weights are its base's (parley_llm_sibling) */
 
     /* The vocabulary grouped by the first byte of each token's text, for sampling under a
      * grammar (built on first use, see first_byte_index): bucket b (0..255) holds the tokens
@@ -515,6 +516,89 @@ static double repack_now(parley_llm *llm)
     return ms;
 }
 
+/* After the context is made: a persistent threadpool, as llama-bench and llama-cli attach
+ * (without one, ggml's CPU backend makes and joins a throw-away pool for every
+ * llama_decode, which costs more than a 2B model's whole token on a busy machine; the CPU
+ * backend is loaded at run time, so its functions are looked up through the backend
+ * registry), the info that depends on the context, and the batch. */
+static parley_status context_finish(parley_llm *llm, int nt)
+{
+    ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+    ggml_backend_reg_t reg = cpu ? ggml_backend_dev_backend_reg(cpu) : NULL;
+    typedef struct ggml_threadpool *(*tp_new_fn)(struct ggml_threadpool_params *);
+    tp_new_fn tp_new = reg ? (tp_new_fn)ggml_backend_reg_get_proc_address(reg, "ggml_threadpool_new") : NULL;
+    llm->tp_free = reg ? (void (*)(struct ggml_threadpool *))ggml_backend_reg_get_proc_address(
+                             reg, "ggml_threadpool_free")
+                       : NULL;
+    if (tp_new && llm->tp_free) {
+        struct ggml_threadpool_params tpp = ggml_threadpool_params_default(nt);
+        llm->tp = tp_new(&tpp);
+    }
+    if (llm->tp)
+        llama_attach_threadpool(llm->ctx, llm->tp, llm->tp);
+    else
+        parley_log(PARLEY_LOG_WARN, "no persistent CPU threadpool: generation will be slower");
+    llm->info.n_ctx = llama_n_ctx(llm->ctx);
+    llm->info.n_threads = nt;
+    llm->batch = llama_batch_init((int32_t)llm->n_batch, 0, 1);
+    if (!llm->batch.token)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    return PARLEY_OK;
+}
+
+parley_status parley_llm_sibling(parley_llm *base, uint32_t n_ctx, parley_llm **out)
+{
+    if (!base || !out)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_sibling: NULL argument");
+    *out = NULL;
+    if (atomic_load(&base->busy))
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "parley_llm_sibling: a job is running on the base");
+    if (base->repack_pending)
+        (void)repack_now(base); /* it replaces the weights: before they are shared */
+    parley_llm *llm = calloc(1, sizeof *llm);
+    if (!llm)
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    llm->borrowed_model = true;
+    llm->model = base->model;
+    llm->vocab = base->vocab;
+    llm->info = base->info;
+    llm->thinking = base->thinking;
+    llm->tmpl_thinks = base->tmpl_thinks;
+    memcpy(llm->tmpl_problem, base->tmpl_problem, sizeof llm->tmpl_problem);
+    parley_status st = PARLEY_OK;
+    if ((base->tmpl && !(llm->tmpl = parley_strdup(base->tmpl))) ||
+        (base->model_tmpl && !(llm->model_tmpl = parley_strdup(base->model_tmpl)))) {
+        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    struct llama_context_params cp = base->cparams;
+    if (n_ctx)
+        cp.n_ctx = n_ctx;
+    llm->n_batch = base->n_batch < cp.n_ctx ? base->n_batch : cp.n_ctx;
+    cp.n_batch = llm->n_batch;
+    cp.n_ubatch = llm->n_batch < 512 ? llm->n_batch : 512;
+    cp.abort_callback_data = llm;
+    llm->cparams = cp;
+    llm->ctx = llama_init_from_model(llm->model, cp);
+    if (!llm->ctx) {
+        st = parley_fail(PARLEY_ERR_NOMEM,
+                         "%s: could not create a second context of %u tokens (KV cache and compute buffers did "
+                         "not fit in memory)",
+                         base->info.path, cp.n_ctx);
+        goto fail;
+    }
+    st = context_finish(llm, (int)cp.n_threads);
+    if (st != PARLEY_OK)
+        goto fail;
+    atomic_init(&llm->busy, false);
+    atomic_init(&llm->stop, false);
+    *out = llm;
+    return PARLEY_OK;
+fail:
+    parley_llm_free(llm);
+    return st;
+}
+
 parley_status parley_llm_load(const char *path, struct parley_llm_params params, parley_llm **out)
 {
     if (!path || !out)
@@ -611,34 +695,9 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
                          path, n_ctx);
         goto fail;
     }
-    /* A persistent threadpool, as llama-bench and llama-cli attach: without one, ggml's
-     * CPU backend makes and joins a throw-away pool for every llama_decode, which costs
-     * more than a 2B model's whole token on a busy machine. The CPU backend is loaded at
-     * run time, so its functions are looked up through the backend registry. */
-    {
-        ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
-        ggml_backend_reg_t reg = cpu ? ggml_backend_dev_backend_reg(cpu) : NULL;
-        typedef struct ggml_threadpool *(*tp_new_fn)(struct ggml_threadpool_params *);
-        tp_new_fn tp_new = reg ? (tp_new_fn)ggml_backend_reg_get_proc_address(reg, "ggml_threadpool_new") : NULL;
-        llm->tp_free = reg ? (void (*)(struct ggml_threadpool *))ggml_backend_reg_get_proc_address(
-                                 reg, "ggml_threadpool_free")
-                           : NULL;
-        if (tp_new && llm->tp_free) {
-            struct ggml_threadpool_params tpp = ggml_threadpool_params_default(nt);
-            llm->tp = tp_new(&tpp);
-        }
-        if (llm->tp)
-            llama_attach_threadpool(llm->ctx, llm->tp, llm->tp);
-        else
-            parley_log(PARLEY_LOG_WARN, "no persistent CPU threadpool: generation will be slower");
-    }
-    llm->info.n_ctx = llama_n_ctx(llm->ctx);
-    llm->info.n_threads = nt;
-    llm->batch = llama_batch_init((int32_t)llm->n_batch, 0, 1);
-    if (!llm->batch.token) {
-        st = parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    st = context_finish(llm, nt);
+    if (st != PARLEY_OK)
         goto fail;
-    }
     st = setup_template(llm, params.chat_template);
     if (st != PARLEY_OK)
         goto fail;
@@ -684,7 +743,7 @@ void parley_llm_free(parley_llm *llm)
         llama_free(llm->ctx);
     if (llm->tp)
         llm->tp_free(llm->tp);
-    if (llm->model)
+    if (llm->model && !llm->borrowed_model)
         llama_model_free(llm->model);
     free(llm->tmpl);
     free(llm->model_tmpl);

@@ -60,6 +60,12 @@ struct parley_assist {
     bool draft_long;                 /* a list of it is past twice max_items: the next one is whole */
     bool drafting;                   /* one is being written (draft_cancel stops it) */
     parley_cancel *draft_cancel;
+    /* The drafts' context (parley_llm_sibling): its cached prefix is the rules, the newest
+     * draft (none before the first) and segments [draft_covers, side_read). */
+    parley_llm *side;
+    bool side_failed;                /* it could not be made: drafts are off (logged) */
+    size_t side_read;
+    int32_t draft_tok;               /* tokens of the newest draft's JSON */
 };
 
 struct parley_assist_params parley_assist_default_params(void)
@@ -322,65 +328,174 @@ static parley_status hist_add(parley_assist *as, const char *role, const char *c
     return PARLEY_OK;
 }
 
+/* ---- drafts, in their own context ---------------------------------------------------- */
+
+#define SIDE_RULES_TOKENS 512   /* rules, vocabulary and headings around the transcript (over) */
+#define SIDE_ANSWER_TOKENS 2048 /* the request and a draft's answer */
+#define SIDE_CHUNK_TOKENS 512   /* read into it at a time, so that a question waits little */
+
+/* The drafts' context, made on first use: about three intervals of transcript beside a
+ * draft and its answer, never more than the main context. */
+static parley_llm *side_get(parley_assist *as)
+{
+    if (as->side || as->side_failed)
+        return as->side;
+    int64_t want = 3 * (int64_t)as->draft_every + 4096, main_ctx = ctx_tokens(as);
+    if (want > main_ctx)
+        want = main_ctx;
+    want = (want + 255) / 256 * 256;
+    if (parley_llm_sibling(as->llm, (uint32_t)want, &as->side) != PARLEY_OK) {
+        as->side_failed = true;
+        as->draft_every = 0;
+        parley_log(PARLEY_LOG_WARN, "assistant: no drafts: their context of %lld tokens could not be made: %s",
+                   (long long)want, parley_last_error());
+        return NULL;
+    }
+    parley_log(PARLEY_LOG_INFO, "assistant: drafts have a context of %u tokens",
+               parley_llm_info(as->side)->n_ctx);
+    return as->side;
+}
+
+/* Transcript tokens of segments [a, b). */
+static int64_t seg_sum(const parley_assist *as, size_t a, size_t b)
+{
+    int64_t n = 0;
+    for (size_t i = a; i < b; i++)
+        n += as->seg_tokens[i];
+    return n;
+}
+
+/* The last segment the drafts' context can hold after the draft, with room to answer. */
+static size_t side_limit(const parley_assist *as)
+{
+    int64_t room = (int64_t)parley_llm_info(as->side)->n_ctx - SIDE_RULES_TOKENS - SIDE_ANSWER_TOKENS -
+                   (as->draft ? as->draft_tok : 0);
+    size_t k = as->draft_covers;
+    while (k < as->t.n_segments && room >= as->seg_tokens[k])
+        room -= as->seg_tokens[k++];
+    return k;
+}
+
+/* A view of segments [a, b) (strings shared, as window_view). */
+static parley_status range_view(parley_assist *as, size_t a, size_t b, parley_transcript *v)
+{
+    memset(v, 0, sizeof *v);
+    v->segments = malloc((b > a ? b - a : 1) * sizeof *v->segments);
+    v->language = as->language ? parley_strdup(as->language) : NULL;
+    if (!v->segments || (as->language && !v->language)) {
+        free(v->segments);
+        free(v->language);
+        memset(v, 0, sizeof *v);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
+    }
+    if (b > a)
+        memcpy(v->segments, as->t.segments + a, (b - a) * sizeof *v->segments);
+    v->n_segments = b - a;
+    return PARLEY_OK;
+}
+
+/* The task params that put the newest draft before the transcript after it (the system
+ * message the drafts' context caches). */
+static struct parley_task_params side_params(parley_assist *as, char *draft_copy)
+{
+    struct parley_task_params tp = parley_task_default_params();
+    tp.vocabulary = as->vocabulary;
+    if (draft_copy) {
+        tp.draft = draft_copy;
+        tp.draft_rolling = true;
+        tp.draft_until_ms = as->draft_covers ? as->t.segments[as->draft_covers - 1].t1_ms : 0;
+    }
+    return tp;
+}
+
+/* Reads the next lines (up to SIDE_CHUNK_TOKENS of them, or all up to upto) into the
+ * drafts' context. Owner thread, lock held (unlocked while the model works). */
+static void side_read(parley_assist *as, size_t upto)
+{
+    if (!side_get(as))
+        return;
+    size_t lim = side_limit(as);
+    if (upto > lim)
+        upto = lim;
+    if (as->side_read < as->draft_covers)
+        as->side_read = as->draft_covers;
+    size_t k = as->side_read;
+    int64_t n = 0;
+    while (k < upto && (n == 0 || n + as->seg_tokens[k] <= SIDE_CHUNK_TOKENS))
+        n += as->seg_tokens[k++];
+    if (k == as->side_read)
+        return;
+    parley_transcript v;
+    memset(&v, 0, sizeof v);
+    char *draft = NULL;
+    if (range_view(as, as->draft_covers, k, &v) || (as->draft && !(draft = parley_strdup(as->draft)))) {
+        view_free(&v, NULL);
+        return;
+    }
+    const char *drawn = as->draft;
+    struct parley_task_params tp = side_params(as, draft);
+    as->busy = true;
+    pthread_mutex_unlock(&as->mu);
+    parley_status st = parley_task_prefill(as->side, &v, &tp, NULL);
+    if (st)
+        parley_log(PARLEY_LOG_WARN, "assistant: reading into the drafts' context failed: %s", parley_last_error());
+    view_free(&v, NULL);
+    free(draft);
+    pthread_mutex_lock(&as->mu);
+    as->busy = false;
+    if (as->draft == drawn && as->side_read < k)
+        as->side_read = k; /* on failure too: the next draft reads what it needs */
+}
+
 /* Whether a draft summary is due: drafts on, nothing queued, and the transcript grown by
- * draft_every tokens since the last draft began. Not "once every segment is prefilled":
+ * draft_every tokens since the last draft began. Not "once every segment is read":
  * while speech recognition catches up a backlog, segments come faster than the owner
  * thread idles, and the draft would wait for the end. */
 static bool draft_due(const parley_assist *as)
 {
-    return !as->p.remote && !as->p.no_prefill && as->draft_every > 0 && as->draft_cancel && !as->queue &&
-           as->t.n_segments > as->from && as->total_tokens - as->draft_base >= as->draft_every;
+    return !as->p.remote && !as->p.no_prefill && as->draft_every > 0 && as->draft_cancel && !as->side_failed &&
+           !as->queue && as->t.n_segments > as->draft_covers && as->total_tokens - as->draft_base >= as->draft_every;
 }
 
-/* Writes a draft summary of the transcript so far, on the owner thread with the lock held
- * (unlocked while the model works). Any question, summary or notes submitted meanwhile
- * cancels it (parley_assist_submit); it is tried again when the thread is idle. */
+/* Writes a draft summary in the drafts' context: the newest draft and the segments read
+ * after it, on the owner thread with the lock held (unlocked while the model works). Any
+ * question, summary or notes submitted meanwhile cancels it (parley_assist_submit); it is
+ * tried again when the thread is idle. */
 static void run_draft(parley_assist *as)
 {
+    size_t upto = as->side_read;
     parley_transcript v;
-    char *earlier = NULL;
-    if (as->prefilled <= as->from || window_view(as, &v, &earlier)) {
-        as->draft_base = as->total_tokens; /* nothing prefilled, or out of memory: not again at once */
+    memset(&v, 0, sizeof v);
+    char *prev = NULL;
+    if (!as->side || upto <= as->draft_covers || range_view(as, as->draft_covers, upto, &v) ||
+        (as->draft && !(prev = parley_strdup(as->draft)))) {
+        view_free(&v, NULL);
+        as->draft_base = as->total_tokens; /* nothing read, or out of memory: not again at once */
         return;
     }
-    v.n_segments = as->prefilled - as->from; /* what the cached prefix holds (see owner_main) */
-    size_t upto = as->prefilled;
     /* The transcript's tokens up to the draft's end: the segments after it count toward
      * the next draft. */
-    int64_t base = as->total_tokens;
-    for (size_t i = upto; i < as->t.n_segments; i++)
-        base -= as->seg_tokens[i];
-    /* Drafts roll: each is an update of the one before (only what is new is written; the
-     * task falls back to a whole summary when the new part is over half), until a list
-     * has grown past twice max_items; then the next draft is written whole, which
-     * consolidates. */
-    char *prev = NULL;
-    size_t prev_covers = 0;
-    if (as->draft && !as->draft_long && as->draft_covers > as->from && (prev = parley_strdup(as->draft)) != NULL)
-        prev_covers = as->draft_covers - as->from;
-    int32_t room = ctx_tokens(as) - (int32_t)as->window_tokens - as->earlier_tokens - 1536;
-    as->busy = as->drafting = true;
-    parley_cancel_reset(as->draft_cancel);
-    pthread_mutex_unlock(&as->mu);
-    struct parley_task_params tp = parley_task_default_params();
-    tp.earlier = earlier;
-    tp.vocabulary = as->vocabulary;
+    int64_t base = as->total_tokens - seg_sum(as, upto, as->t.n_segments);
+    /* Drafts roll: each is an update of the one before (only what is new is written),
+     * until a list has grown past twice max_items; then the lists are written anew. */
+    struct parley_task_params tp = side_params(as, prev);
+    tp.draft_rewrite = as->draft_long;
     tp.language = v.language; /* the assistant's language, as run_job gives tasks */
     tp.item_chars = as->p.draft_item_chars;
     tp.max_items = as->p.draft_max_items;
     tp.cancel = as->draft_cancel;
     /* Room to finish: a draft costs idle time only, and one cut off at the task's usual
-     * 1024 is wasted (a model that rambles, like the random-weight stand-ins). Only where
-     * the context has that room beside the window, rules and request: a draft must not
-     * turn into a summary in parts. */
-    tp.max_tokens = room >= 2048 ? 2048 : room > 1024 ? room : 0;
-    tp.draft = prev;
-    tp.draft_segments = prev_covers;
+     * 1024 is wasted (a model that rambles, like the random-weight stand-ins). */
+    tp.max_tokens = SIDE_ANSWER_TOKENS - 256;
+    as->busy = as->drafting = true;
+    parley_cancel_reset(as->draft_cancel);
+    pthread_mutex_unlock(&as->mu);
     struct parley_task_result r;
-    parley_status st = parley_task_summarize_transcript(as->llm, &v, &tp, &r);
-    view_free(&v, earlier);
+    parley_status st = parley_task_summarize_transcript(as->side, &v, &tp, &r);
+    view_free(&v, NULL);
     free(prev);
     size_t longest = 0;
+    int32_t ntok = 0;
     if (st == PARLEY_OK && r.json) {
         yyjson_doc *d = yyjson_read(r.json, strlen(r.json), 0);
         yyjson_val *o = d ? yyjson_doc_get_root(d) : NULL, *k, *val;
@@ -391,6 +506,8 @@ static void run_draft(parley_assist *as)
                 longest = yyjson_arr_size(val);
         }
         yyjson_doc_free(d);
+        if (parley_llm_count_tokens(as->side, r.json, &ntok) != PARLEY_OK)
+            ntok = (int32_t)(strlen(r.json) / 2);
     }
     pthread_mutex_lock(&as->mu);
     as->busy = as->drafting = false;
@@ -398,12 +515,14 @@ static void run_draft(parley_assist *as)
         free(as->draft);
         as->draft = r.json;
         r.json = NULL;
+        as->draft_tok = ntok;
         as->draft_covers = upto;
+        as->side_read = upto; /* the context is read anew: the new draft, then what follows */
         as->draft_base = base;
         as->drafts++;
         as->draft_long = longest > 2 * (size_t)(as->p.draft_max_items > 0 ? as->p.draft_max_items : 8);
         parley_log(PARLEY_LOG_INFO, "assistant: draft summary %d covers %zu segments (%s; %d tokens written in %.1f s)",
-                   as->drafts, upto, r.meta && strstr(r.meta, "\"draft\":{\"used\":true") ? "an update" : "whole",
+                   as->drafts, upto, r.meta && strstr(r.meta, "\"used\":true") ? "an update" : "whole",
                    r.stats.n_generated, r.stats.gen_ms / 1000.0);
     } else if (st != PARLEY_ERR_CANCELLED) {
         parley_log(PARLEY_LOG_WARN, "assistant: the draft summary failed: %s", parley_last_error());
@@ -412,8 +531,50 @@ static void run_draft(parley_assist *as)
     parley_task_result_clear(&r);
 }
 
+/* The summary at stop in the drafts' context: from the newest draft and the segments after
+ * it, when there is a draft, something after it, and room for it all. Lock held, unlocked
+ * while the model works. Returns false when it does not apply (the main context then
+ * writes it). */
+static bool side_summary(parley_assist *as, parley_assist_job *j, parley_status *st)
+{
+    if (!as->side || !as->draft || as->draft_covers >= as->t.n_segments || j->tp.draft ||
+        side_limit(as) < as->t.n_segments)
+        return false;
+    parley_transcript v;
+    char *draft = parley_strdup(as->draft);
+    if (!draft || range_view(as, as->draft_covers, as->t.n_segments, &v)) {
+        free(draft);
+        return false;
+    }
+    struct parley_task_params sp = side_params(as, draft);
+    struct parley_task_params tp = j->tp;
+    tp.draft = sp.draft;
+    tp.draft_rolling = true;
+    tp.draft_rewrite = as->draft_long;
+    tp.draft_until_ms = sp.draft_until_ms;
+    tp.earlier = NULL;
+    if (!tp.language)
+        tp.language = v.language;
+    as->busy = true;
+    pthread_mutex_unlock(&as->mu);
+    *st = parley_task_summarize_transcript(as->side, &v, &tp, &j->result);
+    view_free(&v, NULL);
+    free(draft);
+    pthread_mutex_lock(&as->mu);
+    as->busy = false;
+    return true;
+}
+
 static void run_job(parley_assist *as, parley_assist_job *j)
 {
+    parley_status sst = PARLEY_OK;
+    if (j->kind == PARLEY_ASSIST_SUMMARY && side_summary(as, j, &sst)) {
+        if (sst)
+            snprintf(j->error, sizeof j->error, "%s", parley_last_error());
+        j->status = sst;
+        __atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
+        return;
+    }
     maybe_compact(as);
     parley_transcript v;
     char *earlier = NULL;
@@ -497,12 +658,20 @@ static void *owner_main(void *arg)
             continue;
         }
         if (draft_due(as)) {
-            /* The new lines first, by the prefill (which nothing cancels): a draft reads
-             * only what is prefilled, so cancelling it never cuts an extension of the
-             * cached prefix, which would drop the whole prefix (a recurrent model's state
-             * cannot be trimmed back). */
+            /* The new lines first, into both contexts (reading is never cancelled): a
+             * draft reads only what its context holds, so cancelling it never cuts an
+             * extension of a cached prefix, which would drop that prefix whole (a
+             * recurrent model's state cannot be trimmed back). Questions go first between
+             * the steps. */
             if (as->prefilled < as->t.n_segments)
                 prefill(as);
+            size_t upto = as->t.n_segments;
+            while (!as->quit && !as->queue && !as->side_failed && as->side_read < upto) {
+                size_t was = as->side_read;
+                side_read(as, upto);
+                if (as->side_read == was)
+                    break;
+            }
             if (!as->quit && !as->queue && draft_due(as))
                 run_draft(as);
             continue;
@@ -510,6 +679,16 @@ static void *owner_main(void *arg)
         if (!as->p.no_prefill && as->prefilled < as->t.n_segments) {
             prefill(as);
             continue;
+        }
+        /* The drafts' context reads on while drafts are paused (battery): it costs less
+         * than a draft, and the summary at stop then reads only its request. */
+        if (!as->p.no_prefill && (as->draft_every > 0 || (as->side && as->draft)) && !as->side_failed &&
+            !as->p.remote &&
+            as->side_read < as->t.n_segments && (!as->side || as->side_read < side_limit(as))) {
+            size_t was = as->side_read;
+            side_read(as, as->t.n_segments);
+            if (as->side_read != was || !as->side)
+                continue;
         }
         pthread_cond_wait(&as->cv, &as->mu);
     }
@@ -588,6 +767,7 @@ void parley_assist_free(parley_assist *as)
     free(as->vocabulary);
     free(as->draft);
     parley_cancel_free(as->draft_cancel);
+    parley_llm_free(as->side);
     for (size_t i = 0; i < as->n_hist; i++) {
         free((char *)as->hist[i].role);
         free((char *)as->hist[i].content);
@@ -761,6 +941,8 @@ void parley_assist_status(parley_assist *as, struct parley_assist_status *out)
     if (out->draft_segments && out->draft_segments <= as->t.n_segments)
         out->draft_until_ms = as->t.segments[out->draft_segments - 1].t1_ms;
     out->drafting = as->drafting;
+    out->draft_read_segments = as->side_read > as->draft_covers ? as->side_read - as->draft_covers : 0;
+    out->draft_cached_tokens = as->side ? parley_llm_prefix_tokens(as->side) : 0;
     for (parley_assist_job *j = as->queue; j; j = j->next)
         out->queued_jobs++;
     pthread_mutex_unlock(&as->mu);

@@ -607,6 +607,14 @@ static parley_status main_system(const ctx *c, const char *label, const char *tr
     if (!st && earlier && *earlier)
         st = parley_buf_printf(&b, "\n\nSummary of the earlier part of the meeting (before the transcript below):\n%s",
                                earlier);
+    if (!st && c->p && c->p->draft_rolling && c->p->draft) {
+        char when[32];
+        fmt_hms(c->p->draft_until_ms, when);
+        st = parley_buf_printf(&b,
+                               "\n\nSummary (JSON) of the meeting up to [%s], written while it went on; the "
+                               "transcript below is what was said after it:\n%s",
+                               when, c->p->draft);
+    }
     if (!st)
         st = parley_buf_printf(&b, "\n\n%s:\n%s", label, transcript);
     if (st) {
@@ -992,8 +1000,18 @@ static const char update_request[] =
     "what was said after [%s] and is not in the lists above. Leave a list empty when that part "
     "adds nothing to it. Write the JSON only.";
 
+static const char rolling_request[] =
+    "The summary above covers the meeting up to [%s]; the transcript below it is what was said "
+    "after. Write the summary as one JSON object with the same fields: \"title\" (a short title) "
+    "and \"overview\" (two or three sentences) for the whole meeting as it now stands; "
+    "\"key_points\", \"decisions\", \"action_items\" (each with \"owner\", \"task\" and \"due\") "
+    "and \"open_questions\" with only what the transcript adds to the summary's lists. Leave a "
+    "list empty when it adds nothing. Write the JSON only.";
+
 typedef struct draft_use {
     bool given, used;
+    bool rolling;        /* params.draft_rolling: the transcript is only what came after it */
+    bool bad;            /* it does not parse as a summary */
     const char *why;     /* not used: the reason */
     size_t covers;       /* segments the draft covers */
     int64_t until_ms;    /* the end of the last of them */
@@ -1012,28 +1030,44 @@ static void draft_decide(ctx *c, draft_use *d)
     if (!p || !p->draft)
         return;
     d->given = true;
-    d->covers = p->draft_segments;
-    if (d->covers == 0 || d->covers > c->t.n_segments) {
+    d->rolling = p->draft_rolling;
+    d->covers = d->rolling ? 0 : p->draft_segments;
+    if (!d->rolling && (d->covers == 0 || d->covers > c->t.n_segments)) {
         d->why = "it covers none of the transcript's segments, or more than there are";
         return;
     }
-    d->until_ms = c->t.segments[d->covers - 1].t1_ms;
+    d->until_ms = d->rolling ? p->draft_until_ms : c->t.segments[d->covers - 1].t1_ms;
     d->doc = yyjson_read(p->draft, strlen(p->draft), 0);
     if (!d->doc || check_summary(p->draft, PARLEY_LLM_FINISH_STOPPED, 0) != PARLEY_OK) {
         d->why = "it is not a summary JSON object";
+        d->bad = true;
         return;
     }
-    char *tail = NULL;
-    if (parley_task_render_transcript(&c->t, d->covers, c->t.n_segments, &tail) != PARLEY_OK) {
-        d->why = "out of memory";
-        return;
-    }
-    size_t all = c->transcript ? strlen(c->transcript) : 0;
-    d->share = all ? (double)strlen(tail) / (double)all : 1.0;
-    free(tail);
-    if (d->share > 0.5) {
-        d->why = "the segments after it are over half of the transcript";
-        return;
+    if (d->rolling) {
+        /* Only the newer segments are here: their share of the meeting's time. */
+        int64_t end = c->t.segments[c->t.n_segments - 1].t1_ms;
+        d->share = end > 0 && end > d->until_ms ? (double)(end - d->until_ms) / (double)end : 0.0;
+        if (p->draft_rewrite) {
+            d->why = "its lists had grown long: written anew from it and what came after it";
+            return;
+        }
+        if (d->share > 0.5) {
+            d->why = "what came after it is over half of the meeting's time";
+            return;
+        }
+    } else {
+        char *tail = NULL;
+        if (parley_task_render_transcript(&c->t, d->covers, c->t.n_segments, &tail) != PARLEY_OK) {
+            d->why = "out of memory";
+            return;
+        }
+        size_t all = c->transcript ? strlen(c->transcript) : 0;
+        d->share = all ? (double)strlen(tail) / (double)all : 1.0;
+        free(tail);
+        if (d->share > 0.5) {
+            d->why = "the segments after it are over half of the transcript";
+            return;
+        }
     }
     int k = max_items(p);
     double want = k * d->share;
@@ -1126,12 +1160,16 @@ static char *meta_with_draft(char *meta, const draft_use *d)
     if (o && yyjson_mut_is_obj(o)) {
         yyjson_mut_val *w = yyjson_mut_obj_add_obj(doc, o, "draft");
         yyjson_mut_obj_add_bool(doc, w, "used", d->used);
-        yyjson_mut_obj_add_int(doc, w, "segments", (int64_t)d->covers);
+        if (d->rolling) /* the transcript given is what came after the draft */
+            yyjson_mut_obj_add_bool(doc, w, "rolling", true);
+        else
+            yyjson_mut_obj_add_int(doc, w, "segments", (int64_t)d->covers);
         yyjson_mut_obj_add_int(doc, w, "until_ms", d->until_ms);
         if (d->used) {
             yyjson_mut_obj_add_real(doc, w, "new_share", d->share);
             yyjson_mut_obj_add_int(doc, w, "new_items_max", d->new_items);
-            yyjson_mut_obj_add_str(doc, w, "prompt", PARLEY_PROMPT_SUMMARY_UPDATE);
+            yyjson_mut_obj_add_str(doc, w, "prompt",
+                                   d->rolling ? PARLEY_PROMPT_SUMMARY_ROLLING : PARLEY_PROMPT_SUMMARY_UPDATE);
         } else {
             yyjson_mut_obj_add_str(doc, w, "why_not", d->why ? d->why : "");
         }
@@ -1150,12 +1188,12 @@ static parley_status summarize_from_draft(ctx *c, const draft_use *d, const char
 {
     const struct parley_task_params *p = c->p;
     memset(go_out, 0, sizeof *go_out);
-    if (d->covers == c->t.n_segments) {
+    if (!d->rolling && d->covers == c->t.n_segments) {
         *json = draft_merge(d, NULL);
         return *json ? PARLEY_OK : parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     }
     parley_buf g = {0}, schema = {0}, rq = {0};
-    char *lists = draft_lists(d), *req = NULL;
+    char *lists = d->rolling ? parley_strdup("") : draft_lists(d), *req = NULL;
     int32_t bound = 0;
     char when[32];
     fmt_hms(d->until_ms, when);
@@ -1164,7 +1202,9 @@ static parley_status summarize_from_draft(ctx *c, const draft_use *d, const char
         st = summary_grammar(item_chars(p), d->new_items, &g, &bound);
     if (!st && p->remote)
         st = summary_schema(item_chars(p), d->new_items, &schema);
-    if (!st)
+    if (!st && d->rolling)
+        st = parley_buf_printf(&rq, rolling_request, when);
+    else if (!st)
         st = parley_buf_printf(&rq, update_request, when, lists, when);
     if (!st)
         st = with_language(c, rq.data, &req);
@@ -1227,6 +1267,9 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
         st = main_system(&c, "Transcript", c.transcript, &sys);
         gen_out go;
         draft_decide(&c, &dr);
+        if (!st && dr.rolling && dr.bad)
+            st = parley_fail(PARLEY_ERR_INVALID_ARG, "the draft the transcript continues is not a summary JSON "
+                                                     "object: the meeting up to it would be left out");
         if (!st && dr.used) {
             st = summarize_from_draft(&c, &dr, sys, &go, &json);
             if (!st && go.text)
@@ -1257,6 +1300,14 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
         }
         n_ch = 1;
     } else {
+        if (p->draft_rolling && p->draft) {
+            /* The draft stands for the meeting's start: parts summarised apart would lose it. */
+            st = parley_fail(PARLEY_ERR_CONTEXT_OVERFLOW,
+                             "the transcript after the draft (%d tokens) does not fit the context (%u tokens) "
+                             "beside the draft",
+                             c.transcript_tokens, c.n_ctx);
+            goto out;
+        }
         draft_decide(&c, &dr);
         if (dr.given && dr.used) {
             dr.used = false;
@@ -1305,7 +1356,7 @@ static parley_status task_summarize(parley_llm *llm, parley_store *db, int64_t s
         if (st)
             goto out;
     }
-    if (dr.used) {
+    if (dr.used || (dr.rolling && dr.doc)) {
         char when[32];
         fmt_hms(dr.until_ms, when);
         parley_buf b = {.data = md, .len = strlen(md), .cap = strlen(md) + 1};
