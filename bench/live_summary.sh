@@ -15,7 +15,8 @@
 #    both sides; the random-weight stand-in fills every string and list of the grammar it is
 #    given, so the default shape (200, 8) has it write 900 to over 1,024 tokens of noise,
 #    where a real 2B model writes 200 to 400; 60 and 4 hold the stand-in to about that,
-#    PARLEY_BENCH_DRAFT_EVERY=1500: summary drafts during the meeting, 0 = none)
+#    PARLEY_BENCH_DRAFT_EVERY=1500: summary drafts during the meeting, 0 = none; with
+#    drafts, speed 2 is what these 2 cores keep up with: docs/benchmarks/live.md)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$top/.." && pwd)/shared

@@ -245,13 +245,13 @@ TEST(drafts_in_idle_time_and_the_summary_writes_only_what_is_new)
      * context after the draft of 12 (the main prefix too); the summary is written there
      * from the draft and those two, and reads little more than its request. */
     ASSERT_OK(parley_assist_set_draft_tokens(as, 0));
-    append(as, 12);
-    append(as, 13);
+    for (size_t i = 12; i < 18; i++)
+        append(as, i);
     ASSERT(wait_prefilled(as));
     ASSERT(wait_for(as, all_read, 0, 2000));
     struct parley_assist_status sr;
     parley_assist_status(as, &sr);
-    ASSERT_EQ_INT((int)sr.draft_read_segments, 2);
+    ASSERT_EQ_INT((int)sr.draft_read_segments, 6);
     ASSERT(sr.draft_cached_tokens > 0);
     struct parley_task_params tp = parley_task_default_params();
     tp.item_chars = 12;
@@ -262,7 +262,7 @@ TEST(drafts_in_idle_time_and_the_summary_writes_only_what_is_new)
     ASSERT_OK(parley_assist_job_wait(j, &r));
     ASSERT_CONTAINS(r.meta, "\"draft\":{\"used\":true,\"rolling\":true,");
     ASSERT(r.stats.n_generated > 0);
-    ASSERT_CONTAINS(r.text, "the 2 segments after it");
+    ASSERT_CONTAINS(r.text, "the 6 segments after it");
     ASSERT_MSG(r.stats.n_reused == sr.draft_cached_tokens && r.stats.n_evaluated < r.stats.n_reused,
                "reused %d of %d cached, read %d", r.stats.n_reused, sr.draft_cached_tokens, r.stats.n_evaluated);
     parley_task_result_clear(&r);
@@ -270,18 +270,18 @@ TEST(drafts_in_idle_time_and_the_summary_writes_only_what_is_new)
     parley_assist_status(as, &s1);
     ASSERT_EQ_INT(s1.drafts, s0.drafts);
 
-    /* Drafts on again: one covers all 14, and the summary is that draft (nothing written). */
+    /* Drafts on again: one covers all 18, and the summary is that draft (nothing written). */
     ASSERT_OK(parley_assist_set_draft_tokens(as, 1));
-    ASSERT(wait_draft(as, 14));
+    ASSERT(wait_draft(as, 18));
     ASSERT_OK(parley_assist_submit(as, PARLEY_ASSIST_SUMMARY, NULL, &tp, &j));
     ASSERT_OK(parley_assist_job_wait(j, &r));
-    ASSERT_CONTAINS(r.meta, "\"draft\":{\"used\":true,\"segments\":14,");
+    ASSERT_CONTAINS(r.meta, "\"draft\":{\"used\":true,\"segments\":18,");
     ASSERT_EQ_INT(r.stats.n_generated, 0);
     parley_task_result_clear(&r);
 
     /* A question while a draft is written cancels the draft, not the question. */
     ASSERT_OK(parley_assist_set_draft_tokens(as, 1));
-    append(as, 14);
+    append(as, 18);
     bool saw = false;
     for (int i = 0; i < 2000 && !saw; i++) {
         struct parley_assist_status st;

@@ -82,7 +82,9 @@ typedef enum parley_log_level {
 typedef void (*parley_log_fn)(parley_log_level level, const char *msg, void *user_data);
 
 /* Sets where logs go and the most verbose level passed on. The default writes WARN and
- * ERROR to stderr; llama.cpp's and whisper.cpp's own chatter counts as DEBUG.
+ * ERROR to stderr (INFO too with the environment variable PARLEY_LOG=info, DEBUG too with
+ * PARLEY_LOG=debug, read by parley_init); llama.cpp's and whisper.cpp's own chatter
+ * counts as DEBUG.
  * fn NULL restores the default. Call before starting work on other threads. */
 void parley_log_set(parley_log_fn fn, void *user_data, parley_log_level max_level);
 

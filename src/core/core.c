@@ -187,6 +187,11 @@ static char init_detail[1024];
 
 static void init_run(void)
 {
+    /* PARLEY_LOG=info or debug: more of the default sink's log on stderr (what the live
+     * assistant, the echo handling and the engines decide), for diagnosing. */
+    const char *lv = getenv("PARLEY_LOG");
+    if (lv && !log_fn)
+        log_max = !strcmp(lv, "debug") ? PARLEY_LOG_DEBUG : !strcmp(lv, "info") ? PARLEY_LOG_INFO : log_max;
     parley_route_ffmpeg_log();
     llama_log_set(ggml_log_cb, NULL);
     whisper_log_set(ggml_log_cb, NULL);

@@ -11,6 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <speex/speex_echo.h>
+#include <speex/speex_preprocess.h>
+
 #include "core/internal.h"
 #include "live/live_internal.h"
 #include "parley/journal.h"
@@ -84,4 +87,56 @@ double live_envelope_follows(const live_envelope *mic, const live_envelope *sys,
             best = r;
     }
     return best;
+}
+
+/* ---- echo cancellation (speexdsp) ----------------------------------------------------- */
+
+#define AEC_FRAME (PARLEY_JOURNAL_RATE / 100)        /* 10 ms */
+#define AEC_TAIL (PARLEY_JOURNAL_RATE / 1000 * 500) /* the echo path: up to 500 ms */
+
+static void to_s16(const float *x, size_t k, spx_int16_t *o)
+{
+    for (size_t i = 0; i < AEC_FRAME; i++) {
+        float v = i < k ? x[i] * 32767.0f : 0.0f;
+        o[i] = (spx_int16_t)(v > 32767.0f ? 32767 : v < -32768.0f ? -32768 : lrintf(v));
+    }
+}
+
+parley_status live_echo_cancel(const float *mic, const float *ref, size_t n, size_t lead, float *out)
+{
+    if (!mic || !ref || !out || lead > n)
+        return parley_fail(PARLEY_ERR_INVALID_ARG, "live_echo_cancel: bad argument");
+    SpeexEchoState *es = speex_echo_state_init(AEC_FRAME, AEC_TAIL);
+    SpeexPreprocessState *pp = es ? speex_preprocess_state_init(AEC_FRAME, PARLEY_JOURNAL_RATE) : NULL;
+    if (!pp) {
+        if (es)
+            speex_echo_state_destroy(es);
+        return parley_fail(PARLEY_ERR_NOMEM, "out of memory (echo canceller)");
+    }
+    int rate = PARLEY_JOURNAL_RATE, off = 0;
+    speex_echo_ctl(es, SPEEX_ECHO_SET_SAMPLING_RATE, &rate);
+    /* The preprocessor only for what the adaptive filter leaves of the echo: no noise
+     * suppression or gain control on the user's voice, which whisper reads. */
+    speex_preprocess_ctl(pp, SPEEX_PREPROCESS_SET_ECHO_STATE, es);
+    speex_preprocess_ctl(pp, SPEEX_PREPROCESS_SET_DENOISE, &off);
+    speex_preprocess_ctl(pp, SPEEX_PREPROCESS_SET_AGC, &off);
+    speex_preprocess_ctl(pp, SPEEX_PREPROCESS_SET_DEREVERB, &off);
+    /* The output comes one frame late (the canceller's frame overlap): sample i of it is
+     * microphone sample i - AEC_FRAME. One frame of silence more at the end flushes it. */
+    spx_int16_t r[AEC_FRAME], p[AEC_FRAME], o[AEC_FRAME];
+    for (size_t i = 0; i < n + AEC_FRAME; i += AEC_FRAME) {
+        size_t k = i < n ? (n - i < AEC_FRAME ? n - i : AEC_FRAME) : 0;
+        to_s16(mic + (i < n ? i : 0), k, r);
+        to_s16(ref + (i < n ? i : 0), k, p);
+        speex_echo_cancellation(es, r, p, o);
+        speex_preprocess_run(pp, o);
+        for (size_t j = 0; j < AEC_FRAME; j++) {
+            size_t at = i + j; /* the output's sample; the microphone's at - AEC_FRAME */
+            if (at >= AEC_FRAME + lead && at - AEC_FRAME < n)
+                out[at - AEC_FRAME - lead] = (float)o[j] / 32768.0f;
+        }
+    }
+    speex_preprocess_state_destroy(pp);
+    speex_echo_state_destroy(es);
+    return PARLEY_OK;
 }

@@ -60,6 +60,15 @@ void live_envelope_free(live_envelope *e); /* e may be NULL or empty */
  * audio there, a flat envelope). At or above LIVE_ECHO_CORR: the far side's. */
 double live_envelope_follows(const live_envelope *mic, const live_envelope *sys, int64_t t0, int64_t t1);
 #define LIVE_ECHO_CORR 0.7
+/* Removes the system audio's echo from microphone audio: speexdsp's echo canceller (an
+ * adaptive filter over a 500 ms echo path) and its residual echo suppressor, nothing else
+ * (no noise suppression or gain control). mic and ref are n samples at the journal rate on
+ * the same timeline, ref leading: the system audio as the loudspeaker played it, shifted
+ * so that its echo comes later in mic. The first `lead` samples only train the filter
+ * (audio before the utterance); out gets the n - lead after them. */
+parley_status live_echo_cancel(const float *mic, const float *ref, size_t n, size_t lead, float *out);
+#define LIVE_AEC_LEAD_MS 2000 /* audio before a microphone utterance the canceller learns from */
+#define LIVE_AEC_SHIFT_MS 100 /* how far the microphone may lead the system audio */
 parley_status live_assistant_summary(live_assistant *la, const parley_cancel *cancel);
 void live_assistant_free(live_assistant *la);
 /* "remote:NAME/MODEL" when a team server runs the assistant, else NULL (la may be NULL).

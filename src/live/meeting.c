@@ -37,6 +37,7 @@
 struct utterance {
     int stream;
     int64_t t0_ms, t1_ms;
+    bool echo; /* mic: system speech near it; its echo is cancelled before transcribing */
 };
 
 struct stream {
@@ -94,6 +95,7 @@ struct parley_meeting {
     bool stopped;
     int echo_dropped;
     int double_talk;          /* mic utterances kept although they overlap system speech */
+    int echo_cancelled;       /* mic utterances transcribed after echo cancellation */
     int64_t n_segments;
     double last_backlog_post;
     live_assistant *assistant; /* NULL without an LLM; used by the transcriber and the driver */
@@ -257,9 +259,14 @@ static void settle_mic(parley_meeting *m, bool final)
             m->pending_mic[keep++] = u;
             continue;
         }
-        int64_t ov = 0;
-        for (size_t k = 0; k < m->n_sys_regions; k++)
+        int64_t ov = 0, near = 0;
+        for (size_t k = 0; k < m->n_sys_regions; k++) {
             ov += overlap(u.t0_ms, u.t1_ms, m->sys_regions[k].t0_ms, m->sys_regions[k].t1_ms);
+            near += overlap(u.t0_ms - 500, u.t1_ms, m->sys_regions[k].t0_ms, m->sys_regions[k].t1_ms);
+        }
+        /* The far side's voice near it may be in the microphone under the user's: its echo
+         * is cancelled before whisper hears it (asr_main). */
+        u.echo = near > 0;
         if (ov * 2 > u.t1_ms - u.t0_ms) {
             double r = follows_system(m, u.t0_ms, u.t1_ms);
             if (r < 0 || r >= LIVE_ECHO_CORR) {
@@ -433,6 +440,48 @@ static void *pipeline_main(void *arg)
 
 /* ---- transcriber thread ---- */
 
+/* Cancels the system audio's echo in a microphone utterance (buf: its n samples from
+ * journal sample `from`), in place. The canceller learns first from up to
+ * LIVE_AEC_LEAD_MS of both journals before the utterance; the system audio is read
+ * LIVE_AEC_SHIFT_MS later on the timeline than the microphone, so that its echo always
+ * comes after it. False (buf untouched, said in the log) when it cannot be done. */
+static bool cancel_echo(parley_meeting *m, const struct utterance *u, uint64_t from, float *buf, size_t n)
+{
+    struct stream *mic = &m->s[MIC], *sys = &m->s[SYS];
+    if (!sys->on || !sys->jn)
+        return false;
+    const int64_t spm = PARLEY_JOURNAL_RATE / 1000;
+    int64_t mj = parley_journal_t0_ms(mic->jn), sj = parley_journal_t0_ms(sys->jn);
+    /* Microphone sample `from` is at mj + from / spm ms; the reference starts SHIFT later. */
+    uint64_t lead = (uint64_t)LIVE_AEC_LEAD_MS * spm;
+    if (lead > from)
+        lead = from;
+    int64_t a_ms = mj + (int64_t)((from - lead) / (uint64_t)spm) + LIVE_AEC_SHIFT_MS;
+    if (a_ms < sj) { /* the system recording starts later: less to learn from */
+        uint64_t cut = (uint64_t)(sj - a_ms) * (uint64_t)spm;
+        if (cut > lead)
+            return false;
+        lead -= cut;
+        a_ms = sj;
+    }
+    size_t len = (size_t)lead + n;
+    float *mm = malloc(len * sizeof *mm), *rr = calloc(len, sizeof *rr);
+    size_t gm = 0, gr = 0;
+    bool ok = mm && rr && parley_journal_read(mic->jn, from - lead, len, mm, &gm) == PARLEY_OK && gm == len &&
+              parley_journal_read(sys->jn, (uint64_t)(a_ms - sj) * (uint64_t)spm, len, rr, &gr) == PARLEY_OK &&
+              gr > lead && live_echo_cancel(mm, rr, len, (size_t)lead, buf) == PARLEY_OK;
+    /* gr < len: the system journal ends before the utterance does (at stop): silence. */
+    if (!ok)
+        parley_log(PARLEY_LOG_WARN, "mic %lld-%lld ms: echo cancellation could not run (%s); transcribed as heard",
+                   (long long)u->t0_ms, (long long)u->t1_ms, parley_last_error());
+    else
+        parley_log(PARLEY_LOG_INFO, "mic %lld-%lld ms: the system audio's echo cancelled (learnt from %llu ms before)",
+                   (long long)u->t0_ms, (long long)u->t1_ms, (unsigned long long)(lead / (uint64_t)spm));
+    free(mm);
+    free(rr);
+    return ok;
+}
+
 static void *asr_main(void *arg)
 {
     parley_meeting *m = arg;
@@ -465,6 +514,8 @@ static void *asr_main(void *arg)
         }
         size_t got = 0;
         if (n <= cap && parley_journal_read(st->jn, from, n, buf, &got) == PARLEY_OK && got > 0) {
+            if (u.stream == MIC && u.echo && cancel_echo(m, &u, from, buf, got))
+                m->echo_cancelled++;
             parley_transcript t = {0};
             parley_status rs = live_transcribe_utterance(m->asr, buf, got, m->language, m->vocabulary,
                                                           m->p.full_window, m->p.n_threads, m->asr_cancel, &t);
@@ -828,8 +879,15 @@ parley_status parley_meeting_stop(parley_meeting *m, const parley_cancel *cancel
     if (rc == PARLEY_OK)
         rc = fs;
     live_unlock(m->dir, &m->lock_fd, rc == PARLEY_OK);
+    /* What the echo handling did, for scripts (`--json`) and the log. */
+    char echo_note[200] = "";
+    if (m->s[MIC].on && m->s[SYS].on)
+        snprintf(echo_note, sizeof echo_note,
+                 "echo: %d microphone utterances left to Them, %d kept as double talk, %d echo-cancelled",
+                 m->echo_dropped, m->double_talk, m->echo_cancelled);
     post(m, (parley_event){.kind = PARLEY_EVENT_STOPPED, .status = rc, .value = (double)dur / 1000.0,
-                           .text = cancelled ? "stopped without transcribing the backlog" : NULL});
+                           .text = cancelled ? "stopped without transcribing the backlog" : NULL,
+                           .detail = echo_note[0] ? echo_note : NULL});
     if (rc == PARLEY_OK && m->assistant) {
         pthread_mutex_lock(&m->as_mu);
         live_assistant_finish(m->assistant, cancel); /* questions asked before stop: answered, stored */

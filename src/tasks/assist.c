@@ -66,6 +66,7 @@ struct parley_assist {
     bool side_failed;                /* it could not be made: drafts are off (logged) */
     size_t side_read;
     int32_t draft_tok;               /* tokens of the newest draft's JSON */
+    bool side_turn;                  /* the drafts' context reads next (owner_main) */
 };
 
 struct parley_assist_params parley_assist_default_params(void)
@@ -297,9 +298,13 @@ static void prefill(parley_assist *as)
     struct parley_task_params tp = parley_task_default_params();
     tp.earlier = earlier;
     tp.vocabulary = as->vocabulary;
-    parley_status st = parley_task_prefill(as->llm, &v, &tp, NULL);
+    struct parley_llm_stats ps;
+    parley_status st = parley_task_prefill(as->llm, &v, &tp, &ps);
     if (st)
         parley_log(PARLEY_LOG_WARN, "assistant: prefill failed: %s", parley_last_error());
+    else
+        parley_log(PARLEY_LOG_INFO, "assistant: the cache read to segment %zu (%d tokens new, %d kept)", upto,
+                   ps.n_evaluated, ps.n_reused);
     view_free(&v, earlier);
     pthread_mutex_lock(&as->mu);
     as->busy = false;
@@ -436,7 +441,10 @@ static void side_read(parley_assist *as, size_t upto)
     struct parley_task_params tp = side_params(as, draft);
     as->busy = true;
     pthread_mutex_unlock(&as->mu);
-    parley_status st = parley_task_prefill(as->side, &v, &tp, NULL);
+    struct parley_llm_stats ps;
+    parley_status st = parley_task_prefill(as->side, &v, &tp, &ps);
+    parley_log(PARLEY_LOG_INFO, "assistant: the drafts' context read to segment %zu (%d tokens new, %d kept)", k,
+               ps.n_evaluated, ps.n_reused);
     if (st)
         parley_log(PARLEY_LOG_WARN, "assistant: reading into the drafts' context failed: %s", parley_last_error());
     view_free(&v, NULL);
@@ -558,6 +566,11 @@ static bool side_summary(parley_assist *as, parley_assist_job *j, parley_status 
     as->busy = true;
     pthread_mutex_unlock(&as->mu);
     *st = parley_task_summarize_transcript(as->side, &v, &tp, &j->result);
+    parley_log(PARLEY_LOG_INFO,
+               "assistant: the summary in the drafts' context from segment %zu (read to %zu before): %d tokens "
+               "kept, %d read, %d written",
+               as->draft_covers, as->side_read, j->result.stats.n_reused, j->result.stats.n_evaluated,
+               j->result.stats.n_generated);
     view_free(&v, NULL);
     free(draft);
     pthread_mutex_lock(&as->mu);
@@ -676,18 +689,25 @@ static void *owner_main(void *arg)
                 run_draft(as);
             continue;
         }
-        if (!as->p.no_prefill && as->prefilled < as->t.n_segments) {
+        /* The main cache (questions, suggestions) and the drafts' context (the summary at
+         * stop) take turns at reading new lines, so that neither falls far behind while
+         * the other keeps busy. The drafts' context reads on while drafts are paused
+         * (battery): it costs less than a draft, and the summary at stop then reads only
+         * its request. */
+        bool main_due = !as->p.no_prefill && as->prefilled < as->t.n_segments;
+        bool side_due = !as->p.no_prefill && (as->draft_every > 0 || (as->side && as->draft)) && !as->side_failed &&
+                        !as->p.remote && as->side_read < as->t.n_segments &&
+                        (!as->side || as->side_read < side_limit(as));
+        if (main_due && (!side_due || !as->side_turn)) {
             prefill(as);
+            as->side_turn = true;
             continue;
         }
-        /* The drafts' context reads on while drafts are paused (battery): it costs less
-         * than a draft, and the summary at stop then reads only its request. */
-        if (!as->p.no_prefill && (as->draft_every > 0 || (as->side && as->draft)) && !as->side_failed &&
-            !as->p.remote &&
-            as->side_read < as->t.n_segments && (!as->side || as->side_read < side_limit(as))) {
+        if (side_due) {
             size_t was = as->side_read;
             side_read(as, as->t.n_segments);
-            if (as->side_read != was || !as->side)
+            as->side_turn = false;
+            if (as->side_read != was || !as->side || main_due)
                 continue;
         }
         pthread_cond_wait(&as->cv, &as->mu);
