@@ -292,7 +292,7 @@ static void utterance_found(parley_meeting *m, int si, int64_t t0, int64_t t1)
 {
     if (t1 <= t0)
         return;
-    struct utterance u = {si, t0, t1};
+    struct utterance u = {si, t0, t1, false};
     if (si == SYS) {
         if (m->n_sys_regions == MAX_SYS_REGIONS) {
             memmove(m->sys_regions, m->sys_regions + 1, (MAX_SYS_REGIONS - 1) * sizeof u);

@@ -546,6 +546,28 @@ static parley_status context_finish(parley_llm *llm, int nt)
     return PARLEY_OK;
 }
 
+/* Makes llm's context from cp (on llm->model, with llm's batch size and abort callback),
+ * then context_finish. `what` names it in the error ("a context"). */
+static parley_status make_context(parley_llm *llm, struct llama_context_params cp, const char *what)
+{
+    cp.n_batch = llm->n_batch;
+    /* llama.cpp checks the abort callback between graph nodes, so the longest single node
+     * bounds cancel latency. Physical batches of at most 512 tokens keep every node short
+     * (tens of ms for 2B-9B models on a CPU); a single 4096-token ubatch measured up to a
+     * second inside one attention node. Larger n_batch still means fewer decode calls. */
+    cp.n_ubatch = llm->n_batch < 512 ? llm->n_batch : 512;
+    cp.abort_callback = abort_cb;
+    cp.abort_callback_data = llm;
+    llm->cparams = cp;
+    llm->ctx = llama_init_from_model(llm->model, cp);
+    if (!llm->ctx)
+        return parley_fail(PARLEY_ERR_NOMEM,
+                           "%s: could not create %s of %u tokens (KV cache and compute buffers did not fit in "
+                           "memory; try a smaller context)",
+                           llm->info.path, what, cp.n_ctx);
+    return context_finish(llm, (int)cp.n_threads);
+}
+
 parley_status parley_llm_sibling(parley_llm *base, uint32_t n_ctx, parley_llm **out)
 {
     if (!base || !out)
@@ -575,19 +597,7 @@ parley_status parley_llm_sibling(parley_llm *base, uint32_t n_ctx, parley_llm **
     if (n_ctx)
         cp.n_ctx = n_ctx;
     llm->n_batch = base->n_batch < cp.n_ctx ? base->n_batch : cp.n_ctx;
-    cp.n_batch = llm->n_batch;
-    cp.n_ubatch = llm->n_batch < 512 ? llm->n_batch : 512;
-    cp.abort_callback_data = llm;
-    llm->cparams = cp;
-    llm->ctx = llama_init_from_model(llm->model, cp);
-    if (!llm->ctx) {
-        st = parley_fail(PARLEY_ERR_NOMEM,
-                         "%s: could not create a second context of %u tokens (KV cache and compute buffers did "
-                         "not fit in memory)",
-                         base->info.path, cp.n_ctx);
-        goto fail;
-    }
-    st = context_finish(llm, (int)cp.n_threads);
+    st = make_context(llm, cp, "a second context");
     if (st != PARLEY_OK)
         goto fail;
     atomic_init(&llm->busy, false);
@@ -669,12 +679,6 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
 
     struct llama_context_params cp = llama_context_default_params();
     cp.n_ctx = n_ctx;
-    cp.n_batch = llm->n_batch;
-    /* llama.cpp checks the abort callback between graph nodes, so the longest single node
-     * bounds cancel latency. Physical batches of at most 512 tokens keep every node short
-     * (tens of ms for 2B-9B models on a CPU); a single 4096-token ubatch measured up to a
-     * second inside one attention node. Larger n_batch still means fewer decode calls. */
-    cp.n_ubatch = llm->n_batch < 512 ? llm->n_batch : 512;
     cp.n_seq_max = 2;       /* prefix + scratch */
     cp.kv_unified = true;   /* forks share the prefix's cells; n_ctx is not split per seq */
     /* Sliding-window layers (Gemma 4) keep only their window, not a full-context cache:
@@ -683,19 +687,8 @@ parley_status parley_llm_load(const char *path, struct parley_llm_params params,
     cp.swa_full = false;
     cp.n_threads = nt;
     cp.n_threads_batch = nt;
-    cp.abort_callback = abort_cb;
-    cp.abort_callback_data = llm;
     cp.no_perf = true;
-    llm->cparams = cp;
-    llm->ctx = llama_init_from_model(llm->model, cp);
-    if (!llm->ctx) {
-        st = parley_fail(PARLEY_ERR_NOMEM,
-                         "%s: could not create a context of %u tokens (KV cache and compute "
-                         "buffers did not fit in memory; try a smaller context)",
-                         path, n_ctx);
-        goto fail;
-    }
-    st = context_finish(llm, nt);
+    st = make_context(llm, cp, "a context");
     if (st != PARLEY_OK)
         goto fail;
     st = setup_template(llm, params.chat_template);
