@@ -111,28 +111,37 @@ static parley_status text_tokens(const parley_assist *as, const char *text, int3
     return parley_llm_count_tokens(as->llm, text, n);
 }
 
-/* A snapshot of the verbatim window as a borrowed transcript: the segment array is
- * copied (appends may move it), the strings are shared (never freed before the end). */
-static parley_status window_view(parley_assist *as, parley_transcript *v, char **earlier)
+/* A snapshot of segments [a, b) as a borrowed transcript: the segment array is copied
+ * (appends may move it), the strings are shared (never freed before the end). */
+static parley_status range_view(parley_assist *as, size_t a, size_t b, parley_transcript *v)
 {
     memset(v, 0, sizeof *v);
-    size_t n = as->t.n_segments - as->from;
-    v->segments = malloc((n ? n : 1) * sizeof *v->segments);
-    *earlier = as->earlier ? parley_strdup(as->earlier) : NULL;
+    v->segments = malloc((b > a ? b - a : 1) * sizeof *v->segments);
     v->language = as->language ? parley_strdup(as->language) : NULL;
-    if (!v->segments || (as->earlier && !*earlier) || (as->language && !v->language)) {
+    if (!v->segments || (as->language && !v->language)) {
         free(v->segments);
-        free(*earlier);
         free(v->language);
         memset(v, 0, sizeof *v);
-        *earlier = NULL;
         return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
     }
-    if (n)
-        memcpy(v->segments, as->t.segments + as->from, n * sizeof *v->segments);
-    v->n_segments = n;
-    v->id = 0;
+    if (b > a)
+        memcpy(v->segments, as->t.segments + a, (b - a) * sizeof *v->segments);
+    v->n_segments = b - a;
     return PARLEY_OK;
+}
+
+/* The verbatim window [from, n) and a copy of the summary of what came before it. */
+static parley_status window_view(parley_assist *as, parley_transcript *v, char **earlier)
+{
+    *earlier = as->earlier ? parley_strdup(as->earlier) : NULL;
+    parley_status st = as->earlier && !*earlier ? parley_fail(PARLEY_ERR_NOMEM, "out of memory")
+                                                 : range_view(as, as->from, as->t.n_segments, v);
+    if (st) {
+        memset(v, 0, sizeof *v);
+        free(*earlier);
+        *earlier = NULL;
+    }
+    return st;
 }
 
 static void view_free(parley_transcript *v, char *earlier)
@@ -379,24 +388,6 @@ static size_t side_limit(const parley_assist *as)
     while (k < as->t.n_segments && room >= as->seg_tokens[k])
         room -= as->seg_tokens[k++];
     return k;
-}
-
-/* A view of segments [a, b) (strings shared, as window_view). */
-static parley_status range_view(parley_assist *as, size_t a, size_t b, parley_transcript *v)
-{
-    memset(v, 0, sizeof *v);
-    v->segments = malloc((b > a ? b - a : 1) * sizeof *v->segments);
-    v->language = as->language ? parley_strdup(as->language) : NULL;
-    if (!v->segments || (as->language && !v->language)) {
-        free(v->segments);
-        free(v->language);
-        memset(v, 0, sizeof *v);
-        return parley_fail(PARLEY_ERR_NOMEM, "out of memory");
-    }
-    if (b > a)
-        memcpy(v->segments, as->t.segments + a, (b - a) * sizeof *v->segments);
-    v->n_segments = b - a;
-    return PARLEY_OK;
 }
 
 /* The task params that put the newest draft before the transcript after it (the system
