@@ -144,14 +144,16 @@ assert not [g for g in s["segments"] if g["speaker"] == "Me" and over(g, echo_at
 assert [g for g in s["segments"] if g["speaker"] == "Me" and over(g, dt_at, dt_at + me_len + 500)], segs
 assert [g for g in s["segments"] if g["speaker"] == "Them" and over(g, dt_at, dt_at + them2_len + 500)], segs
 PY
-    # The stopped event says what the echo handling did: the echo left to Them, the double
-    # talk kept, and its audio run through the echo canceller before whisper heard it.
+    # The stopped event says what the echo handling did: the echo left to Them, and every
+    # utterance kept as double talk run through the echo canceller before whisper heard
+    # it. (Whether the double talk at the very end counts as such depends on whether the
+    # system stream's VAD had closed its utterance before stop: see docs/live.md.)
     python3 - "$1" <<'PY'
 import json, re, sys
 st = [json.loads(l) for l in open(sys.argv[1]) if '"stopped"' in l][0]
 m = re.fullmatch(r"echo: (\d+) microphone utterances left to Them, (\d+) kept as double talk, (\d+) echo-cancelled",
                  st.get("detail", ""))
-assert m and int(m[1]) >= 1 and int(m[2]) >= 1 and int(m[3]) >= int(m[2]), st
+assert m and int(m[1]) >= 1 and int(m[3]) >= int(m[2]), st
 PY
 }
 echo_meeting "$T_DIR/events2"
